@@ -1,0 +1,151 @@
+"""Equation objects: hand-written TeX parts together with the sympy expressions they stand for.
+
+An :class:`Equation` is what the video shows as one formula. Its TeX is a sequence of keyed
+parts, so that a scene can colour ``"dC_da"`` or move ``"lhs"`` by name instead of by index.
+Each :class:`Instance` gives the sympy sides that the TeX stands for, derived by
+:mod:`mathcore.symbolic`, for one binding of the formula's free index letters (``j``, ``k``,
+``l``); a formula with no free letters has one instance.
+
+:meth:`Equation.check` proves two things for every instance:
+
+agrees
+    The TeX, read back by :mod:`mathcore.texparse`, is the derived expression (their difference
+    expands to zero, side by side).
+holds
+    The equation is true: each side, with every derivative symbol given its meaning and every
+    intermediate expanded, equals the side before it, proved by sympy. Where numbers are
+    plugged in, both sides are evaluated with the example's exact inputs and parameters: ``=``
+    must agree to one unit in the last shown place (shown numbers are rounded), ``\\approx``
+    to one percent. Whether a rounded product earns ``=`` is the formatter's rule, tested there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from mathcore.symbolic import Graph, is_zero
+from mathcore.texparse import Parsed, Scope, TexParseError, parse
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One concrete reading of an equation: bound letters, derived sides, example values."""
+
+    scope: Scope
+    sides: tuple[sp.Basic, ...]
+    values: Mapping[sp.Symbol, float] | None = None  # inputs and parameters of the example
+
+
+@dataclass(frozen=True)
+class Check:
+    """Outcome of :meth:`Equation.check`."""
+
+    agrees: bool
+    holds: bool
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.agrees and self.holds
+
+
+@dataclass(frozen=True)
+class Equation:
+    """A formula on screen: keyed TeX parts plus what they mean."""
+
+    key: str
+    parts: tuple[tuple[str, str], ...]
+    graph: Graph
+    instances: tuple[Instance, ...]
+    places: int = 3
+    caption: str = ""
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def tex(self) -> str:
+        return " ".join(tex for _, tex in self.parts)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.parts)
+
+    @property
+    def tex_parts(self) -> tuple[str, ...]:
+        return tuple(tex for _, tex in self.parts)
+
+    def part(self, key: str) -> str:
+        for k, tex in self.parts:
+            if k == key:
+                return tex
+        raise KeyError(f"equation {self.key!r} has no part {key!r}; it has {', '.join(self.keys)}")
+
+    def index(self, key: str) -> int:
+        """Position of part ``key`` (for ``MathTex(*eq.tex_parts)[eq.index(key)]``)."""
+        return self.keys.index(key)
+
+    def check(self) -> Check:
+        """Prove, for every instance, that the TeX agrees with the sympy sides and that they hold."""
+        if "check" not in self._cache:
+            self._cache["check"] = self._check()
+        return self._cache["check"]
+
+    def _check(self) -> Check:
+        for inst in self.instances:
+            where = f" with {inst.scope.bindings}" if inst.scope.bindings else ""
+            try:
+                parsed = parse(self.tex, inst.scope)
+            except TexParseError as e:
+                return Check(False, False, f"TeX not readable{where}: {e}")
+            if len(parsed.sides) != len(inst.sides):
+                return Check(False, False, f"TeX has {len(parsed.sides)} sides, expression {len(inst.sides)}{where}")
+            for n, (read, derived) in enumerate(zip(parsed.sides, inst.sides)):
+                if not _same(read, derived):
+                    return Check(False, False, f"side {n} of the TeX reads {read}, expected {derived}{where}")
+            problem = self._holds(parsed, inst)
+            if problem:
+                return Check(True, False, problem + where)
+        return Check(True, True, f"{len(self.instances)} instance(s)")
+
+    def _holds(self, parsed: Parsed, inst: Instance) -> str:
+        resolved = [self.graph.resolve(s) for s in inst.sides]
+        for n in range(1, len(resolved)):
+            relation = parsed.relations[n - 1]
+            left, right = resolved[n - 1], resolved[n]
+            if relation == "=" and _symbolic(left) == _symbolic(right) and is_zero(left - right):
+                continue
+            if inst.values is None:
+                return f"side {n} is not proved equal to side {n - 1}"
+            lv, rv = _value(left, inst.values), _value(right, inst.values)
+            if not _numerically(relation, lv, rv, self.places):
+                return f"side {n} = {rv!r} is not {relation} side {n - 1} = {lv!r}"
+        return ""
+
+
+def _symbolic(expr: sp.Basic) -> bool:
+    """Whether ``expr`` still has symbols (not a number with values plugged in)."""
+    return bool(getattr(expr, "free_symbols", None))
+
+
+def _same(read: sp.Basic, derived: sp.Basic) -> bool:
+    if isinstance(read, sp.MatrixBase) != isinstance(derived, sp.MatrixBase):
+        return False
+    if isinstance(read, sp.MatrixBase) and read.shape != derived.shape:
+        return False
+    return is_zero(read - derived)
+
+
+def _value(expr: sp.Basic, values: Mapping[sp.Symbol, float]) -> float:
+    number = expr.xreplace({s: sp.Float(v, 30) for s, v in values.items()}).evalf(30)
+    if number.free_symbols:
+        raise ValueError(f"no value for {sorted(map(str, number.free_symbols))}")
+    return float(number)
+
+
+def _numerically(relation: str, exact: float, shown: float, places: int) -> bool:
+    unit = 10.0**-places
+    if relation == "=":
+        return abs(exact - shown) <= unit * (1 + 1e-9)
+    return abs(exact - shown) <= max(unit, 1e-2 * abs(exact))

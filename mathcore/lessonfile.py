@@ -1,0 +1,313 @@
+"""Read and validate a lesson file (TOML).
+
+A lesson file holds every example network the lesson uses, with explicit numbers. Layers are
+numbered as on screen: ``weights[0]`` is ``W^{(1)}``, of shape (neurons in layer 1, neurons in
+layer 0); ``biases[0]`` is ``b^{(1)}``. ``inputs`` and ``targets`` hold one row per training
+example; the first row is the example the video follows (``C_0``).
+
+Every problem is reported as one :class:`LessonFileError` naming the file, the field and what
+was expected, never as a traceback::
+
+    lessons/mine.toml: sigmoid_chain.weights[1]: expected shape (1, 1), got (2, 1)
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mathcore.functions import ACTIVATIONS, COSTS, IDENTITY, Activation, Cost
+
+DEFAULT_LESSON = Path(str(resources.files("mathcore") / "lessons" / "default.toml"))
+
+
+class LessonFileError(ValueError):
+    """A lesson file that cannot be used; ``str()`` is the one-line message for the user."""
+
+    def __init__(self, path: Path | str, field: str, problem: str) -> None:
+        self.path = str(path)
+        self.field = field
+        self.problem = problem
+        where = f"{self.path}: {field}" if field else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """One example network as read from the file (arrays are read-only)."""
+
+    activation: Activation
+    weights: tuple[np.ndarray, ...]  # weights[l - 1] is W^{(l)}, shape (n_l, n_{l-1})
+    biases: tuple[np.ndarray, ...]  # biases[l - 1] is b^{(l)}, shape (n_l,)
+    inputs: np.ndarray  # (examples, n_0)
+    targets: np.ndarray  # (examples, n_L)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """Neurons per layer, input first: ``(n_0, n_1, ..., n_L)``."""
+        return (self.weights[0].shape[1],) + tuple(w.shape[0] for w in self.weights)
+
+    @property
+    def depth(self) -> int:
+        """``L``, the number of layers after the input."""
+        return len(self.weights)
+
+    @property
+    def examples(self) -> int:
+        return self.inputs.shape[0]
+
+
+@dataclass(frozen=True)
+class LessonSpec:
+    """A validated lesson file."""
+
+    path: Path
+    name: str
+    title: str
+    after: str
+    before: str
+    cost: Cost
+    decimals: int
+    chain_rule_x: float
+    chain_rule_h: float
+    worked_chain: NetworkSpec
+    worked_nudge: float
+    sigmoid_chain: NetworkSpec
+    nudges: tuple[float, ...]
+    deep_chain: NetworkSpec
+    wide_network: NetworkSpec
+    learning_rate: float
+
+
+# -- the schema ------------------------------------------------------------------------------
+# Each section: its keys, and for each key a reader taking (reader, field, value).
+NETWORK_KEYS = ("activation", "weights", "biases", "inputs", "targets")
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "lesson": ("name", "title", "after", "before", "cost", "decimals"),
+    "chain_rule": ("x", "h"),
+    # Part 1's chain has no squish and no biases: identity activation, zero biases.
+    "worked_chain": ("weights", "inputs", "targets", "nudge"),
+    "sigmoid_chain": NETWORK_KEYS + ("nudges",),
+    "deep_chain": NETWORK_KEYS,
+    "wide_network": NETWORK_KEYS + ("learning_rate",),
+}
+CHAINS = ("worked_chain", "sigmoid_chain", "deep_chain")
+
+
+class _Reader:
+    """Validates one parsed TOML document; every method raises :class:`LessonFileError`."""
+
+    def __init__(self, path: Path, doc: dict[str, Any]) -> None:
+        self.path = path
+        self.doc = doc
+
+    def fail(self, field: str, problem: str) -> LessonFileError:
+        return LessonFileError(self.path, field, problem)
+
+    # -- structure ---------------------------------------------------------------------------
+    def section(self, name: str) -> dict[str, Any]:
+        if name not in self.doc:
+            return self._missing_section(name)
+        table = self.doc[name]
+        if not isinstance(table, dict):
+            raise self.fail(name, f"expected a table [{name}], got {_kind(table)}")
+        allowed = SECTIONS[name]
+        for key in table:
+            if key not in allowed:
+                raise self.fail(f"{name}.{key}", f"unknown key; [{name}] takes {', '.join(allowed)}")
+        for key in allowed:
+            if key not in table:
+                raise self.fail(f"{name}.{key}", f"missing; [{name}] needs {', '.join(allowed)}")
+        return table
+
+    def _missing_section(self, name: str) -> dict[str, Any]:
+        raise self.fail(name, f"missing section [{name}]; a lesson needs {', '.join(SECTIONS)}")
+
+    def check_sections(self) -> None:
+        for name in self.doc:
+            if name not in SECTIONS:
+                raise self.fail(name, f"unknown section; expected one of {', '.join(SECTIONS)}")
+
+    # -- values ------------------------------------------------------------------------------
+    def text(self, field: str, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(field, f"expected a non-empty string, got {_kind(value)}")
+        return value
+
+    def number(self, field: str, value: Any, *, positive: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(field, f"expected a number, got {_kind(value)}")
+        if not math.isfinite(value):
+            raise self.fail(field, f"expected a finite number, got {value}")
+        if positive and value <= 0:
+            raise self.fail(field, f"expected a number above 0, got {value}")
+        return float(value)
+
+    def integer(self, field: str, value: Any, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(field, f"expected a whole number from {low} to {high}, got {value!r}")
+        return value
+
+    def choice(self, field: str, value: Any, options: dict[str, Any]) -> Any:
+        if value not in options:
+            raise self.fail(field, f"unknown {field.rsplit('.', 1)[-1]} {value!r}; expected one of {', '.join(options)}")
+        return options[value]
+
+    def array(self, field: str, value: Any, ndim: int) -> np.ndarray:
+        """A rectangular array of finite numbers with ``ndim`` dimensions."""
+        shape = _shape(value, ndim)
+        if shape is None:
+            what = {1: "a list of numbers", 2: "a list of equal-length lists of numbers"}[ndim]
+            raise self.fail(field, f"expected {what}")
+        flat = list(_flatten(value, ndim))
+        for x in flat:
+            if isinstance(x, bool) or not isinstance(x, (int, float)):
+                raise self.fail(field, f"expected numbers, got {_kind(x)}")
+            if not math.isfinite(x):
+                raise self.fail(field, f"expected finite numbers, got {x}")
+        arr = np.array(flat, dtype=float).reshape(shape)
+        arr.setflags(write=False)
+        return arr
+
+    def network(self, name: str, table: dict[str, Any]) -> NetworkSpec:
+        weights_raw = table["weights"]
+        if not isinstance(weights_raw, list) or not weights_raw:
+            raise self.fail(f"{name}.weights", "expected one matrix per layer, and at least one layer")
+        weights = tuple(self.array(f"{name}.weights[{i}]", w, 2) for i, w in enumerate(weights_raw))
+        sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+        for i, w in enumerate(weights):
+            if w.shape[1] != sizes[i]:
+                raise self.fail(
+                    f"{name}.weights[{i}]",
+                    f"expected shape ({w.shape[0]}, {sizes[i]}) (neurons in layer {i + 1}, in layer {i}), "
+                    f"got {w.shape}",
+                )
+        if name in CHAINS and any(n != 1 for n in sizes):
+            raise self.fail(f"{name}.weights", f"a chain has one neuron per layer; got layer sizes {sizes}")
+
+        if "biases" in table:
+            biases_raw = table["biases"]
+            if not isinstance(biases_raw, list) or len(biases_raw) != len(weights):
+                raise self.fail(f"{name}.biases", f"expected one vector per layer ({len(weights)} layers)")
+            biases = tuple(self.array(f"{name}.biases[{i}]", b, 1) for i, b in enumerate(biases_raw))
+            for i, b in enumerate(biases):
+                if b.shape != (sizes[i + 1],):
+                    raise self.fail(f"{name}.biases[{i}]", f"expected {sizes[i + 1]} numbers, got {b.shape[0]}")
+        else:
+            biases = tuple(np.zeros(n) for n in sizes[1:])
+            for b in biases:
+                b.setflags(write=False)
+
+        activation = (
+            self.choice(f"{name}.activation", table["activation"], ACTIVATIONS) if "activation" in table else IDENTITY
+        )
+        inputs = self.array(f"{name}.inputs", table["inputs"], 2)
+        targets = self.array(f"{name}.targets", table["targets"], 2)
+        if inputs.shape[1] != sizes[0]:
+            raise self.fail(f"{name}.inputs", f"expected rows of {sizes[0]} numbers (layer 0), got {inputs.shape[1]}")
+        if targets.shape[1] != sizes[-1]:
+            raise self.fail(
+                f"{name}.targets", f"expected rows of {sizes[-1]} numbers (layer {len(weights)}), got {targets.shape[1]}"
+            )
+        if inputs.shape[0] != targets.shape[0]:
+            raise self.fail(
+                f"{name}.targets",
+                f"expected one row per training example ({inputs.shape[0]} inputs), got {targets.shape[0]}",
+            )
+        return NetworkSpec(activation, weights, biases, inputs, targets)
+
+    def read(self) -> LessonSpec:
+        self.check_sections()
+        lesson = self.section("lesson")
+        chain_rule = self.section("chain_rule")
+        worked = self.section("worked_chain")
+        sigmoid = self.section("sigmoid_chain")
+        deep = self.section("deep_chain")
+        wide = self.section("wide_network")
+        nudges_raw = sigmoid["nudges"]
+        if not isinstance(nudges_raw, list) or not nudges_raw:
+            raise self.fail("sigmoid_chain.nudges", "expected a non-empty list of numbers above 0")
+        nudges = tuple(
+            self.number(f"sigmoid_chain.nudges[{i}]", h, positive=True) for i, h in enumerate(nudges_raw)
+        )
+        return LessonSpec(
+            path=self.path,
+            name=self.text("lesson.name", lesson["name"]),
+            title=self.text("lesson.title", lesson["title"]),
+            after=self.text("lesson.after", lesson["after"]),
+            before=self.text("lesson.before", lesson["before"]),
+            cost=self.choice("lesson.cost", lesson["cost"], COSTS),
+            decimals=self.integer("lesson.decimals", lesson["decimals"], 1, 6),
+            chain_rule_x=self.number("chain_rule.x", chain_rule["x"]),
+            chain_rule_h=self.number("chain_rule.h", chain_rule["h"], positive=True),
+            worked_chain=self.network("worked_chain", worked),
+            worked_nudge=self.number("worked_chain.nudge", worked["nudge"], positive=True),
+            sigmoid_chain=self.network("sigmoid_chain", sigmoid),
+            nudges=nudges,
+            deep_chain=self.network("deep_chain", deep),
+            wide_network=self.network("wide_network", wide),
+            learning_rate=self.number("wide_network.learning_rate", wide["learning_rate"], positive=True),
+        )
+
+
+def load_lesson(path: Path | str | None = None) -> LessonSpec:
+    """Read and validate a lesson file; the default lesson when ``path`` is ``None``.
+
+    Raises
+    ------
+    LessonFileError
+        For a missing or unreadable file, bad TOML, or any field that breaks the schema.
+    """
+    path = DEFAULT_LESSON if path is None else Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise LessonFileError(path, "", "no such file; pass the path of a lesson .toml file") from None
+    except OSError as e:
+        raise LessonFileError(path, "", f"cannot read: {e.strerror}") from None
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LessonFileError(path, "", "not UTF-8 text; a lesson file is TOML") from None
+    except tomllib.TOMLDecodeError as e:
+        raise LessonFileError(path, "", f"not valid TOML: {e}") from None
+    return _Reader(path, doc).read()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"a string ({value!r})"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _shape(value: Any, ndim: int) -> tuple[int, ...] | None:
+    """Shape of a rectangular nested list with ``ndim`` levels, else ``None``."""
+    if ndim == 0:
+        return () if not isinstance(value, list) else None
+    if not isinstance(value, list) or not value:
+        return None
+    inner = [_shape(v, ndim - 1) for v in value]
+    if any(s is None for s in inner) or len(set(inner)) != 1:
+        return None
+    return (len(value),) + inner[0]  # type: ignore[operator]
+
+
+def _flatten(value: Any, ndim: int):
+    if ndim == 0:
+        yield value
+        return
+    for v in value:
+        yield from _flatten(v, ndim - 1)

@@ -1,0 +1,28 @@
+"""Shared fixtures: the default lesson model and the tests' second lesson, built once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mathcore.model import LessonModel, build_model
+
+DATA = Path(__file__).parent / "data"
+OTHER_LESSON = DATA / "other_lesson.toml"
+
+
+@pytest.fixture(scope="session")
+def model() -> LessonModel:
+    return build_model()
+
+
+@pytest.fixture(scope="session")
+def other_model() -> LessonModel:
+    return build_model(OTHER_LESSON)
+
+
+@pytest.fixture(scope="session", params=["default", "other"])
+def any_model(request: pytest.FixtureRequest, model: LessonModel, other_model: LessonModel) -> LessonModel:
+    """Each test using this runs on both lesson files: proof that nothing is hard-coded."""
+    return model if request.param == "default" else other_model

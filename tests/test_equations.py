@@ -1,0 +1,92 @@
+"""Every formula the video shows: its TeX agrees with its sympy expression, and it holds.
+
+The same checks run on the tests' second lesson file. Mutation tests show that the check can
+fail: a wrong index, layer, factor or number in the TeX is caught.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from mathcore.equations import Equation
+from mathcore.model import LessonModel
+
+
+def test_every_equation_agrees_and_holds(any_model: LessonModel):
+    failures = [f"{b.key}.{eq.key}: {eq.check().detail}" for b, eq in any_model.equations() if not eq.check().ok]
+    assert not failures, "\n".join(failures)
+    assert len(any_model.equations()) > 50
+
+
+def test_part_keys_are_unique_and_address_their_tex(model: LessonModel):
+    for beat, eq in model.equations():
+        assert len(set(eq.keys)) == len(eq.keys), f"{beat.key}.{eq.key} repeats a key"
+        for key, tex in eq.parts:
+            assert eq.part(key) == tex
+            assert eq.tex_parts[eq.index(key)] == tex
+    with pytest.raises(KeyError, match="has no part"):
+        model.beat("chain_rule_assembled").equations["chain"].part("nope")
+
+
+def mutated(eq: Equation, key: str, old: str, new: str) -> Equation:
+    parts = tuple((k, t.replace(old, new, 1) if k == key else t) for k, t in eq.parts)
+    assert parts != eq.parts, f"mutation {old!r} -> {new!r} did not apply to {key!r}"
+    return dataclasses.replace(eq, parts=parts, _cache={})
+
+
+MUTATIONS = [
+    # (beat, equation, part, old, new): each turns a true formula into a false one.
+    ("chain_rule", "chain_rule", "dg_dx", "d g", "d f"),
+    ("nested_cost", "nested", "rhs", "w_{2}", "w_{3}"),
+    ("forward_pass", "a2", "value", "6", "5"),
+    ("product_of_rates", "chain", "da2_da1", "a_{1}", "a_{0}"),
+    ("product_of_rates", "numbers", "value", "3", "4"),
+    ("backward_sweep", "w3", "value", "12", "10"),
+    ("squish", "product", "dz2_da1", "w_{2}", "w_{3}"),
+    ("vanishing", "peak", "rhs", "4", "2"),
+    ("last_link", "cost", "numbers", "0.573", "0.537"),
+    ("weighted_input", "z", "b", "b^{(L)}", "b^{(L-1)}"),
+    ("local_derivatives", "dC_daL", "formula", "2", "3"),
+    ("local_derivatives", "product", "dzL_dwL", "a^{(L-1)}", "a^{(L)}"),
+    ("average", "average", "mean", "1", "2"),
+    ("bias_and_previous", "dz_da_prev", "rhs", "w^{(L)}", "b^{(L)}"),
+    ("one_layer_back", "chain", "dzL_daL1", "a^{(L-1)}", "a^{(L-2)}"),
+    ("sums", "z", "w", "_{jk}", "_{kj}"),  # "to j, from k", written backwards
+    ("weight_index_form", "chain", "a_prev", "_{k}", "_{j}"),
+    ("sum_over_paths", "terms", "w", "_{jk}", "_{kj}"),
+    ("recursion", "recursion", "w", "(l)", "(l-1)"),
+    ("vector_form", "bp2", "back", "^T", ""),
+    ("vector_form", "bp4", "a_prev", "(l-1)", "(l)"),
+]
+
+
+@pytest.mark.parametrize("beat,key,part,old,new", MUTATIONS, ids=lambda v: str(v))
+def test_a_wrong_formula_fails_its_check(model: LessonModel, beat, key, part, old, new):
+    eq = model.beat(beat).equations[key]
+    assert eq.check().ok
+    assert not mutated(eq, part, old, new).check().ok
+
+
+def test_an_unbound_or_colliding_index_is_caught(model: LessonModel):
+    eq = model.beat("sum_over_paths").equations["terms"]
+    # The summation letter reused as the free index: j and k collide.
+    clash = mutated(eq, "lhs", "_{k}", "_{j}")
+    check = clash.check()
+    assert not check.agrees
+    assert "not bound" in check.detail or "collide" in check.detail
+
+
+def test_every_shown_value_equation_part_is_the_formatted_number(any_model: LessonModel):
+    """A part keyed "value" is a number on screen: it must parse to the formatter's shown value."""
+    fmt = any_model.fmt
+    count = 0
+    for _, eq in any_model.equations():
+        if "value" in eq.keys:
+            text = eq.part("value")
+            assert re.fullmatch(r"-?\d+(\.\d+)?( \\times 10\^\{-?\d+\})?", text), text
+            count += 1
+    assert count >= 10
+    assert fmt.places == any_model.spec.decimals

@@ -1,0 +1,79 @@
+"""The one rule for numbers on screen, and honest rounding of products."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from mathcore.formatting import Formatter
+
+F3 = Formatter(3)
+
+
+@pytest.mark.parametrize(
+    "x,text",
+    [
+        (3.0, "3"),  # exact values drop trailing zeros
+        (0.5, "0.5"),
+        (-2.0, "-2"),
+        (0.0, "0"),
+        (0.2002, "0.200"),  # rounded values keep their places
+        (-0.0997, "-0.100"),
+        (0.7310585786, "0.731"),
+        (0.0005, "5.00 \\times 10^{-4}"),  # would round to 0.001: one significant digit, and a wrong one
+        (0.00412, "4.12 \\times 10^{-3}"),
+        (1.1e-6, "1.10 \\times 10^{-6}"),
+        (0.014, "0.014"),
+        (0.0125, "0.013"),  # half away from zero, not banker's rounding (0.012)
+        (-0.0125, "-0.013"),
+    ],
+)
+def test_number(x, text):
+    assert F3.number(x) == text
+
+
+def test_fixed_width_never_shows_minus_zero():
+    assert F3.fixed(-0.00001) == "0.000"
+    assert F3.fixed(0.5) == "0.500"
+    assert Formatter(2).fixed(1.005) == "1.01"  # repr-based: 1.005 is typed as 1.005
+
+
+def test_signed_and_factor():
+    assert F3.signed(0.03) == "+0.03"
+    assert F3.signed(-0.03) == "-0.03"
+    assert F3.factor(-0.853) == r"\left(-0.853\right)"
+    assert F3.factor(0.853) == "0.853"
+
+
+def test_product_of_exact_factors_is_equal():
+    # 2 * 0.5 * 3 * 1 = 3 exactly (the worked chain's dC/dw1)
+    p = F3.product([2, 0.5, 3, 1], 3)
+    assert p.relation == "=" and p.tex == r"2 \cdot 0.5 \cdot 3 \cdot 1 = 3"
+
+
+def test_product_of_rounded_factors_gets_approx_when_they_do_not_multiply_to_the_result():
+    # By hand: the true product 0.12345^2 * 100 = 1.52399 shows as 1.524, but the factors show as
+    # 0.123, 0.123 and 100, whose product 1.5129 would show as 1.513.
+    p = F3.product([0.12345, 0.12345, 100], 0.12345 * 0.12345 * 100)
+    assert p.factors == ("0.123", "0.123", "100")
+    assert p.relation == r"\approx"
+    # 0.123 * 0.123 * 100 = 1.5129 -> 1.513, which is not 1.524: the sign says so.
+    assert p.result == "1.524"
+
+
+def test_product_of_rounded_factors_keeps_equals_when_consistent():
+    # 0.318 * 0.245 * -0.853 = -0.06646 -> -0.066, and the true product -0.066430 -> -0.066.
+    p = F3.product([0.3183, 0.2446, -0.8532], 0.3183 * 0.2446 * -0.8532)
+    assert p.relation == "="
+
+
+def test_shown_value_is_what_the_text_says():
+    for x in (0.7310585786, 1.1e-6, 3.0, -0.0997):
+        text = F3.number(x).replace(r" \times 10^{", "e").replace("}", "")
+        assert F3.shown_value(x) == Decimal(text)
+
+
+def test_non_finite_numbers_are_refused():
+    with pytest.raises(ValueError):
+        F3.number(float("nan"))

@@ -1,0 +1,126 @@
+"""The chain rule, proved by sympy for chains of any depth and for several neurons per layer.
+
+Each identity is proved on the network's own graph of definitions: a derivative symbol means the
+derivative of the composed function, so "chain-rule product equals direct derivative" is a real
+statement that fails if a link is missing or wrong (see the negative tests).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from mathcore import notation as nt
+from mathcore.functions import ACTIVATIONS, GENERIC, HALF_QUADRATIC, QUADRATIC
+from mathcore.symbolic import SymbolicNetwork, is_zero
+
+ACTS = [GENERIC, *ACTIVATIONS.values()]
+
+
+@pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
+@pytest.mark.parametrize("depth", [1, 2, 4])
+def test_chain_rule_product_equals_direct_derivative(act, depth):
+    s = SymbolicNetwork((1,) * (depth + 1), act)
+    for p in s.parameters():
+        assert s.chain_rule_holds(p), p
+    for l in range(depth):
+        assert s.chain_rule_holds(s.a(l)), s.a(l)
+
+
+def test_chain_rule_holds_for_a_deep_generic_chain():
+    s = SymbolicNetwork((1,) * 13)
+    assert s.chain_rule_holds(s.w(1))
+    assert s.chain_rule_holds(s.b(1))
+
+
+def test_local_derivatives_read_from_their_own_formulas():
+    s = SymbolicNetwork((1, 1, 1, 1))
+    L = 3
+    g = s.graph
+    assert is_zero(g.local(s.cost_symbol, s.a(L)) - 2 * (s.a(L) - s.y()))
+    assert g.local(s.a(L), s.z(L)) == nt.sigma_prime(s.z(L))
+    assert g.local(s.z(L), s.w(L)) == s.a(L - 1)
+    assert g.local(s.z(L), s.b(L)) == 1
+    assert g.local(s.z(L), s.a(L - 1)) == s.w(L)
+
+
+def test_half_quadratic_cost_changes_the_first_factor_only():
+    s = SymbolicNetwork((1, 1, 1), cost=HALF_QUADRATIC)
+    assert is_zero(s.graph.local(s.cost_symbol, s.a(2)) - (s.a(2) - s.y()))
+    assert s.chain_rule_holds(s.w(1))
+
+
+@pytest.mark.parametrize("act", ACTS, ids=lambda a: a.name)
+def test_textbook_derivative_of_each_activation(act):
+    z = sp.Symbol("z", real=True)
+    if act is GENERIC:
+        assert sp.diff(act.symbolic(z), z) == nt.sigma_prime(z)
+        return
+    diff = sp.diff(act.symbolic(z), z) - act.textbook(z)
+    if act.name == "relu":  # Max(0, z)' is Heaviside(z) away from the kink
+        for value in (-2, -sp.Rational(1, 3), sp.Rational(1, 5), 3):
+            assert diff.subs(z, value) == 0
+    else:
+        assert sp.simplify(diff) == 0
+
+
+def test_a_wrong_chain_is_not_proved():
+    """The proof can fail: drop the sigma' link and the product no longer equals the derivative."""
+    s = SymbolicNetwork((1, 1, 1))
+    C, w = s.cost_symbol, s.w(2)
+    wrong = nt.partial(C, s.a(2)) * nt.partial(s.z(2), w)
+    assert not s.graph.equal(nt.partial(C, w), wrong)
+    assert s.graph.equal(nt.partial(C, w), s.chain_product(C, w))
+
+
+@pytest.mark.parametrize("sizes", [(3, 3, 2), (2, 4, 3), (2, 2, 2, 2)])
+def test_sum_over_paths_for_an_activation_of_the_previous_layer(sizes):
+    s = SymbolicNetwork(sizes)
+    L, C = s.depth, s.cost_symbol
+    for l in range(1, L + 1):
+        for k in range(sizes[l - 1]):
+            assert s.graph.equal(nt.partial(C, s.a(l - 1, k)), s.activation_gradient_by_paths(l, k))
+
+
+@pytest.mark.parametrize("sizes", [(3, 3, 2), (2, 4, 3), (2, 2, 2, 2)])
+def test_vector_form_equals_index_form(sizes):
+    """BP1-BP4: delta by BP1/BP2 equals dC/dz, and the gradients equal the index-form ones."""
+    s = SymbolicNetwork(sizes)
+    L, C = s.depth, s.cost_symbol
+    for l in range(1, L + 1):
+        by_vector = s.delta_vector(l)
+        by_index = sp.Matrix([nt.partial(C, s.z(l, j)) for j in range(sizes[l])])
+        assert s.graph.equal(by_vector, by_index), l
+        for j in range(sizes[l]):
+            assert s.graph.equal(nt.partial(C, s.b(l, j)), s.delta(l, j))  # BP3
+            for k in range(sizes[l - 1]):
+                index_form = s.a(l - 1, k) * nt.partial(s.a(l, j), s.z(l, j)) * nt.partial(C, s.a(l, j))
+                assert s.graph.equal(nt.partial(C, s.w(l, j, k)), s.a(l - 1, k) * s.delta(l, j))  # BP4
+                assert s.graph.equal(nt.partial(C, s.w(l, j, k)), index_form)
+
+
+def test_bp2_with_a_transposed_error_is_not_proved():
+    s = SymbolicNetwork((2, 3, 2))
+    W = sp.Matrix([[s.w(2, j, k) for k in range(3)] for j in range(2)])
+    delta2 = sp.Matrix([s.delta(2, j) for j in range(2)])
+    sp_z = sp.Matrix([nt.sigma_prime(s.z(1, j)) for j in range(3)])
+    right = (W.T * delta2).multiply_elementwise(sp_z)
+    by_index = sp.Matrix([nt.partial(s.cost_symbol, s.z(1, j)) for j in range(3)])
+    assert s.graph.equal(right, by_index)
+    wrong_w = sp.Matrix([[s.w(2, j, k) for k in range(3)] for j in range(2)])
+    wrong_w[0, 1], wrong_w[1, 0] = wrong_w[1, 0], wrong_w[0, 1]  # W with two entries swapped
+    assert not s.graph.equal((wrong_w.T * delta2).multiply_elementwise(sp_z), by_index)
+
+
+def test_symbols_print_as_on_screen():
+    n = nt.Notation(3)
+    assert n.a(3).name == "a^{(L)}"
+    assert n.a(2).name == "a^{(L-1)}"
+    assert n.w(3, "j", "k").name == "w^{(L)}_{jk}"
+    assert n.w(3, 10, 2).name == "w^{(L)}_{10,2}"
+    assert nt.Notation(3, "subscript").a(1).name == "a_{1}"
+    assert n.a(1).is_real
+    d = nt.partial(n.cost, n.w(3))
+    assert d.name == r"\frac{\partial C_{0}}{\partial w^{(L)}}"
+    assert nt.split_partial(d) == (n.cost, n.w(3))
+    assert nt.split_partial(n.a(1)) is None
