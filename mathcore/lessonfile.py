@@ -8,11 +8,12 @@ example; the first row is the example the video follows (``C_0``).
 Every problem is reported as one :class:`LessonFileError` naming the file, the field and what
 was expected, never as a traceback::
 
-    lessons/mine.toml: sigmoid_chain.weights[1]: expected shape (1, 1), got (2, 1)
+    lessons/mine.toml: sigmoid_chain.weights[1]: expected shape (1, 1): a chain has one neuron per layer; got (2, 1)
 """
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ class _Reader:
         allowed = SECTIONS[name]
         for key in table:
             if key not in allowed:
-                raise self.fail(f"{name}.{key}", f"unknown key; [{name}] takes {', '.join(allowed)}")
+                raise self.fail(f"{name}.{_name(key)}", f"unknown key; [{name}] takes {', '.join(allowed)}")
         for key in allowed:
             if key not in table:
                 raise self.fail(f"{name}.{key}", f"missing; [{name}] needs {', '.join(allowed)}")
@@ -132,7 +133,7 @@ class _Reader:
     def check_sections(self) -> None:
         for name in self.doc:
             if name not in SECTIONS:
-                raise self.fail(name, f"unknown section; expected one of {', '.join(SECTIONS)}")
+                raise self.fail(_name(name), f"unknown section; expected one of {', '.join(SECTIONS)}")
 
     # -- values ------------------------------------------------------------------------------
     def text(self, field: str, value: Any) -> str:
@@ -143,19 +144,19 @@ class _Reader:
     def number(self, field: str, value: Any, *, positive: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(field, f"expected a number, got {_kind(value)}")
-        if not math.isfinite(value):
-            raise self.fail(field, f"expected a finite number, got {value}")
+        if not _finite(value):
+            raise self.fail(field, f"expected a finite number, got {_short(value)}")
         if positive and value <= 0:
             raise self.fail(field, f"expected a number above 0, got {value}")
         return float(value)
 
     def integer(self, field: str, value: Any, low: int, high: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(field, f"expected a whole number from {low} to {high}, got {value!r}")
+            raise self.fail(field, f"expected a whole number from {low} to {high}, got {_kind(value)}")
         return value
 
     def choice(self, field: str, value: Any, options: dict[str, Any]) -> Any:
-        if value not in options:
+        if not isinstance(value, str) or value not in options:
             raise self.fail(field, f"unknown {field.rsplit('.', 1)[-1]} {value!r}; expected one of {', '.join(options)}")
         return options[value]
 
@@ -169,8 +170,8 @@ class _Reader:
         for x in flat:
             if isinstance(x, bool) or not isinstance(x, (int, float)):
                 raise self.fail(field, f"expected numbers, got {_kind(x)}")
-            if not math.isfinite(x):
-                raise self.fail(field, f"expected finite numbers, got {x}")
+            if not _finite(x):
+                raise self.fail(field, f"expected finite numbers, got {_short(x)}")
         arr = np.array(flat, dtype=float).reshape(shape)
         arr.setflags(write=False)
         return arr
@@ -180,6 +181,10 @@ class _Reader:
         if not isinstance(weights_raw, list) or not weights_raw:
             raise self.fail(f"{name}.weights", "expected one matrix per layer, and at least one layer")
         weights = tuple(self.array(f"{name}.weights[{i}]", w, 2) for i, w in enumerate(weights_raw))
+        if name in CHAINS:
+            for i, w in enumerate(weights):
+                if w.shape != (1, 1):
+                    raise self.fail(f"{name}.weights[{i}]", f"expected shape (1, 1): a chain has one neuron per layer; got {w.shape}")
         sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
         for i, w in enumerate(weights):
             if w.shape[1] != sizes[i]:
@@ -188,13 +193,11 @@ class _Reader:
                     f"expected shape ({w.shape[0]}, {sizes[i]}) (neurons in layer {i + 1}, in layer {i}), "
                     f"got {w.shape}",
                 )
-        if name in CHAINS and any(n != 1 for n in sizes):
-            raise self.fail(f"{name}.weights", f"a chain has one neuron per layer; got layer sizes {sizes}")
-
         if "biases" in table:
             biases_raw = table["biases"]
             if not isinstance(biases_raw, list) or len(biases_raw) != len(weights):
-                raise self.fail(f"{name}.biases", f"expected one vector per layer ({len(weights)} layers)")
+                got = f"{len(biases_raw)}" if isinstance(biases_raw, list) else _kind(biases_raw)
+                raise self.fail(f"{name}.biases", f"expected one vector per layer ({len(weights)} layers), got {got}")
             biases = tuple(self.array(f"{name}.biases[{i}]", b, 1) for i, b in enumerate(biases_raw))
             for i, b in enumerate(biases):
                 if b.shape != (sizes[i + 1],):
@@ -272,15 +275,34 @@ def load_lesson(path: Path | str | None = None) -> LessonSpec:
     except OSError as e:
         raise LessonFileError(path, "", f"cannot read: {e.strerror}") from None
     try:
-        doc = tomllib.loads(raw.decode("utf-8"))
+        doc = tomllib.loads(raw.decode("utf-8-sig"))  # tolerate a byte-order mark
     except UnicodeDecodeError:
         raise LessonFileError(path, "", "not UTF-8 text; a lesson file is TOML") from None
     except tomllib.TOMLDecodeError as e:
         raise LessonFileError(path, "", f"not valid TOML: {e}") from None
+    except RecursionError:
+        raise LessonFileError(path, "", "not valid TOML: nested too deeply") from None
     return _Reader(path, doc).read()
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _finite(x: int | float) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except OverflowError:  # an integer beyond the range of floats
+        return False
+
+
+def _short(x: int | float) -> str:
+    text = str(x)
+    return text if len(text) <= 20 else text[:8] + "..." + f" ({len(text)} digits)"
+
+
+def _name(key: str) -> str:
+    """A key as it may appear in a one-line message (quoted if it has odd characters)."""
+    return key if key.isprintable() and key.strip() == key and key else json.dumps(key)
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
@@ -290,7 +312,9 @@ def _kind(value: Any) -> str:
         return "a table"
     if isinstance(value, list):
         return "a list"
-    return f"{type(value).__name__} {value!r}"
+    if isinstance(value, (int, float)):
+        return f"a number ({_short(value)})"
+    return f"a {type(value).__name__} ({value})"
 
 
 def _shape(value: Any, ndim: int) -> tuple[int, ...] | None:
