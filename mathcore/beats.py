@@ -138,7 +138,9 @@ def _beat_nested_cost(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
                                                ("rhs", cost_tex(spec.cost.tex_factor, nested, s.y().name))],
                                     C, s.graph.expand(C))
     chain = tuple(s.a(l).name for l in range(L + 1)) + (C.name,)
-    return Beat(3, "nested_cost", "The cost is a nested function", 1, equations, data={"chain": chain})
+    weights = tuple(s.w(l).name for l in range(1, L + 1))
+    return Beat(3, "nested_cost", "The cost is a nested function", 1, equations,
+                data={"chain": chain, "weights": weights, "target": s.y().name})
 
 
 def _beat_forward_pass(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
@@ -269,7 +271,13 @@ def _beat_desire(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
         "predicted": Shown("predicted", d(C, s.w(1)) + r"\,\Delta " + s.w(1).name, grad * h, fmt.signed(grad * h)),
         "input": shown(fmt, "input", s.a(0).name, ex.value(s.a(0))),
     }
-    return Beat(6, "desire", "The output's desire", 1, equations, values)
+    texts = {
+        "desire": "how much, and which way, the cost wants the output to move",
+        "carry": "each weight factor carries that desire one link back",
+        "input": "the last factor is the input that feeds the weight",
+        "check": "check it with a nudge",
+    }
+    return Beat(6, "desire", "The output's desire", 1, equations, values, texts=texts)
 
 
 def _beat_backward_sweep(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
@@ -294,10 +302,11 @@ def _beat_backward_sweep(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
         running.append(shown(fmt, f"dC_da{l}", d(C, s.a(l)), ex.value(nt.partial(C, s.a(l)))))
     naive = sum(len(s.links(C, s.w(l))) - 1 for l in range(1, L + 1))
     sweep = (L - 1) + L  # one multiplication per link carried back, one per weight
-    values["naive_multiplications"] = shown(fmt, "naive_multiplications", "naive", naive)
-    values["sweep_multiplications"] = shown(fmt, "sweep_multiplications", "sweep", sweep)
-    values["saved"] = shown(fmt, "saved", "saved", naive - sweep)
-    return Beat(7, "backward_sweep", "Run it backward", 1, equations, values, series={"running_product": tuple(running)})
+    values["naive_multiplications"] = shown(fmt, "naive_multiplications", r"\text{each chain on its own}", naive)
+    values["sweep_multiplications"] = shown(fmt, "sweep_multiplications", r"\text{one backward sweep}", sweep)
+    values["saved"] = shown(fmt, "saved", r"\text{saved}", naive - sweep)
+    return Beat(7, "backward_sweep", "Run it backward", 1, equations, values, series={"running_product": tuple(running)},
+                texts={"shared": "the output-side factors are shared", "count": "multiplications"})
 
 
 def _beat_squish(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
@@ -317,7 +326,7 @@ def _beat_squish(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
         parts.append((f"d{_key(top)}_d{_key(below)}", _local_tex(s, top, below, spec)))
     equations["product"] = author.eq("product", parts, nt.partial(C, w1), s.local_product(C, w1))
     return Beat(8, "squish", "The squish adds a factor per layer", 1, equations,
-                texts={"factor": rf"\sigma'\left(z\right)"})
+                texts={"caption": "with a squish, every link gains a factor"})
 
 
 def _beat_vanishing(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
@@ -333,10 +342,10 @@ def _beat_vanishing(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
         equations["peak"] = author.eq("peak", [("lhs", r"\sigma'(0)"), ("eq", "="), ("rhs", r"\frac{1}{4}")],
                                       s.sigma_prime(sp.Integer(0)), act.max_slope)
     grads = first_weight_gradient_by_depth(ex.net, ex.spec.inputs, ex.spec.targets)
-    w1 = SymbolicNetwork((1, 1)).w(1)
+    first_weight = rf"\left|\frac{{\partial C}}{{\partial w^{{(1)}}}}\right|"
     series = {
         "gradient_by_depth": tuple(
-            Shown(f"depth{n}", rf"\left|{d(nt.AVERAGE_COST, w1)}\right|", abs(float(g)), fmt.number(abs(float(g))))
+            Shown(f"depth{n}", first_weight, abs(float(g)), fmt.number(abs(float(g))))
             for n, g in enumerate(grads, start=1)
         ),
         "bound_by_depth": tuple(

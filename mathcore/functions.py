@@ -56,18 +56,15 @@ class Activation:
 
 
 def _logistic(z: Array) -> Array:
-    # Split by sign so that exp never overflows.
-    out = np.empty_like(z, dtype=float)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    # Written with e^{-|z|}, which never overflows; the clamp keeps it from underflowing.
+    e = np.exp(-np.minimum(np.abs(z), 700.0))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _logistic_prime(z: Array) -> Array:
-    s = _logistic(z)
-    return s * (1 - s)
+    # sigma(1 - sigma), written symmetrically so that large positive z keeps its precision.
+    e = np.exp(-np.minimum(np.abs(z), 700.0))
+    return e / (1.0 + e) ** 2
 
 
 def _sym_logistic(z: sp.Expr) -> sp.Expr:
