@@ -1,1 +1,20 @@
-"""Manim scenes of the lesson."""
+"""Manim scenes of the lesson, and the order in which they make the video.
+
+Every scene reads the lesson model (:mod:`scenes.lesson`) and nothing else. The toolkit:
+:mod:`scenes.palette` (colours by role, sizes), :mod:`scenes.tex` (equations, numbers and
+captions tagged with their model address), :mod:`scenes.live` (live numbers and nudges),
+:mod:`scenes.network` (network diagrams) and :mod:`scenes.base` (the lesson scene with named beats).
+"""
+
+from __future__ import annotations
+
+# The lesson in order: (module, scene class). Later parts join this list as they are built.
+LESSON_SCENES: tuple[tuple[str, str], ...] = (
+    ("scenes.part1", "Title"),
+    ("scenes.part1", "ChainRule"),
+    ("scenes.part1", "NestedCost"),
+    ("scenes.part1", "ProductOfRates"),
+    ("scenes.part1", "BackwardSweep"),
+    ("scenes.part1", "Squish"),
+    ("scenes.part1", "VanishingGradients"),
+)

@@ -1,0 +1,144 @@
+"""The lesson scene: a list of named beats, each a section (for clips) and a slide boundary.
+
+A scene declares the beats it shows, by their keys in the lesson model, and has one method per
+beat with the same name, so that ``construct`` reads like the script::
+
+    class BackwardSweep(LessonScene):
+        beats = ("backward_sweep",)
+
+        def backward_sweep(self, beat): ...
+
+Each beat starts a manim section named ``"NN Title"`` and, when the scene is rendered as a slide
+deck (manim-slides), a new slide. At the end of each beat the scene records what is on screen:
+every text-like mobject with the model address it came from and its box, which the tests compare
+with the model and check for overlaps and for leaving the frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+from manim import UL, DecimalNumber, FadeIn, FadeOut, Mobject, ReplacementTransform, Scene, SingleStringMathTex, Text, config
+
+from mathcore.model import Beat, LessonModel
+from scenes import palette
+from scenes.lesson import lesson_model
+from scenes.tex import Caption
+
+TEXT_TYPES = (SingleStringMathTex, Text, DecimalNumber)
+
+
+@dataclass
+class OnScreen:
+    """One text-like mobject at the end of a beat."""
+
+    source: tuple[str, ...] | None  # model address, None if the mobject has none (a bug)
+    tex: tuple[str, ...]  # its TeX parts (or words)
+    box: tuple[float, float, float, float]  # left, bottom, right, top in scene units
+    mobject: Mobject = field(repr=False)
+
+
+@dataclass
+class BeatRecord:
+    key: str
+    number: int
+    shown: list[OnScreen]
+
+
+def section_name(beat: Beat) -> str:
+    """The section (and chapter) name of a beat: ``"05 A product of rates, one per link"``."""
+    return f"{beat.number:02d} {beat.title}"
+
+
+class LessonScene(Scene):
+    """Base of every lesson scene."""
+
+    beats: ClassVar[tuple[str, ...]] = ()
+
+    def setup(self) -> None:
+        self.model: LessonModel = lesson_model()
+        self.fmt = self.model.fmt
+        self.record: list[BeatRecord] = []
+        self._headline: Caption | None = None
+
+    def construct(self) -> None:
+        for i, key in enumerate(self.beats):
+            beat = self.model.beat(key)
+            self.next_section(section_name(beat))  # manim drops the empty section before the first
+            if i:
+                self.slide_boundary()
+            getattr(self, key)(beat)
+            self.record.append(BeatRecord(key, beat.number, list(self.on_screen())))
+
+    # -- staging helpers ---------------------------------------------------------------------------
+    def headline(self, beat: Beat) -> Caption:
+        """Show the beat's title small in the top-left corner (replacing the previous one)."""
+        new = Caption(beat, font_size=palette.CAPTION_SIZE, color=palette.MUTED)
+        new.to_corner(UL, buff=palette.MARGIN + 0.1)
+        if self._headline is None:
+            self.play(FadeIn(new))
+        else:
+            self.play(ReplacementTransform(self._headline, new))
+        self._headline = new
+        return new
+
+    def clear_stage(self, *keep: Mobject, run_time: float = 0.8) -> None:
+        """Fade out everything but the headline and ``keep``."""
+        kept = set(keep) | ({self._headline} if self._headline else set())
+        gone = [m for m in self.mobjects if m not in kept]
+        if gone:
+            self.play(*(FadeOut(m) for m in gone), run_time=run_time)
+
+    def slide_boundary(self) -> None:
+        """A new slide, when rendered with manim-slides (a no-op for plain renders)."""
+        next_slide = getattr(self, "next_slide", None)
+        if callable(next_slide):
+            next_slide()
+
+    # -- what is on screen ---------------------------------------------------------------------
+    def on_screen(self) -> Iterator[OnScreen]:
+        """Every visible text-like mobject, taken at the outermost mobject that has a source."""
+        for top in self.mobjects:
+            yield from _texts(top)
+
+
+def _texts(mob: Mobject) -> Iterator[OnScreen]:
+    source = getattr(mob, "lesson_source", None)
+    if source is not None or isinstance(mob, TEXT_TYPES):
+        if _visible(mob):
+            yield OnScreen(source, _tex_of(mob), _box(mob), mob)
+        return
+    for sub in mob.submobjects:
+        yield from _texts(sub)
+
+
+def _visible(mob: Mobject) -> bool:
+    family = [m for m in mob.get_family() if len(getattr(m, "points", ())) > 0]
+    if not family:
+        return False
+    return any(m.get_fill_opacity() > 0.01 or m.get_stroke_opacity() > 0.01 for m in family)
+
+
+def _tex_of(mob: Mobject) -> tuple[str, ...]:
+    if hasattr(mob, "tex_strings"):
+        return tuple(mob.tex_strings)
+    if isinstance(mob, DecimalNumber):
+        return (getattr(mob, "text", ""),)
+    if isinstance(mob, Text):
+        return (mob.text,)
+    return (getattr(mob, "tex_string", ""),)
+
+
+def _box(mob: Mobject) -> tuple[float, float, float, float]:
+    points = np.concatenate([m.points for m in mob.get_family() if len(m.points)])
+    left, bottom = points[:, 0].min(), points[:, 1].min()
+    right, top = points[:, 0].max(), points[:, 1].max()
+    return float(left), float(bottom), float(right), float(top)
+
+
+def frame_box(margin: float) -> tuple[float, float, float, float]:
+    w, h = config.frame_width / 2 - margin, config.frame_height / 2 - margin
+    return -w, -h, w, h

@@ -1,0 +1,102 @@
+"""A network drawn from a lesson-model example: neurons show activations, edges show weights.
+
+Edge colour follows the weight's sign (blue positive, red negative) and its width grows with
+``|w|``; a neuron's fill grows with its activation (relative to the largest in the picture, so
+that an unsquished chain with values like 6 still reads). The same class draws a chain of single
+neurons (Parts 1 and 2) and layers of several neurons (Part 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from manim import DOWN, RIGHT, UP, Circle, Line, VGroup, VMobject
+
+from mathcore.examples import Example
+from scenes import palette
+
+MIN_EDGE_WIDTH = 1.5
+MAX_EDGE_WIDTH = 9.0
+
+
+class NetworkDiagram(VGroup):
+    """Neurons ``neuron(l, j)`` and edges ``edge(l, j, k)`` of one example network.
+
+    Parameters
+    ----------
+    example:
+        The network, with its forward pass (training example ``example_index``).
+    width, height:
+        Size of the drawing in scene units.
+    radius:
+        Neuron radius.
+    """
+
+    def __init__(self, example: Example, *, width: float = 9.0, height: float = 4.0, radius: float = 0.35,
+                 example_index: int = 0) -> None:
+        super().__init__()
+        self.example = example
+        self.radius = radius
+        sizes = example.sizes
+        L = example.depth
+        activations = [example.fwd.a[l][example_index] for l in range(L + 1)]
+        top = max(float(np.max(np.abs(a))) for a in activations) or 1.0
+        self.layers: list[list[Circle]] = []
+        xs = np.linspace(-width / 2, width / 2, L + 1)
+        for l, n in enumerate(sizes):
+            ys = np.linspace(height / 2, -height / 2, n) if n > 1 else [0.0]
+            layer = []
+            for j in range(n):
+                c = Circle(radius=radius, color=palette.TEXT, stroke_width=2)
+                c.set_fill(palette.TEXT, opacity=0.08 + 0.8 * abs(float(activations[l][j])) / top)
+                c.move_to(xs[l] * RIGHT + ys[j] * UP)
+                layer.append(c)
+            self.layers.append(layer)
+        weights = [np.abs(example.net.w[l]) for l in range(1, L + 1)]
+        biggest = max(float(w.max()) for w in weights) or 1.0
+        self.edges: dict[tuple[int, int, int], Line] = {}
+        for l in range(1, L + 1):
+            for j in range(sizes[l]):
+                for k in range(sizes[l - 1]):
+                    w = float(example.net.w[l][j, k])
+                    line = Line(self.layers[l - 1][k].get_right(), self.layers[l][j].get_left(), buff=0.05)
+                    line.set_stroke(palette.weight_color(w),
+                                    width=MIN_EDGE_WIDTH + (MAX_EDGE_WIDTH - MIN_EDGE_WIDTH) * abs(w) / biggest)
+                    self.edges[(l, j, k)] = line
+        self.edge_group = VGroup(*self.edges.values())
+        self.neuron_group = VGroup(*(c for layer in self.layers for c in layer))
+        self.add(self.edge_group, self.neuron_group)
+
+    def neuron(self, l: int, j: int = 0) -> Circle:
+        return self.layers[l][j]
+
+    def edge(self, l: int, j: int = 0, k: int = 0) -> Line:
+        return self.edges[(l, j, k)]
+
+    def put_inside(self, l: int, j: int, label: VMobject) -> VMobject:
+        """Place ``label`` in neuron ``(l, j)``, shrunk to fit."""
+        c = self.neuron(l, j)
+        if label.width > 1.6 * self.radius:
+            label.scale_to_fit_width(1.6 * self.radius)
+        return label.move_to(c)
+
+    def put_on_edge(self, l: int, label: VMobject, j: int = 0, k: int = 0, side=UP) -> VMobject:
+        """Place ``label`` beside the middle of edge ``(l, j, k)``."""
+        return label.next_to(self.edge(l, j, k).get_center(), side, buff=0.15)
+
+    def put_below(self, l: int, label: VMobject, j: int = 0) -> VMobject:
+        return label.next_to(self.neuron(l, j), DOWN, buff=0.2)
+
+    def put_above(self, l: int, label: VMobject, j: int = 0) -> VMobject:
+        return label.next_to(self.neuron(l, j), UP, buff=0.2)
+
+    def labels_inside(self, labels: Mapping[tuple[int, int], VMobject]) -> VGroup:
+        return VGroup(*(self.put_inside(l, j, m) for (l, j), m in labels.items()))
+
+
+def arrow_between(a: VMobject, b: VMobject) -> Line:
+    """A plain connecting line from ``a``'s right to ``b``'s left."""
+    return Line(a.get_right(), b.get_left(), buff=0.1)
+
+

@@ -1,0 +1,54 @@
+"""Colours by role and type sizes, defined once for every scene.
+
+Roles follow the lesson: cost red, weights blue when positive and red when negative (edge width
+grows with ``|w|``), biases pink, weighted inputs ``z`` green, the desired output ``y`` yellow,
+highlights yellow. Sizes are chosen to stay readable at 720p.
+"""
+
+from __future__ import annotations
+
+from manim import BLUE_C, GREEN_C, GREY_B, MAROON_B, PINK, RED_C, TEAL_C, WHITE, YELLOW_C, ManimColor
+
+COST: ManimColor = RED_C
+WEIGHT_POSITIVE: ManimColor = BLUE_C
+WEIGHT_NEGATIVE: ManimColor = RED_C
+BIAS: ManimColor = PINK
+BIAS_DARK: ManimColor = MAROON_B
+Z: ManimColor = GREEN_C
+TARGET: ManimColor = YELLOW_C
+HIGHLIGHT: ManimColor = YELLOW_C
+ACTIVATION: ManimColor = TEAL_C
+TEXT: ManimColor = WHITE
+MUTED: ManimColor = GREY_B
+
+# Type sizes (manim font_size units; 48 is manim's default).
+TITLE_SIZE = 56
+EQUATION_SIZE = 40
+SMALL_EQUATION_SIZE = 32
+NUMBER_SIZE = 30
+LABEL_SIZE = 28
+CAPTION_SIZE = 30
+
+# Space kept free at the frame's edges (scene units).
+MARGIN = 0.3
+
+
+def weight_color(w: float) -> ManimColor:
+    """Blue for a positive weight, red for a negative one."""
+    return WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE
+
+
+def role_color(tex: str) -> ManimColor | None:
+    """The role colour of a symbol's TeX (``w^{(L)}`` -> weight blue), or ``None`` for no role."""
+    head = tex.lstrip("\\{")
+    if head.startswith("C"):
+        return COST
+    if head.startswith("w") or head.startswith("W"):
+        return WEIGHT_POSITIVE
+    if head.startswith("b"):
+        return BIAS
+    if head.startswith("z"):
+        return Z
+    if head.startswith("y"):
+        return TARGET
+    return None

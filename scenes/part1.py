@@ -1,0 +1,404 @@
+"""Part 1 of the lesson: rates multiply along a chain (beats 1-9).
+
+The worked chain has no squish and no biases, so every link's rate is a plain number read off
+the picture. Every value and formula comes from the lesson model; the numbers below are only
+layout (sizes, spacing, timing).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    ORIGIN,
+    RIGHT,
+    UP,
+    Arrow,
+    Axes,
+    Brace,
+    Circumscribe,
+    Create,
+    Dot,
+    FadeIn,
+    FadeOut,
+    GrowArrow,
+    LaggedStart,
+    Indicate,
+    Line,
+    NumberLine,
+    ReplacementTransform,
+    Square,
+    SurroundingRectangle,
+    VGroup,
+    Write,
+)
+
+from mathcore.model import Beat
+from scenes import palette
+from scenes.base import LessonScene
+from scenes.live import LiveNumber, Nudge
+from scenes.network import NetworkDiagram
+from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, stack, transform_by_key
+
+
+class Title(LessonScene):
+    """Beat 1: the lesson's title and its place in the series."""
+
+    beats = ("title",)
+
+    def title(self, beat: Beat) -> None:
+        title = Caption(beat, "title", font_size=palette.TITLE_SIZE)
+        self.play(Write(title), run_time=1.5)
+        self.wait(0.5)
+        before = Caption(beat, "after", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
+        after = Caption(beat, "before", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
+        track = VGroup(before, title.copy().scale(0.6).set_color(palette.HIGHLIGHT), after)
+        track.arrange(DOWN, buff=0.5)
+        self.play(ReplacementTransform(title, track[1]), FadeIn(before, shift=DOWN), FadeIn(after, shift=UP))
+        marker = Arrow(LEFT, RIGHT, color=palette.HIGHLIGHT).scale(0.5).next_to(track[1], LEFT, buff=0.3)
+        self.play(GrowArrow(marker))
+        self.wait(1.5)
+
+
+class ChainRule(LessonScene):
+    """Beat 2: nudge ``x`` by ``h``; ``g`` moves by about ``g'h``, ``f`` by about ``f'g'h``."""
+
+    beats = ("chain_rule",)
+
+    def chain_rule(self, beat: Beat) -> None:
+        self.headline(beat)
+        v = beat.values
+        x, h = v["x"].value, v["h"].value
+        g_shift, f_shift = v["g_moves_actually"].value, v["f_moves_actually"].value
+        nudge = Nudge(x, beat.functions["g_f"])
+
+        # One number line per quantity, each zoomed so that its own change is visible.
+        rows = VGroup()
+        specs = [("x", x, h, lambda: nudge.value), ("g", v["g"].value, g_shift, nudge.output(0)),
+                 ("f", v["f"].value, f_shift, nudge.output(1))]
+        lines, dots, lives = [], [], []
+        for key, start, shift, value in specs:
+            span = 3.0 * abs(shift)
+            line = NumberLine(x_range=[start - span, start + span, span / 3], length=6.5, include_numbers=False,
+                              tick_size=0.06)
+            label = SymbolTex(v[key].label, (beat.key, "values", key, "label"), font_size=palette.EQUATION_SIZE)
+            label.next_to(line, LEFT, buff=0.4)
+            dot = Dot(line.n2p(start), color=palette.HIGHLIGHT)
+            dot.add_updater(lambda d, line=line, value=value: d.move_to(line.n2p(value())))
+            live = LiveNumber(self.fmt, value, (beat.key, "functions", "g_f", key))
+            live.add_updater(lambda m, d=dot: m.next_to(d, UP, buff=0.15))
+            rows.add(VGroup(label, line))
+            lines.append(line)
+            dots.append(dot)
+            lives.append(live)
+        rows.arrange(DOWN, buff=1.15, aligned_edge=RIGHT).shift(0.3 * UP + 1.2 * LEFT)
+        for line, dot, live, (_, _, _, value) in zip(lines, dots, lives, specs):
+            dot.move_to(line.n2p(value()))
+            live.next_to(dot, UP, buff=0.15)
+
+        defs = [EquationTex(beat, "inner", font_size=palette.SMALL_EQUATION_SIZE),
+                EquationTex(beat, "outer", font_size=palette.SMALL_EQUATION_SIZE)]
+        for eq, row in zip(defs, rows[1:]):
+            eq.next_to(row, RIGHT, buff=0.5)
+
+        self.play(*(Create(r[1]) for r in rows), *(Write(r[0]) for r in rows), run_time=1.5)
+        self.play(*(FadeIn(eq) for eq in defs))
+        self.play(*(FadeIn(d) for d in dots), *(FadeIn(n) for n in lives))
+        self.add(*dots, *lives)
+        self.wait(0.5)
+
+        # The nudge: x moves by h, and everything downstream follows through the model's formulas.
+        self.play(nudge.tracker.animate.set_value(x + h), run_time=2.5)
+        self.wait(0.5)
+        braces = []
+        labels = [("h", None), ("g_moves", "g_moves_actually"), ("f_moves", "f_moves_actually")]
+        for line, (key, start, shift, _), (rate_key, actual_key) in zip(lines, specs, labels):
+            segment = Line(line.n2p(start), line.n2p(start + shift))
+            brace = Brace(segment, DOWN, buff=0.1)
+            text = ShownTex(beat, "values", rate_key, labelled=True)
+            if actual_key:
+                actual = ShownTex(beat, "values", actual_key, labelled=True, color=palette.MUTED)
+                text = VGroup(text, actual).arrange(RIGHT, buff=0.5)
+            text.next_to(brace, DOWN, buff=0.1)
+            braces.append(VGroup(brace, text))
+            self.play(FadeIn(brace), FadeIn(text, shift=0.2 * DOWN), run_time=0.8)
+            self.wait(0.8)
+
+        rule = EquationTex(beat, "chain_rule")
+        rule.to_edge(DOWN, buff=palette.MARGIN + 0.2).shift(3.2 * LEFT)
+        numbers = VGroup(ShownTex(beat, "values", "df_dg", labelled=True),
+                         ShownTex(beat, "values", "dg_dx", labelled=True),
+                         ShownTex(beat, "values", "df_dx", labelled=True)).arrange(RIGHT, buff=0.4)
+        numbers.next_to(rule, RIGHT, buff=0.6)
+        self.play(Write(rule))
+        self.play(FadeIn(numbers, shift=0.2 * LEFT))
+        self.play(Circumscribe(rule, color=palette.HIGHLIGHT))
+        self.wait(2)
+
+
+# -- the worked chain: a0 -> a1 -> ... -> aL -> C ------------------------------------------------
+class WorkedChain(VGroup):
+    """The worked chain with its cost node, symbol names, and (on request) its values."""
+
+    def __init__(self, scene: LessonScene) -> None:
+        super().__init__()
+        model = scene.model
+        ex = model.worked
+        self.L = ex.depth
+        nested, forward = model.beat("nested_cost"), model.beat("forward_pass")
+        self.net = NetworkDiagram(ex, width=min(2.6 * ex.depth, 9.5), height=0, radius=0.42)
+        self.fills = [c.get_fill_opacity() for c in self.net.neuron_group]
+        self.cost = Square(side_length=0.8, color=palette.COST).next_to(self.net.neuron(ex.depth), RIGHT, buff=1.2)
+        self.cost_link = Line(self.net.neuron(ex.depth).get_right(), self.cost.get_left(), buff=0.05)
+        self.cost_link.set_stroke(palette.MUTED, 3)
+        chain = nested.data["chain"]
+        self.names = VGroup(*(SymbolTex(t, (nested.key, "data", "chain", str(i))) for i, t in enumerate(chain)))
+        for l, name in enumerate(self.names[:-1]):
+            self.net.put_below(l, name)
+        self.names[-1].next_to(self.cost, DOWN, buff=0.2).set_color(palette.COST)
+        self.weight_names = VGroup(*(
+            self.net.put_on_edge(l, SymbolTex(t, (nested.key, "data", "weights", str(l - 1)), font_size=26).set_color(
+                palette.weight_color(float(ex.net.w[l][0, 0]))))
+            for l, t in enumerate(nested.data["weights"], start=1)))
+        self.add(self.net, self.cost_link, self.cost, self.names, self.weight_names)
+        self.center().shift(1.9 * UP)
+        # Values, built now (placed with the picture) and shown when the forward pass reaches them.
+        self.activations = [self.net.put_inside(l, 0, ShownTex(forward, "values", f"a{l}"))
+                            for l in range(ex.depth + 1)]
+        self.weights = [ShownTex(forward, "values", f"w{l}", labelled=True, font_size=26, color=palette.weight_color(
+            float(ex.net.w[l][0, 0]))).move_to(self.weight_names[l - 1]) for l in range(1, ex.depth + 1)]
+        self.cost_value = ShownTex(forward, "values", "C").move_to(self.cost)
+        if self.cost_value.width > 0.6:
+            self.cost_value.scale_to_fit_width(0.6)
+        self.target = ShownTex(forward, "values", "y", labelled=True, color=palette.TARGET)
+        self.target.next_to(self.cost, UP, buff=0.25)
+
+    def link_of(self, key: str):
+        """The picture's link for a factor key such as ``"da3_da2"`` (edge into ``a_3``) or ``"dC_da3"``."""
+        top = key.split("_")[0][1:]
+        if top == "C":
+            return self.cost_link
+        return self.net.edge(int(top[1:]))
+
+    def empty(self) -> WorkedChain:
+        for c in self.net.neuron_group:
+            c.set_fill(opacity=0)
+        return self
+
+    def with_values(self) -> VGroup:
+        """The values as the forward pass leaves them (for scenes that start after it).
+
+        The weights' values take the place of their names."""
+        for c, opacity in zip(self.net.neuron_group, self.fills):
+            c.set_fill(opacity=opacity)
+        self.remove(self.weight_names)
+        return VGroup(*self.activations, *self.weights, self.cost_value, self.target)
+
+
+def _factor_keys(eq: EquationTex) -> list[str]:
+    return [k for k in eq.equation.keys if k.startswith("d") and "_d" in k and not k.startswith("dot")]
+
+
+class NestedCost(LessonScene):
+    """Beats 3 and 4: the cost as a nested function, then the worked chain's forward pass."""
+
+    beats = ("nested_cost", "forward_pass")
+
+    def nested_cost(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = WorkedChain(self).empty()
+        self.chain = chain
+        self.play(FadeIn(chain.net), FadeIn(chain.cost), Create(chain.cost_link), FadeIn(chain.names))
+        self.play(FadeIn(chain.weight_names))
+        eqs = [EquationTex(beat, f"a{l}").color_roles() for l in range(1, chain.L + 1)]
+        eqs.append(EquationTex(beat, "cost"))
+        column = stack(eqs, buff=0.3).to_edge(LEFT, buff=1.0).shift(1.2 * DOWN)
+        for l, eq in enumerate(eqs, start=1):
+            link = chain.net.edge(l) if l <= chain.L else chain.cost_link
+            self.play(Write(eq), Indicate(link, color=palette.HIGHLIGHT), run_time=1.2)
+        nested = EquationTex(beat, "nested").color_roles()
+        nested.next_to(column, RIGHT, buff=1.0).align_to(column, DOWN)
+        arrow = Arrow(column.get_right(), nested.get_left(), buff=0.2, color=palette.MUTED)
+        self.play(GrowArrow(arrow), Write(nested), run_time=1.5)
+        self.wait(2)
+        self.column, self.nested, self.arrow = column, nested, arrow
+
+    def forward_pass(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = self.chain
+        self.play(FadeOut(self.column), FadeOut(self.nested), FadeOut(self.arrow))
+        self.play(FadeIn(chain.activations[0]), chain.net.neuron(0).animate.set_fill(opacity=chain.fills[0]),
+                  FadeIn(chain.target))
+        shown = None
+        for l in range(1, chain.L + 1):
+            eq = EquationTex(beat, f"a{l}").to_edge(DOWN, buff=1.6)
+            self.play(ReplacementTransform(chain.weight_names[l - 1], chain.weights[l - 1]),
+                      FadeIn(eq) if shown is None else ReplacementTransform(shown, eq))
+            self.play(ReplacementTransform(eq.part("value").copy(), chain.activations[l]),
+                      chain.net.neuron(l).animate.set_fill(opacity=chain.fills[l]))
+            shown = eq
+            self.wait(0.6)
+        cost = EquationTex(beat, "cost").to_edge(DOWN, buff=1.6)
+        self.play(ReplacementTransform(shown, cost))
+        self.play(ReplacementTransform(cost.part("value").copy(), chain.cost_value))
+        self.play(Circumscribe(chain.cost, color=palette.COST))
+        self.wait(2)
+
+
+class ProductOfRates(LessonScene):
+    """Beats 5 and 6: dC/dw1 as a product of the links' rates, and the output's desire."""
+
+    beats = ("product_of_rates", "desire")
+
+    def product_of_rates(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = WorkedChain(self)
+        self.chain = chain
+        values = chain.with_values()
+        self.play(FadeIn(chain), FadeIn(values))
+        rule = EquationTex(beat, "chain").move_to(0.6 * DOWN)
+        self.play(Write(rule.part("lhs", "eq")))
+        for key in _factor_keys(rule):
+            self.play(FadeIn(rule.part(key), shift=0.2 * UP), Indicate(chain.link_of(key), color=palette.HIGHLIGHT))
+        self.wait(0.5)
+        locals_ = EquationTex(beat, "locals").move_to(rule).shift(1.3 * DOWN)
+        self.play(transform_by_key(rule.copy(), locals_), run_time=1.5)
+        numbers = EquationTex(beat, "numbers").next_to(locals_, DOWN, buff=0.5)
+        self.play(transform_by_key(locals_.copy(), numbers), run_time=1.5)
+        self.play(Circumscribe(numbers.part("value"), color=palette.HIGHLIGHT))
+        self.wait(2)
+        self.rule, self.locals, self.numbers = rule, locals_, numbers
+
+    def desire(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = self.chain
+        self.play(FadeOut(self.rule), FadeOut(self.locals), self.numbers.animate.to_edge(DOWN, buff=0.6))
+        eq = EquationTex(beat, "desire").to_edge(LEFT, buff=0.8).shift(0.6 * DOWN)
+        self.play(Write(eq))
+        output = chain.net.neuron(chain.L)
+        direction = UP if beat.values["desire"].value < 0 else DOWN  # the cost wants the output to move downhill
+        arrow = Arrow(ORIGIN, 0.9 * direction, buff=0, color=palette.HIGHLIGHT).next_to(output, UP, buff=0.15)
+        words = [Caption(beat, key, font_size=24) for key in ("desire", "carry", "input")]
+        column = stack(words, buff=0.25).next_to(eq, RIGHT, buff=0.6)
+        self.play(GrowArrow(arrow), FadeIn(words[0]))
+        self.wait(1)
+        self.play(FadeIn(words[1]), *(Indicate(chain.link_of(k)) for k in _factor_keys(self.numbers)[1:-1]))
+        self.play(FadeIn(words[2]), Indicate(chain.activations[0], color=palette.HIGHLIGHT))
+        self.wait(1.5)
+        # The check: nudge w1 and watch C move by about dC/dw1 times the nudge.
+        check = Caption(beat, "check", font_size=26, color=palette.HIGHLIGHT)
+        nudge = ShownTex(beat, "values", "nudge", labelled=True)
+        change = ShownTex(beat, "values", "delta_cost", labelled=True)
+        predicted = ShownTex(beat, "values", "predicted", labelled=True)
+        row = VGroup(nudge, change, predicted).arrange(RIGHT, buff=0.6)
+        block = VGroup(check, row).arrange(DOWN, buff=0.3).move_to(column).align_to(column, LEFT)
+        self.play(FadeOut(column), FadeIn(check))
+        self.play(FadeIn(nudge), Indicate(chain.net.edge(1)))
+        self.play(FadeIn(change, shift=0.2 * UP), Indicate(chain.cost_value, color=palette.COST))
+        self.play(FadeIn(predicted, shift=0.2 * UP))
+        self.wait(2)
+        del block
+
+
+class BackwardSweep(LessonScene):
+    """Beat 7: one sweep from the output back shares the output-side factors."""
+
+    beats = ("backward_sweep",)
+
+    def backward_sweep(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = WorkedChain(self)
+        values = chain.with_values()
+        self.play(FadeIn(chain), FadeIn(values))
+        running = beat.series["running_product"]  # dC/da_L, ..., dC/da_1, output side first
+        labels = []
+        for i, shown in enumerate(running):
+            l = chain.L - i
+            label = ShownTex(beat, "series", "running_product", i, labelled=True, color=palette.HIGHLIGHT,
+                             font_size=26)
+            label.next_to(chain.names[l], DOWN, buff=0.25)
+            labels.append(label)
+        eqs = [EquationTex(beat, f"w{l}", font_size=palette.SMALL_EQUATION_SIZE)
+               for l in range(chain.L, 0, -1)]
+        column = stack(eqs, buff=0.3).next_to(VGroup(*labels), DOWN, buff=0.45).to_edge(LEFT, buff=0.8)
+        for label, eq, l in zip(labels, eqs, range(chain.L, 0, -1)):
+            self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.link_of(f"da{l}_d")), run_time=0.9)
+            self.play(Write(eq), run_time=1.2)
+        shared = Caption(beat, "shared", font_size=26, color=palette.HIGHLIGHT)
+        counts = VGroup(*(ShownTex(beat, "values", k, labelled=True, font_size=28)
+                          for k in ("naive_multiplications", "sweep_multiplications", "saved")))
+        counts.arrange(DOWN, buff=0.25, aligned_edge=RIGHT)
+        side = VGroup(shared, counts).arrange(DOWN, buff=0.4, aligned_edge=RIGHT)
+        side.to_edge(RIGHT, buff=0.6).align_to(column, DOWN)
+        self.play(FadeIn(shared), *(Indicate(eq.part("dC_da3" if eq.has("dC_da3") else eq.equation.keys[2]))
+                                    for eq in eqs))
+        self.play(FadeIn(counts, shift=0.2 * UP))
+        self.wait(2.5)
+
+
+class Squish(LessonScene):
+    """Beat 8: with a = sigma(z), every link gains a factor sigma'(z)."""
+
+    beats = ("squish",)
+
+    def squish(self, beat: Beat) -> None:
+        self.headline(beat)
+        defs = VGroup(EquationTex(beat, "z1"), EquationTex(beat, "a1")).arrange(RIGHT, buff=1.2).shift(1.8 * UP)
+        self.play(Write(defs))
+        caption = Caption(beat, "caption", font_size=28).next_to(defs, DOWN, buff=0.6)
+        self.play(FadeIn(caption))
+        product = EquationTex(beat, "product").shift(0.8 * DOWN)
+        self.play(Write(product), run_time=2)
+        squish_keys = [k for k in product.equation.keys if k.startswith("da") and "_dz" in k]
+        boxes = VGroup(*(SurroundingRectangle(product.part(k), color=palette.Z, buff=0.06) for k in squish_keys))
+        self.play(Create(boxes), *(product.part(k).animate.set_color(palette.Z) for k in squish_keys))
+        self.wait(2.5)
+
+
+class VanishingGradients(LessonScene):
+    """Beat 9: sigma' <= 1/4, so the first weight's gradient shrinks with depth."""
+
+    beats = ("vanishing",)
+
+    def vanishing(self, beat: Beat) -> None:
+        self.headline(beat)
+        eqs = [EquationTex(beat, k, font_size=palette.SMALL_EQUATION_SIZE) for k in ("textbook", "peak")
+               if k in beat.equations]
+        column = stack(eqs, buff=0.35).to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
+        self.play(*(Write(e) for e in eqs))
+        grads = beat.series["gradient_by_depth"]
+        bound = beat.series["bound_by_depth"]
+        values = [g.value for g in grads] + [b.value for b in bound]
+        low = int(np.floor(np.log10(min(values))))
+        depth = len(grads)
+        # Log scale: one tick per decade, the x-axis at the bottom decade.
+        axes = Axes(
+            x_range=[0, depth + 1, 1], y_range=[0, -low, 1], x_length=7.0, y_length=4.6,
+            tips=False, axis_config={"include_numbers": False, "stroke_color": palette.MUTED},
+        ).to_edge(RIGHT, buff=0.7).shift(0.5 * DOWN)
+
+        def point(n: int, v: float):
+            return axes.c2p(n, np.log10(v) - low)
+
+        x_label = SymbolTex(beat.values["depth"].label, (beat.key, "values", "depth", "label"), font_size=28)
+        x_label.next_to(axes.x_axis.get_right(), DOWN, buff=0.2)
+        y_label = SymbolTex(grads[0].label, (beat.key, "series", "gradient_by_depth", "0", "label"), font_size=26)
+        y_label.next_to(axes.y_axis.get_top(), LEFT, buff=0.2)
+        self.play(Create(axes), FadeIn(x_label), FadeIn(y_label))
+        dots = VGroup(*(Dot(point(n, g.value), color=palette.HIGHLIGHT, radius=0.07)
+                        for n, g in enumerate(grads, start=1)))
+        if bound:
+            ceiling = VGroup(*(Line(point(n, b.value) + 0.15 * LEFT, point(n, b.value) + 0.15 * RIGHT,
+                                    color=palette.COST, stroke_width=4) for n, b in enumerate(bound, start=1)))
+            legend = SymbolTex(bound[0].label, (beat.key, "series", "bound_by_depth", "0", "label"),
+                               font_size=26, color=palette.COST)
+            legend.next_to(column, DOWN, buff=0.8).align_to(column, LEFT)
+            swatch = ceiling[0].copy().next_to(legend, LEFT, buff=0.2)
+            self.play(Create(ceiling), FadeIn(legend), FadeIn(swatch), run_time=1.2)
+        self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in dots), lag_ratio=0.2), run_time=2.5)
+        first = ShownTex(beat, "series", "gradient_by_depth", 0, font_size=26).next_to(dots[0], RIGHT, buff=0.2)
+        last = ShownTex(beat, "series", "gradient_by_depth", depth - 1, font_size=26)
+        last.next_to(dots[-1], LEFT, buff=0.25).shift(0.3 * DOWN)
+        self.play(FadeIn(first), FadeIn(last))
+        self.wait(2.5)

@@ -1,0 +1,127 @@
+"""Formulas, numbers and captions on screen, each built from the lesson model and tagged.
+
+Every text-like mobject a scene shows comes from here. Each carries ``lesson_source``, the
+address of what it shows in the model (``("local_derivatives", "equations", "product")``), so the
+tests can read the screen back and compare it with the model, and a scene cannot show a number or
+formula that the model does not hold.
+
+Equations are built from their keyed TeX parts: ``eq.part("dC_da")`` is the sub-mobject of that
+part, for colouring or transforming by name rather than by index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from manim import (
+    DOWN,
+    LEFT,
+    AnimationGroup,
+    FadeIn,
+    FadeOut,
+    MathTex,
+    ReplacementTransform,
+    Text,
+    VGroup,
+    VMobject,
+)
+
+from mathcore.model import Beat, Shown
+from scenes import palette
+
+Source = tuple[str, ...]
+
+
+class EquationTex(MathTex):
+    """One of the model's equations, with its parts addressable by key."""
+
+    def __init__(self, beat: Beat, key: str, font_size: float = palette.EQUATION_SIZE, **kwargs) -> None:
+        eq = beat.equations[key]
+        super().__init__(*eq.tex_parts, font_size=font_size, **kwargs)
+        self.equation = eq
+        self.lesson_source: Source = (beat.key, "equations", key)
+
+    def part(self, *keys: str) -> VGroup:
+        """The sub-mobjects of the named parts, in the order given."""
+        return VGroup(*(self[self.equation.index(k)] for k in keys))
+
+    def has(self, key: str) -> bool:
+        return key in self.equation.keys
+
+    def color_roles(self) -> EquationTex:
+        """Colour each part that is a lone symbol by its role (weight blue, bias pink, ...)."""
+        for key, tex in self.equation.parts:
+            color = palette.role_color(tex)
+            if color is not None and not tex.startswith(r"\frac") and " " not in tex.strip():
+                self.part(key).set_color(color)
+        return self
+
+
+class ShownTex(MathTex):
+    """One number from the model, optionally as ``label = value``."""
+
+    def __init__(self, beat: Beat, where: str, key: str, index: int | None = None, *, labelled: bool = False,
+                 font_size: float = palette.NUMBER_SIZE, **kwargs) -> None:
+        shown = _shown(beat, where, key, index)
+        parts = (shown.label, "=", shown.tex) if labelled else (shown.tex,)
+        super().__init__(*parts, font_size=font_size, **kwargs)
+        self.shown = shown
+        self.lesson_source: Source = (beat.key, where, key) + (() if index is None else (str(index),))
+
+    @property
+    def value_part(self) -> VMobject:
+        return self[-1]
+
+
+def _shown(beat: Beat, where: str, key: str, index: int | None) -> Shown:
+    if where == "values":
+        return beat.values[key]
+    if where == "series":
+        return beat.series[key][index or 0]
+    raise KeyError(f"no numbers under {where!r}")
+
+
+class LabelTex(MathTex):
+    """A symbol label whose TeX the model holds (``beat.texts[key]``), e.g. ``a^{(L-1)}_k``."""
+
+    def __init__(self, beat: Beat, key: str, font_size: float = palette.LABEL_SIZE, **kwargs) -> None:
+        super().__init__(beat.texts[key], font_size=font_size, **kwargs)
+        self.lesson_source: Source = (beat.key, "texts", key)
+
+
+class SymbolTex(MathTex):
+    """A symbol's TeX taken from a model-provided string (a Shown label or a data entry)."""
+
+    def __init__(self, tex: str, source: Source, font_size: float = palette.LABEL_SIZE, **kwargs) -> None:
+        super().__init__(tex, font_size=font_size, **kwargs)
+        self.lesson_source: Source = source
+
+
+class Caption(Text):
+    """A line of words from the model: a beat's title or one of its texts."""
+
+    def __init__(self, beat: Beat, key: str | None = None, font_size: float = palette.CAPTION_SIZE, **kwargs) -> None:
+        words = beat.title if key is None else beat.texts[key]
+        super().__init__(words, font_size=font_size, **kwargs)
+        self.lesson_source: Source = (beat.key, "title") if key is None else (beat.key, "texts", key)
+        self.words = words
+
+
+def transform_by_key(source: EquationTex, target: EquationTex, **kwargs) -> AnimationGroup:
+    """Morph ``source`` into ``target`` part by part: shared keys move, others fade."""
+    anims = []
+    shared = [k for k in target.equation.keys if source.has(k)]
+    for key in shared:
+        anims.append(ReplacementTransform(source.part(key), target.part(key)))
+    for key in target.equation.keys:
+        if key not in shared:
+            anims.append(FadeIn(target.part(key), shift=0.2 * DOWN))
+    for key in source.equation.keys:
+        if key not in shared:
+            anims.append(FadeOut(source.part(key)))
+    return AnimationGroup(*anims, **kwargs)
+
+
+def stack(mobjects: Iterable[VMobject], buff: float = 0.35, aligned_edge=LEFT) -> VGroup:
+    """Mobjects one under another, left-aligned."""
+    return VGroup(*mobjects).arrange(DOWN, buff=buff, aligned_edge=aligned_edge)
