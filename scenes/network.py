@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from manim import DOWN, RIGHT, UP, Circle, Line, VGroup, VMobject
+from manim import BLACK, DOWN, RIGHT, UP, Circle, Line, VGroup, VMobject
 
 from mathcore.examples import Example
 from scenes import palette
@@ -43,6 +43,7 @@ class NetworkDiagram(VGroup):
         activations = [example.fwd.a[l][example_index] for l in range(L + 1)]
         top = max(float(np.max(np.abs(a))) for a in activations) or 1.0
         self.layers: list[list[Circle]] = []
+        self.fills: dict[int, dict[int, float]] = {}
         xs = np.linspace(-width / 2, width / 2, L + 1)
         for l, n in enumerate(sizes):
             ys = np.linspace(height / 2, -height / 2, n) if n > 1 else [0.0]
@@ -50,6 +51,7 @@ class NetworkDiagram(VGroup):
             for j in range(n):
                 c = Circle(radius=radius, color=palette.TEXT, stroke_width=2)
                 c.set_fill(palette.TEXT, opacity=0.08 + 0.8 * abs(float(activations[l][j])) / top)
+                self.fills.setdefault(l, {})[j] = c.get_fill_opacity()
                 c.move_to(xs[l] * RIGHT + ys[j] * UP)
                 layer.append(c)
             self.layers.append(layer)
@@ -75,11 +77,17 @@ class NetworkDiagram(VGroup):
         return self.edges[(l, j, k)]
 
     def put_inside(self, l: int, j: int, label: VMobject) -> VMobject:
-        """Place ``label`` in neuron ``(l, j)``, shrunk to fit."""
+        """Place ``label`` in neuron ``(l, j)``, shrunk to fit, dark on a bright fill."""
         c = self.neuron(l, j)
         if label.width > 1.6 * self.radius:
             label.scale_to_fit_width(1.6 * self.radius)
+        if self.fill_of(l, j) > 0.5:
+            label.set_color(BLACK)
         return label.move_to(c)
+
+    def fill_of(self, l: int, j: int = 0) -> float:
+        """The fill opacity that shows neuron ``(l, j)``'s activation."""
+        return self.fills[l][j]
 
     def put_on_edge(self, l: int, label: VMobject, j: int = 0, k: int = 0, side=UP) -> VMobject:
         """Place ``label`` beside the middle of edge ``(l, j, k)``."""

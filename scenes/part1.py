@@ -39,7 +39,7 @@ from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
 from scenes.network import NetworkDiagram
-from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, stack, transform_by_key
+from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, fit_below, stack, transform_by_key
 
 
 class Title(LessonScene):
@@ -73,19 +73,19 @@ class ChainRule(LessonScene):
         g_shift, f_shift = v["g_moves_actually"].value, v["f_moves_actually"].value
         nudge = Nudge(x, beat.functions["g_f"])
 
-        # One number line per quantity, each zoomed so that its own change is visible.
+        # One number line per quantity, each zoomed so that its own change is visible: a tick
+        # per change, the value at the middle tick.
         rows = VGroup()
         specs = [("x", x, h, lambda: nudge.value), ("g", v["g"].value, g_shift, nudge.output(0)),
                  ("f", v["f"].value, f_shift, nudge.output(1))]
         lines, dots, lives = [], [], []
         for key, start, shift, value in specs:
-            span = 3.0 * abs(shift)
-            line = NumberLine(x_range=[start - span, start + span, span / 3], length=6.5, include_numbers=False,
-                              tick_size=0.06)
+            line = NumberLine(x_range=[-3, 3, 1], length=6.5, include_numbers=False, tick_size=0.08)
+            line.to_point = lambda v, line=line, start=start, unit=abs(shift): line.n2p((v - start) / unit)
             label = SymbolTex(v[key].label, (beat.key, "values", key, "label"), font_size=palette.EQUATION_SIZE)
             label.next_to(line, LEFT, buff=0.4)
-            dot = Dot(line.n2p(start), color=palette.HIGHLIGHT)
-            dot.add_updater(lambda d, line=line, value=value: d.move_to(line.n2p(value())))
+            dot = Dot(line.to_point(start), color=palette.HIGHLIGHT)
+            dot.add_updater(lambda d, line=line, value=value: d.move_to(line.to_point(value())))
             live = LiveNumber(self.fmt, value, (beat.key, "functions", "g_f", key))
             live.add_updater(lambda m, d=dot: m.next_to(d, UP, buff=0.15))
             rows.add(VGroup(label, line))
@@ -94,7 +94,7 @@ class ChainRule(LessonScene):
             lives.append(live)
         rows.arrange(DOWN, buff=1.15, aligned_edge=RIGHT).shift(0.3 * UP + 1.2 * LEFT)
         for line, dot, live, (_, _, _, value) in zip(lines, dots, lives, specs):
-            dot.move_to(line.n2p(value()))
+            dot.move_to(line.to_point(value()))
             live.next_to(dot, UP, buff=0.15)
 
         defs = [EquationTex(beat, "inner", font_size=palette.SMALL_EQUATION_SIZE),
@@ -114,7 +114,7 @@ class ChainRule(LessonScene):
         braces = []
         labels = [("h", None), ("g_moves", "g_moves_actually"), ("f_moves", "f_moves_actually")]
         for line, (key, start, shift, _), (rate_key, actual_key) in zip(lines, specs, labels):
-            segment = Line(line.n2p(start), line.n2p(start + shift))
+            segment = Line(line.to_point(start), line.to_point(start + shift))
             brace = Brace(segment, DOWN, buff=0.1)
             text = ShownTex(beat, "values", rate_key, labelled=True)
             if actual_key:
@@ -148,7 +148,7 @@ class WorkedChain(VGroup):
         self.L = ex.depth
         nested, forward = model.beat("nested_cost"), model.beat("forward_pass")
         self.net = NetworkDiagram(ex, width=min(2.6 * ex.depth, 9.5), height=0, radius=0.42)
-        self.fills = [c.get_fill_opacity() for c in self.net.neuron_group]
+        self.fills = [self.net.fill_of(l) for l in range(ex.depth + 1)]
         self.cost = Square(side_length=0.8, color=palette.COST).next_to(self.net.neuron(ex.depth), RIGHT, buff=1.2)
         self.cost_link = Line(self.net.neuron(ex.depth).get_right(), self.cost.get_left(), buff=0.05)
         self.cost_link.set_stroke(palette.MUTED, 3)
@@ -321,7 +321,7 @@ class BackwardSweep(LessonScene):
             labels.append(label)
         eqs = [EquationTex(beat, f"w{l}", font_size=palette.SMALL_EQUATION_SIZE)
                for l in range(chain.L, 0, -1)]
-        column = stack(eqs, buff=0.3).next_to(VGroup(*labels), DOWN, buff=0.45).to_edge(LEFT, buff=0.8)
+        column = fit_below(stack(eqs, buff=0.3), VGroup(*labels), buff=0.45).to_edge(LEFT, buff=0.8)
         for label, eq, l in zip(labels, eqs, range(chain.L, 0, -1)):
             self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.link_of(f"da{l}_d")), run_time=0.9)
             self.play(Write(eq), run_time=1.2)
@@ -392,8 +392,8 @@ class VanishingGradients(LessonScene):
             ceiling = VGroup(*(Line(point(n, b.value) + 0.15 * LEFT, point(n, b.value) + 0.15 * RIGHT,
                                     color=palette.COST, stroke_width=4) for n, b in enumerate(bound, start=1)))
             legend = SymbolTex(bound[0].label, (beat.key, "series", "bound_by_depth", "0", "label"),
-                               font_size=26, color=palette.COST)
-            legend.next_to(column, DOWN, buff=0.8).align_to(column, LEFT)
+                               font_size=32, color=palette.COST)
+            legend.move_to(axes.c2p(depth, -low)).shift(0.4 * LEFT + 0.2 * DOWN)
             swatch = ceiling[0].copy().next_to(legend, LEFT, buff=0.2)
             self.play(Create(ceiling), FadeIn(legend), FadeIn(swatch), run_time=1.2)
         self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in dots), lag_ratio=0.2), run_time=2.5)

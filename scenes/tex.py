@@ -24,6 +24,7 @@ from manim import (
     Text,
     VGroup,
     VMobject,
+    config,
 )
 
 from mathcore.model import Beat, Shown
@@ -120,6 +121,14 @@ def transform_by_key(source: EquationTex, target: EquationTex, **kwargs) -> Anim
         if key not in shared:
             anims.append(FadeOut(source.part(key)))
     return AnimationGroup(*anims, **kwargs)
+
+
+def fit_below(mob: VMobject, above: VMobject, buff: float = 0.4, margin: float = palette.MARGIN) -> VMobject:
+    """Place ``mob`` under ``above``, shrinking it if needed to end above the frame's bottom margin."""
+    room = above.get_bottom()[1] - buff - (-config.frame_height / 2 + margin)
+    if mob.height > room:
+        mob.scale_to_fit_height(room)
+    return mob.next_to(above, DOWN, buff=buff)
 
 
 def stack(mobjects: Iterable[VMobject], buff: float = 0.35, aligned_edge=LEFT) -> VGroup:

@@ -1,0 +1,149 @@
+"""The scenes, built from the lesson model and read back from the screen.
+
+Every lesson scene is rendered at low quality to its last frame (animations are skipped, the
+logic runs), for the default lesson and for the tests' second lesson. At the end of every beat
+the scene records each text-like mobject it shows with its address in the model; these tests
+compare what is on screen with the model, check the beats' order, and check the layout: inside
+the frame with a margin, no two texts overlapping.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from manim import tempconfig
+
+from mathcore.model import LessonModel
+from scenes import LESSON_SCENES, palette
+from scenes.base import BeatRecord, OnScreen, frame_box
+from scenes.lesson import LESSON_ENV
+
+from .conftest import OTHER_LESSON
+
+SCENES_DIR = Path(__file__).parents[1] / "scenes"
+TOOLKIT = {"__init__.py", "base.py", "lesson.py", "live.py", "network.py", "palette.py", "tex.py"}
+
+
+def render_all(media: Path) -> dict[str, tuple[list[BeatRecord], Path | None]]:
+    """Render every lesson scene's last frame; return its beat records and its still."""
+    out = {}
+    for module, name in LESSON_SCENES:
+        cls = getattr(importlib.import_module(module), name)
+        config = {
+            "media_dir": str(media), "quality": "low_quality", "save_last_frame": True, "write_to_movie": False,
+            "disable_caching": True, "verbosity": "WARNING", "progress_bar": "none", "tex_dir": str(media / "Tex"),
+        }
+        with tempconfig(config):
+            scene = cls()
+            scene.render()
+        stills = sorted(media.rglob(f"{name}_ManimCE_*.png"))
+        out[name] = (scene.record, stills[-1] if stills else None)
+    return out
+
+
+@pytest.fixture(scope="module", params=["default", "other"])
+def rendered(request, tmp_path_factory, model, other_model):
+    mp = pytest.MonkeyPatch()
+    if request.param == "other":
+        mp.setenv(LESSON_ENV, str(OTHER_LESSON))
+    else:
+        mp.delenv(LESSON_ENV, raising=False)
+    try:
+        records = render_all(tmp_path_factory.mktemp(f"media-{request.param}"))
+    finally:
+        mp.undo()
+    return (model if request.param == "default" else other_model), records
+
+
+def test_every_scene_renders_a_still(rendered):
+    _, records = rendered
+    for name, (_, still) in records.items():
+        assert still is not None and still.stat().st_size > 1000, name
+
+
+def test_beats_come_in_the_planned_order(rendered):
+    model, records = rendered
+    shown = [r.key for name in records for r in records[name][0]]
+    planned = [b.key for b in model.beats][: len(shown)]
+    assert shown == planned
+    assert len(shown) >= 9  # Part 1 at least
+
+
+def expected_tex(model: LessonModel, item: OnScreen) -> set[tuple[str, ...]]:
+    """What the mobject at ``item.source`` must show, read from the model."""
+    beat_key, where, *rest = item.source
+    beat = model.beat(beat_key)
+    if where == "equations":
+        return {beat.equations[rest[0]].tex_parts}
+    if where in ("values", "series"):
+        shown = beat.values[rest[0]] if where == "values" else beat.series[rest[0]][int(rest[1])]
+        if rest[-1] == "label":
+            return {(shown.label,)}
+        return {(shown.tex,), (shown.label, "=", shown.tex)}
+    if where == "texts":
+        return {(beat.texts[rest[0]],)}
+    if where == "title":
+        return {(beat.title,)}
+    if where == "data":
+        return {(beat.data[rest[0]][int(rest[1])],)}
+    if where == "functions":
+        live = item.mobject
+        return {(model.fmt.fixed(live.value_fn()),)}
+    raise AssertionError(f"unknown source {item.source}")
+
+
+def test_everything_on_screen_is_what_the_model_holds(rendered):
+    model, records = rendered
+    checked = 0
+    for name, (beats, _) in records.items():
+        for record in beats:
+            for item in record.shown:
+                assert item.source is not None, f"{name}/{record.key}: text with no model source: {item.tex}"
+                tex = item.tex if not hasattr(item.mobject, "words") else (item.mobject.words,)
+                assert tex in expected_tex(model, item), f"{name}/{record.key}: {item.source} shows {tex}"
+                checked += 1
+    assert checked > 50
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(w, 0) * max(h, 0)
+
+
+def test_layout_inside_the_frame_and_without_overlaps(rendered):
+    _, records = rendered
+    left, bottom, right, top = frame_box(palette.MARGIN * 0.5)
+    problems = []
+    for name, (beats, _) in records.items():
+        for record in beats:
+            boxes = [(item, item.box) for item in record.shown]
+            for item, (l, b, r, t) in boxes:
+                if l < left or b < bottom or r > right or t > top:
+                    problems.append(f"{name}/{record.key}: {item.source} leaves the frame: {np.round((l, b, r, t), 2)}")
+            for i, (a, box_a) in enumerate(boxes):
+                for c, box_c in boxes[i + 1:]:
+                    if _overlap(box_a, box_c) > 1e-3:
+                        problems.append(f"{name}/{record.key}: {a.source} overlaps {c.source}")
+    assert not problems, "\n".join(problems)
+
+
+def test_scene_parts_type_no_numbers_or_formulas():
+    """Scene files build text only through the toolkit, which takes it from the model."""
+    forbidden_calls = {"MathTex", "Tex", "Text", "MarkupText", "DecimalNumber", "Integer", "Paragraph"}
+    offenders = []
+    for path in sorted(SCENES_DIR.glob("*.py")):
+        if path.name in TOOLKIT:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) in forbidden_calls:
+                offenders.append(f"{path.name}:{node.lineno} builds text directly")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and "\\" in node.value:
+                offenders.append(f"{path.name}:{node.lineno} has a TeX literal {node.value!r}")
+    assert not offenders, "\n".join(offenders)
+    assert any(p.name not in TOOLKIT for p in SCENES_DIR.glob("*.py"))
