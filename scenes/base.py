@@ -67,9 +67,7 @@ class LessonScene(Scene):
     def construct(self) -> None:
         for i, key in enumerate(self.beats):
             beat = self.model.beat(key)
-            self.next_section(section_name(beat))  # manim drops the empty section before the first
-            if i:
-                self.slide_boundary()
+            self.start_beat(beat, first=i == 0)
             getattr(self, key)(beat)
             self.record.append(BeatRecord(key, beat.number, list(self.on_screen())))
 
@@ -92,11 +90,17 @@ class LessonScene(Scene):
         if gone:
             self.play(*(FadeOut(m) for m in gone), run_time=run_time)
 
-    def slide_boundary(self) -> None:
-        """A new slide, when rendered with manim-slides (a no-op for plain renders)."""
+    def start_beat(self, beat: Beat, first: bool) -> None:
+        """A new section named after the beat; with manim-slides, a new slide as well.
+
+        manim drops the empty section before the first beat, and manim-slides' ``next_slide``
+        opens its own section, so each beat is one section either way.
+        """
         next_slide = getattr(self, "next_slide", None)
-        if callable(next_slide):
-            next_slide()
+        if callable(next_slide) and not first:
+            next_slide(name=section_name(beat))
+        else:
+            self.next_section(section_name(beat))
 
     # -- what is on screen ---------------------------------------------------------------------
     def on_screen(self) -> Iterator[OnScreen]:

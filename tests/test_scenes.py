@@ -147,3 +147,22 @@ def test_scene_parts_type_no_numbers_or_formulas():
                 offenders.append(f"{path.name}:{node.lineno} has a TeX literal {node.value!r}")
     assert not offenders, "\n".join(offenders)
     assert any(p.name not in TOOLKIT for p in SCENES_DIR.glob("*.py"))
+
+
+@pytest.mark.slow
+def test_each_beat_is_a_slide_when_rendered_as_a_deck(tmp_path, monkeypatch):
+    import json
+
+    from manim_slides import Slide
+
+    from scenes.part1 import NestedCost
+
+    monkeypatch.chdir(tmp_path)  # manim-slides writes ./slides
+    monkeypatch.delenv(LESSON_ENV, raising=False)
+    deck = type("NestedCostSlides", (Slide, NestedCost), {"skip_reversing": True})
+    config = {"media_dir": str(tmp_path / "media"), "quality": "low_quality", "disable_caching": True,
+              "verbosity": "WARNING", "progress_bar": "none", "frame_rate": 5}
+    with tempconfig(config):
+        deck().render()
+    slides = json.loads((tmp_path / "slides" / "NestedCostSlides.json").read_text())["slides"]
+    assert len(slides) == len(NestedCost.beats) == 2
