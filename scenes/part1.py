@@ -39,7 +39,7 @@ from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
 from scenes.network import NetworkDiagram
-from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, fit_below, stack, transform_by_key
+from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, fit_below, stack, stack_at, transform_by_key
 
 
 class Title(LessonScene):
@@ -213,7 +213,7 @@ class NestedCost(LessonScene):
         self.play(FadeIn(chain.weight_names))
         eqs = [EquationTex(beat, f"a{l}").color_roles() for l in range(1, chain.L + 1)]
         eqs.append(EquationTex(beat, "cost"))
-        column = stack(eqs, buff=0.3).to_edge(LEFT, buff=1.0).shift(1.2 * DOWN)
+        column = stack_at(eqs, buff=0.3).to_edge(LEFT, buff=1.0).shift(1.2 * DOWN)
         for l, eq in enumerate(eqs, start=1):
             link = chain.net.edge(l) if l <= chain.L else chain.cost_link
             self.play(Write(eq), Indicate(link, color=palette.HIGHLIGHT), run_time=1.2)
@@ -321,7 +321,7 @@ class BackwardSweep(LessonScene):
             labels.append(label)
         eqs = [EquationTex(beat, f"w{l}", font_size=palette.SMALL_EQUATION_SIZE)
                for l in range(chain.L, 0, -1)]
-        column = fit_below(stack(eqs, buff=0.3), VGroup(*labels), buff=0.45).to_edge(LEFT, buff=0.8)
+        column = fit_below(stack_at(eqs, buff=0.3), VGroup(*labels), buff=0.45).to_edge(LEFT, buff=0.8)
         for label, eq, l in zip(labels, eqs, range(chain.L, 0, -1)):
             self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.link_of(f"da{l}_d")), run_time=0.9)
             self.play(Write(eq), run_time=1.2)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from manim import (
     DOWN,
     LEFT,
+    RIGHT,
     AnimationGroup,
     FadeIn,
     FadeOut,
@@ -134,3 +135,12 @@ def fit_below(mob: VMobject, above: VMobject, buff: float = 0.4, margin: float =
 def stack(mobjects: Iterable[VMobject], buff: float = 0.35, aligned_edge=LEFT) -> VGroup:
     """Mobjects one under another, left-aligned."""
     return VGroup(*mobjects).arrange(DOWN, buff=buff, aligned_edge=aligned_edge)
+
+
+def stack_at(equations: Iterable[EquationTex], key: str = "eq", buff: float = 0.35) -> VGroup:
+    """Equations one under another with their ``key`` parts (the ``=`` signs) lined up."""
+    group = stack(equations, buff=buff)
+    anchor = group[0].part(key).get_center()[0]
+    for eq in group[1:]:
+        eq.shift((anchor - eq.part(key).get_center()[0]) * RIGHT)
+    return group
