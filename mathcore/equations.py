@@ -84,6 +84,8 @@ class Equation:
 
     def index(self, key: str) -> int:
         """Position of part ``key`` (for ``MathTex(*eq.tex_parts)[eq.index(key)]``)."""
+        if key not in self.keys:
+            raise KeyError(f"equation {self.key!r} has no part {key!r}; it has {', '.join(self.keys)}")
         return self.keys.index(key)
 
     def check(self) -> Check:
