@@ -376,9 +376,11 @@ def _beat_four_neurons(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
         values[f"w{l}"] = shown(fmt, f"w{l}", s.w(l).name, ex.value(s.w(l)))
         values[f"b{l}"] = shown(fmt, f"b{l}", s.b(l).name, ex.value(s.b(l)))
     values["y"] = shown(fmt, "y", s.y().name, ex.value(s.y()))
+    values["C0"] = shown(fmt, "C0", C.name, ex.value(C))
     params = ", ".join(f"{s.w(l).name}, {s.b(l).name}" for l in range(1, L + 1))
     return Beat(10, "four_neurons", f"A chain of {L + 1} neurons", 2, equations, values,
-                texts={"signature": rf"{C.name}\left({params}\right)", "parameter_count": str(2 * L)})
+                texts={"signature": rf"{C.name}\left({params}\right)", "parameter_count": str(2 * L),
+                       "parameters": f"{2 * L} parameters: a weight and a bias for each layer"})
 
 
 def _plugged(author: Author, key: str, lhs: sp.Symbol, formula_tex: str, formula: sp.Expr,
@@ -408,7 +410,7 @@ def _beat_last_link(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
               "y": shown(fmt, "y", y.name, yv), "C0": shown(fmt, "C0", C.name, ex.value(C))}
     return Beat(11, "last_link", "Focus on the last link", 2, equations, values,
                 texts={"not_exponents": "superscripts are layer indices, not exponents",
-                       "aL": aL.name, "aL1": s.a(L - 1).name})
+                       "aL": aL.name, "aL1": s.a(L - 1).name, "target": "desired output"})
 
 
 def _beat_weighted_input(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
@@ -427,7 +429,8 @@ def _beat_weighted_input(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
     }
     values = {"z": shown(fmt, "z", z.name, zv), "a": shown(fmt, "a", a.name, ex.value(a)),
               "w": shown(fmt, "w", w.name, wv), "b": shown(fmt, "b", b.name, bv), "a_prev": shown(fmt, "a_prev", a1.name, a1v)}
-    return Beat(12, "weighted_input", "The weighted input", 2, equations, values)
+    return Beat(12, "weighted_input", "The weighted input", 2, equations, values,
+                texts={"z_caption": "the weighted sum plus the bias, before the squish"})
 
 
 def _beat_dependency_tree(ex: Example, fmt: Formatter) -> Beat:
@@ -444,7 +447,12 @@ def _beat_dependency_tree(ex: Example, fmt: Formatter) -> Beat:
         inputs = sorted(s.definitions[node].free_symbols, key=_tree_order)
         rows.append((node.name, tuple(i.name for i in inputs)))
         frontier += [i for i in inputs if i in s.definitions]
-    return Beat(13, "dependency_tree", "The dependency tree", 2, data={"tree": tuple(rows)})
+    nodes = [rows[0][0]] if rows else []
+    for node, inputs in rows:
+        nodes += [i for i in inputs if i not in nodes]
+    return Beat(13, "dependency_tree", "The dependency tree", 2, data={"tree": tuple(rows), "nodes": tuple(nodes)},
+                texts={"last_layer": "what the cost depends on, through the last layer",
+                       "grows": "each earlier layer repeats the pattern, further up"})
 
 
 def _tree_order(s: sp.Symbol) -> int:
@@ -472,7 +480,8 @@ def _beat_number_lines(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
         "C0_nudged": shown(fmt, "C0_nudged", s.cost_symbol.name, c1),
     })
     return Beat(14, "number_lines", "Nudging the last weight", 2, values=values, functions={"last_link": last_link},
-                texts={k: sym.name for k, sym in names.items()})
+                texts={k: sym.name for k, sym in names.items()} | {
+                    "follow": "nudge the weight: everything after it follows"})
 
 
 def _chain_parts(s: SymbolicNetwork, top: sp.Symbol, start: sp.Symbol) -> Parts:
@@ -487,7 +496,8 @@ def _beat_chain_assembled(ex: Example, fmt: Formatter) -> Beat:
                                     nt.partial(C, w), s.chain_product(C, w))}
     values = {f"d{_key(a)}_d{_key(b)}": shown(fmt, f"d{_key(a)}_d{_key(b)}", d(a, b), ex.value(nt.partial(a, b)))
               for a, b in s.links(C, w)}
-    return Beat(15, "chain_rule_assembled", "The chain rule, link by link", 2, equations, values)
+    return Beat(15, "chain_rule_assembled", "The chain rule, link by link", 2, equations, values,
+                texts={"ratio": "each link: how much its end moves per nudge of its start"})
 
 
 def _beat_local_derivatives(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
@@ -507,6 +517,14 @@ def _beat_local_derivatives(ex: Example, fmt: Formatter, spec: LessonSpec) -> Be
         equations[key] = author.eq(key, [("lhs", d(top, below)), ("eq", "="), ("formula", tex), ("eq2", "="),
                                          ("value", fmt.number(v))],
                                    nt.partial(top, below), s.graph.local(top, below), _f(fmt, v))
+    y = s.y()
+    equations["z_def"] = author.eq("z_def", [("lhs", z.name), ("eq", "="), ("w", w.name), ("a_prev", a1.name),
+                                             ("plus", "+"), ("b", s.b(L).name)], z, s.definitions[z])
+    equations["a_def"] = author.eq("a_def", [("lhs", a.name), ("eq", "="), ("rhs", rf"\sigma\left({z.name}\right)")],
+                                   a, s.definitions[a])
+    equations["C_def"] = author.eq("C_def", [("lhs", C.name), ("eq", "="),
+                                             ("rhs", cost_tex(spec.cost.tex_factor, a.name, y.name))],
+                                   C, s.definitions[C])
     total = ex.value(nt.partial(C, w))
     product = fmt.product(factors, total)
     equations["product"] = author.eq("product", [("lhs", d(C, w)), ("eq", "=")] + local_parts,
@@ -528,8 +546,13 @@ def _beat_local_derivatives(ex: Example, fmt: Formatter, spec: LessonSpec) -> Be
         "nudge_ratio": tuple(Shown(f"ratio{i}", rf"\Delta {C.name} / \Delta {w.name}", r.ratio, fmt.fixed(r.ratio, fmt.places + 2))
                              for i, r in enumerate(rows)),
     }
-    return Beat(16, "local_derivatives", "Three local derivatives", 2, equations, values, series,
-                texts={"relation": product.relation, "limit": fmt.fixed(total, fmt.places + 2)})
+    definition = {z: "z_def", a: "a_def", C: "C_def"}
+    data = {"definition": {key: definition[top] for (key, _), (top, _) in zip(local_parts, links)}}
+    return Beat(16, "local_derivatives", "Three local derivatives", 2, equations, values, series, data=data,
+                texts={"relation": product.relation, "limit": fmt.fixed(total, fmt.places + 2),
+                       "limit_labelled": f"{d(C, w)} = {fmt.fixed(total, fmt.places + 2)}",
+                       "from_formula": "each factor comes from its own link's formula",
+                       "converges": "as the nudge shrinks, the ratio approaches the derivative"})
 
 
 def _beat_fire_together(ex: Example, fmt: Formatter) -> Beat:
@@ -540,7 +563,8 @@ def _beat_fire_together(ex: Example, fmt: Formatter) -> Beat:
                                     nt.partial(z, w), s.graph.local(z, w))}
     return Beat(17, "fire_together", "Neurons that fire together wire together", 2, equations,
                 {"a_prev": shown(fmt, "a_prev", a1.name, ex.value(a1))},
-                texts={"slogan": "Neurons that fire together wire together"})
+                texts={"slogan": "Neurons that fire together wire together",
+                       "meaning": "a weight matters as much as the neuron feeding it is active"})
 
 
 def _average_graph(s: SymbolicNetwork, n: int) -> tuple[Graph, Scope]:
@@ -599,7 +623,8 @@ def _beat_gradient_vector(ex: Example, fmt: Formatter) -> Beat:
         kind, layer = p.name[0], _layer_of(s, p)
         grads.append(shown(fmt, f"{kind}{layer}", rf"\frac{{\partial C}}{{\partial {kind}^{{({layer})}}}}",
                            ex.mean_gradient(kind, layer, (0, 0) if kind == "w" else (0,))))
-    return Beat(19, "gradient_vector", "The gradient vector", 2, equations, series={"gradient": tuple(grads)})
+    return Beat(19, "gradient_vector", "The gradient vector", 2, equations, series={"gradient": tuple(grads)},
+                texts={"every": "one entry for every weight and bias, averaged over the examples"})
 
 
 def _layer_of(s: SymbolicNetwork, p: sp.Symbol) -> int:
@@ -627,7 +652,10 @@ def _beat_bias_and_previous(ex: Example, fmt: Formatter, spec: LessonSpec) -> Be
             nt.partial(C, start), s.chain_product(C, start), s.local_product(C, start))
         values[f"dC_d{name}"] = shown(fmt, f"dC_d{name}", d(C, start), ex.value(nt.partial(C, start)))
     values["w"] = shown(fmt, "w", w.name, ex.value(w))
-    return Beat(20, "bias_and_previous", "The bias and the previous activation", 2, equations, values)
+    texts = {"bias": "nudge the bias: z moves by exactly the nudge",
+             "previous": "nudge the previous activation: z moves by the weight times the nudge"}
+    return Beat(20, "bias_and_previous", "The bias and the previous activation", 2, equations, values, texts=texts,
+                data={"starts": {"b": b.name, "a_prev": a1.name}})
 
 
 def _beat_one_layer_back(ex: Example, fmt: Formatter) -> Beat:
@@ -639,7 +667,9 @@ def _beat_one_layer_back(ex: Example, fmt: Formatter) -> Beat:
     shared = [k for k, _ in _chain_parts(s, C, s.a(L - 1))]
     values = {"dC_dw": shown(fmt, "dC_dw", d(C, w), ex.value(nt.partial(C, w))),
               "dC_da_prev": shown(fmt, "dC_da_prev", d(C, s.a(L - 1)), ex.value(nt.partial(C, s.a(L - 1))))}
-    return Beat(21, "one_layer_back", "Iterate backwards", 2, equations, values, texts={"shared": " ".join(shared)})
+    return Beat(21, "one_layer_back", "Iterate backwards", 2, equations, values,
+                texts={"shared": " ".join(shared), "reuse": "shared with the last layer's derivatives: computed once, reused",
+                       "longer": "one layer back, the chain is longer"}, data={"start": w.name})
 
 
 # -- Part 3: many neurons per layer -------------------------------------------------------------

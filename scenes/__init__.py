@@ -17,4 +17,10 @@ LESSON_SCENES: tuple[tuple[str, str], ...] = (
     ("scenes.part1", "BackwardSweep"),
     ("scenes.part1", "Squish"),
     ("scenes.part1", "VanishingGradients"),
+    ("scenes.part2", "FourNeurons"),
+    ("scenes.part2", "DependencyTree"),
+    ("scenes.part2", "NudgeLastWeight"),
+    ("scenes.part2", "LocalDerivatives"),
+    ("scenes.part2", "AverageOverExamples"),
+    ("scenes.part2", "OneLayerBack"),
 )

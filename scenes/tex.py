@@ -22,6 +22,7 @@ from manim import (
     FadeOut,
     MathTex,
     ReplacementTransform,
+    TexTemplate,
     Text,
     VGroup,
     VMobject,
@@ -144,3 +145,14 @@ def stack_at(equations: Iterable[EquationTex], key: str = "eq", buff: float = 0.
     for eq in group[1:]:
         eq.shift((anchor - eq.part(key).get_center()[0]) * RIGHT)
     return group
+
+
+def roomy_rows(stretch: float = 1.8) -> TexTemplate:
+    """Manim's default TeX template with matrix rows ``stretch`` times as tall.
+
+    For a column of fractions (``bmatrix``), whose rows otherwise touch. The TeX shown is
+    unchanged: pass it as ``EquationTex(beat, key, tex_template=roomy_rows())``.
+    """
+    template = TexTemplate()
+    template.add_to_preamble(rf"\renewcommand{{\arraystretch}}{{{stretch}}}")
+    return template

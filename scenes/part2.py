@@ -1,0 +1,763 @@
+"""Part 2 of the lesson: backpropagation calculus on a chain of single sigmoid neurons (beats 10-21).
+
+The chain's last link carries the whole derivation: the cost of one example, the weighted input,
+the dependency tree, a live nudge of the last weight, and the three local derivatives whose
+product is the gradient. Every value and formula comes from the lesson model; the numbers below
+are only layout (sizes, spacing, timing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from manim import (
+    DOWN,
+    LEFT,
+    ORIGIN,
+    RIGHT,
+    TAU,
+    UP,
+    Animation,
+    AnimationGroup,
+    Arrow,
+    Brace,
+    Circumscribe,
+    Create,
+    CurvedArrow,
+    Dot,
+    FadeIn,
+    FadeOut,
+    GrowArrow,
+    Indicate,
+    LaggedStart,
+    Line,
+    MoveToTarget,
+    NumberLine,
+    ReplacementTransform,
+    Square,
+    SurroundingRectangle,
+    TransformFromCopy,
+    VGroup,
+    VMobject,
+    Write,
+    config,
+)
+
+from mathcore.model import Beat, LessonModel
+from scenes import palette
+from scenes.base import LessonScene
+from scenes.live import LiveNumber, Nudge
+from scenes.network import NetworkDiagram
+from scenes.tex import Caption, EquationTex, LabelTex, ShownTex, SymbolTex, roomy_rows, transform_by_key
+
+SAFE_WIDTH = config.frame_width - 2 * palette.MARGIN - 0.4
+
+
+def fit_width(mob: VMobject, width: float = SAFE_WIDTH) -> VMobject:
+    """Shrink ``mob`` to ``width`` if it is wider (never enlarge it)."""
+    if mob.width > width:
+        mob.scale_to_fit_width(width)
+    return mob
+
+
+def fit_height(mob: VMobject, height: float) -> VMobject:
+    """Shrink ``mob`` to ``height`` if it is taller (never enlarge it)."""
+    if mob.height > height:
+        mob.scale_to_fit_height(height)
+    return mob
+
+
+class Part2Scene(LessonScene):
+    """A lesson scene that reveals an equation part by part and keeps the equation whole on stage."""
+
+    def reveal(self, eq: EquationTex, *keys: str, anim: Callable[[VMobject], Animation] = FadeIn,
+               also: Sequence[Animation] = (), run_time: float = 1.0) -> None:
+        """Show the parts ``keys`` of ``eq`` (which stays on stage as one tagged mobject)."""
+        if eq not in self.mobjects:
+            eq.set_opacity(0)
+            self.add(eq)
+        parts = eq.part(*keys)
+        parts.set_opacity(1)
+        self.play(anim(parts), *also, run_time=run_time)
+        # The animation put the parts on stage by themselves (taking them out of ``eq``): put ``eq`` back.
+        self.remove(parts)
+        self.add(eq)
+
+    def factor_keys(self, eq: EquationTex) -> list[str]:
+        """The keys of a chain's factors: ``dzL_dwL``, ``daL_dzL``, ``dC_daL`` (not ``lhs``, not values)."""
+        return [k for k in eq.equation.keys
+                if k.startswith("d") and "_d" in k and not k.startswith("dot") and not k.endswith(("_value", "_formula"))]
+
+
+# -- the chain of single neurons -------------------------------------------------------------------
+class ChainPicture(VGroup):
+    """The chain of beat 10: activations inside the neurons, weights on the edges, biases below.
+
+    ``focus()`` is its last link (``a^{(L-1)} -> a^{(L)} -> C_0`` with ``w^{(L)}``, ``b^{(L)}``
+    and ``y``), ``early()`` everything before it.
+    """
+
+    def __init__(self, model: LessonModel, spacing: float = 2.9, radius: float = 0.42) -> None:
+        super().__init__()
+        beat = model.beat("four_neurons")
+        ex = model.sigmoid
+        self.L = L = ex.depth
+        spacing = min(spacing, (SAFE_WIDTH - 2.8) / L)  # the cost node and y take the rest
+        v = beat.values
+        self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius)
+        self.fills = [self.net.fill_of(l) for l in range(L + 1)]
+        self.cost = Square(side_length=0.8, color=palette.COST).next_to(self.net.neuron(L), RIGHT, buff=1.3)
+        self.cost_link = Line(self.net.neuron(L).get_right(), self.cost.get_left(), buff=0.05)
+        self.cost_link.set_stroke(palette.MUTED, 3)
+
+        def label(key: str, **kwargs) -> SymbolTex:
+            return SymbolTex(v[key].label, (beat.key, "values", key, "label"), **kwargs)
+
+        self.names = [self.net.put_below(l, label(f"a{l}")) for l in range(L + 1)]
+        self.cost_name = label("C0", color=palette.COST).next_to(self.cost, DOWN, buff=0.2)
+        self.weights = [None] + [
+            self.net.put_on_edge(l, ShownTex(beat, "values", f"w{l}", labelled=True, font_size=24,
+                                             color=palette.weight_color(v[f"w{l}"].value)))
+            for l in range(1, L + 1)]
+        self.biases = [None] + [
+            ShownTex(beat, "values", f"b{l}", labelled=True, font_size=24, color=palette.BIAS).next_to(
+                self.names[l], DOWN, buff=0.15)
+            for l in range(1, L + 1)]
+        self.values = [self.net.put_inside(l, 0, ShownTex(beat, "values", f"a{l}", font_size=26)) for l in range(L + 1)]
+        self.target = ShownTex(beat, "values", "y", labelled=True, color=palette.TARGET).next_to(self.cost, UP, buff=0.25)
+        self.add(self.net, self.cost_link, self.cost, self.cost_name, self.target, *self.names,
+                 *self.weights[1:], *self.biases[1:], *self.values)
+
+    def neuron(self, l: int):
+        return self.net.neuron(l)
+
+    def focus(self) -> VGroup:
+        L = self.L
+        return VGroup(self.neuron(L - 1), self.neuron(L), self.net.edge(L), self.cost_link, self.cost,
+                      self.names[L - 1], self.names[L], self.values[L - 1], self.values[L], self.weights[L],
+                      self.biases[L], self.cost_name, self.target)
+
+    def early(self) -> VGroup:
+        L = self.L
+        return VGroup(*(self.neuron(l) for l in range(L - 1)), *(self.net.edge(l) for l in range(1, L)),
+                      *self.names[:L - 1], *self.values[:L - 1], *self.weights[1:L], *self.biases[1:L])
+
+
+class FourNeurons(Part2Scene):
+    """Beats 10-12: the chain and its parameters; its last link and the cost; the weighted input."""
+
+    beats = ("four_neurons", "last_link", "weighted_input")
+
+    def four_neurons(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = fit_width(ChainPicture(self.model))
+        chain.move_to(ORIGIN).shift((1.7 - chain.neuron(0).get_y()) * UP)
+        self.chain = chain
+        for c in chain.net.neuron_group:
+            c.set_fill(opacity=0)
+        self.play(Create(chain.net.edge_group), FadeIn(chain.net.neuron_group), FadeIn(VGroup(*chain.names)),
+                  Create(chain.cost_link), FadeIn(chain.cost), FadeIn(chain.cost_name), run_time=1.5)
+        # The forward pass fills each neuron with its activation, left to right.
+        self.play(LaggedStart(*(
+            AnimationGroup(chain.neuron(l).animate.set_fill(opacity=chain.fills[l]), FadeIn(chain.values[l]))
+            for l in range(chain.L + 1)), lag_ratio=0.5), FadeIn(chain.target), run_time=2.5)
+        self.wait(0.5)
+        self.play(LaggedStart(*(FadeIn(w, shift=0.15 * DOWN) for w in chain.weights[1:]), lag_ratio=0.3),
+                  run_time=1.2)
+        self.play(LaggedStart(*(FadeIn(b, shift=0.15 * UP) for b in chain.biases[1:]), lag_ratio=0.3), run_time=1.2)
+        self.wait(0.5)
+
+        signature = fit_width(LabelTex(beat, "signature", font_size=palette.EQUATION_SIZE)).move_to(0.9 * DOWN)
+        count = Caption(beat, "parameters", font_size=26, color=palette.MUTED).next_to(signature, DOWN, buff=0.3)
+        self.play(Write(signature), run_time=1.5)
+        self.play(FadeIn(count, shift=0.1 * UP),
+                  *(Indicate(m, scale_factor=1.1) for m in chain.weights[1:] + chain.biases[1:]))
+        composed = fit_width(EquationTex(beat, "composed", font_size=palette.SMALL_EQUATION_SIZE))
+        composed.next_to(count, DOWN, buff=0.5)
+        self.play(Write(composed), run_time=2.5)
+        self.wait(2)
+        self.signature = VGroup(signature, count, composed)
+
+    def last_link(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = self.chain
+        L = chain.L
+        focus = chain.focus()
+        self.play(FadeOut(self.signature), FadeOut(chain.early(), shift=0.5 * LEFT), run_time=1.0)
+        focus.generate_target()
+        focus.target.scale(1.25).move_to(1.5 * UP)
+        focus.target[focus.submobjects.index(chain.biases[L])].set_opacity(0)
+        self.play(MoveToTarget(focus), run_time=1.5)
+        # a^{(L)} and a^{(L-1)}: the superscripts count layers.
+        size = palette.LABEL_SIZE * 1.25
+        labels = [LabelTex(beat, key, font_size=size).move_to(chain.names[l])
+                  for key, l in (("aL1", L - 1), ("aL", L))]
+        for old, new in zip((chain.names[L - 1], chain.names[L]), labels):
+            self.remove(old)
+            self.add(new)
+        chain.names[L - 1], chain.names[L] = labels
+        note = Caption(beat, "not_exponents", font_size=28).next_to(focus, DOWN, buff=0.5)
+        boxes = VGroup(*(SurroundingRectangle(m, color=palette.HIGHLIGHT, buff=0.08) for m in labels))
+        self.play(Create(boxes), FadeIn(note, shift=0.1 * UP))
+        self.wait(1.5)
+        self.play(FadeOut(boxes))
+        target = Caption(beat, "target", font_size=24, color=palette.TARGET).next_to(chain.target, UP, buff=0.15)
+        self.play(FadeIn(target, shift=0.1 * DOWN), Indicate(chain.target, color=palette.TARGET))
+        self.wait(0.5)
+
+        cost = EquationTex(beat, "cost").color_roles().next_to(note, DOWN, buff=0.6)
+        self.reveal(cost, "lhs", "eq", "formula", anim=Write, run_time=1.2)
+        self.reveal(cost, "eq2", "numbers", also=[Indicate(chain.values[L]), Indicate(chain.target)], run_time=1.2)
+        self.reveal(cost, "eq3", "value")
+        value = ShownTex(beat, "values", "C0", font_size=26).move_to(chain.cost)
+        self.play(TransformFromCopy(cost.part("value"), value), run_time=1.0)
+        self.play(Circumscribe(chain.cost, color=palette.COST))
+        self.wait(1.5)
+        self.cost_eq, self.note, self.cost_value, self.target_note = cost, note, value, target
+
+    def weighted_input(self, beat: Beat) -> None:
+        self.headline(beat)
+        chain = self.chain
+        L = chain.L
+        self.play(FadeOut(self.cost_eq), FadeOut(self.note), FadeOut(self.target_note),
+                  chain.biases[L].animate.set_opacity(1))
+        z_label = SymbolTex(beat.values["z"].label, (beat.key, "values", "z", "label"), color=palette.Z,
+                            font_size=palette.LABEL_SIZE * 1.25)
+        z_label.next_to(chain.neuron(L), UP, buff=0.2)
+        caption = Caption(beat, "z_caption", font_size=26, color=palette.MUTED).move_to(0.55 * DOWN)
+        z_eq = EquationTex(beat, "z").color_roles().next_to(caption, DOWN, buff=0.5)
+        a_eq = EquationTex(beat, "a").color_roles().next_to(z_eq, DOWN, buff=0.5)
+        a_eq.shift((z_eq.part("eq").get_x() - a_eq.part("eq").get_x()) * RIGHT)
+        self.reveal(z_eq, "lhs", "eq", also=[FadeIn(z_label, shift=0.1 * DOWN)])
+        self.play(FadeIn(caption))
+        self.reveal(z_eq, "w", also=[Indicate(chain.weights[L], color=palette.HIGHLIGHT), Indicate(chain.net.edge(L))])
+        self.reveal(z_eq, "a_prev", also=[Indicate(chain.neuron(L - 1)), Indicate(chain.names[L - 1])])
+        self.reveal(z_eq, "plus", "b", also=[Indicate(chain.biases[L], color=palette.BIAS)])
+        self.wait(0.5)
+        self.reveal(z_eq, "eq2", "w_value", "times", "a_prev_value", "plus2", "b_value", run_time=1.2)
+        self.reveal(z_eq, "eq3", "value")
+        self.wait(1)
+        self.reveal(a_eq, "lhs", "eq", "rhs", anim=Write)
+        self.reveal(a_eq, "eq2", "numbers", anim=lambda p: TransformFromCopy(z_eq.part("value"), p))
+        self.reveal(a_eq, "eq3", "value", also=[Indicate(chain.values[L], color=palette.HIGHLIGHT)])
+        self.wait(2)
+
+
+# -- the dependency tree ---------------------------------------------------------------------------
+class TreeDiagram(VGroup):
+    """Beat 13's tree: ``C_0`` at the bottom, each quantity above what it is computed from.
+
+    Each node sits straight above the input that continues the chain (the spine); its other
+    inputs branch to the sides. A node's *stage* counts the layers passed on the way down from
+    the cost: the last layer is stage 0, each ``a -> z`` link starts the next stage up.
+    """
+
+    def __init__(self, beat: Beat, font_size: float = 30, row_gap: float = 0.75, side_gap: float = 1.35) -> None:
+        super().__init__()
+        rows = beat.data["tree"]
+        inputs = {node: tuple(ins) for node, ins in rows}
+        self.labels: dict[str, SymbolTex] = {}
+        for i, name in enumerate(beat.data["nodes"]):
+            color = palette.role_color(name) or palette.TEXT
+            self.labels[name] = SymbolTex(name, (beat.key, "data", "nodes", str(i)), font_size=font_size, color=color)
+        self.parent: dict[str, str] = {}
+        self.stage: dict[str, int] = {}
+        self.row: dict[str, int] = {}
+
+        def place(node: str, x: float, row: int, crossings: int) -> None:
+            self.labels[node].move_to(x * RIGHT + row * row_gap * UP)
+            self.stage[node], self.row[node] = max(crossings - 1, 0), row
+            kids = inputs.get(node, ())
+            spine = next((i for i, k in enumerate(kids) if k in inputs), len(kids) // 2)
+            for i, kid in enumerate(kids):
+                self.parent[kid] = node
+                place(kid, x + (i - spine) * side_gap, row + 1, crossings + (len(kids) == 1))
+
+        self.root = rows[0][0]
+        place(self.root, 0.0, 0, 0)
+        self.edges: dict[str, Line] = {
+            kid: Line(self.labels[parent].get_top(), self.labels[kid].get_bottom(), buff=0.08).set_stroke(
+                palette.MUTED, 2.5)
+            for kid, parent in self.parent.items()}
+        self.add(*self.edges.values(), *self.labels.values())
+
+    @property
+    def stages(self) -> int:
+        return max(self.stage.values()) + 1
+
+    def nodes_of(self, stage: int) -> list[str]:
+        return [n for n in self.labels if self.stage[n] == stage]
+
+    def rows_of(self, stage: int) -> list[list[str]]:
+        nodes = self.nodes_of(stage)
+        return [[n for n in nodes if self.row[n] == r] for r in sorted({self.row[n] for n in nodes})]
+
+    def block(self, nodes: Sequence[str]) -> VGroup:
+        """The nodes with the edges leading up to them."""
+        return VGroup(*(VGroup(*([self.edges[n]] if n in self.edges else []), self.labels[n]) for n in nodes))
+
+    def path_up(self, name: str) -> list[Line]:
+        """The edges from ``name`` down to the cost, in that order."""
+        edges = []
+        while name in self.parent:
+            edges.append(self.edges[name])
+            name = self.parent[name]
+        return edges
+
+
+class DependencyTree(Part2Scene):
+    """Beat 13: what the cost depends on, and how the tree grows upward through the layers."""
+
+    beats = ("dependency_tree",)
+
+    def dependency_tree(self, beat: Beat) -> None:
+        self.headline(beat)
+        tree = TreeDiagram(beat)
+        fit_height(tree, config.frame_height - 1.9).move_to(3.9 * LEFT + 0.35 * DOWN)
+        room = config.frame_width / 2 - palette.MARGIN - 0.2 - (tree.get_right()[0] + 0.7)
+        for row in tree.rows_of(0):
+            self.play(*(FadeIn(tree.labels[n], shift=0.15 * UP) for n in row),
+                      *(Create(tree.edges[n]) for n in row if n in tree.edges), run_time=0.8)
+        last = fit_width(Caption(beat, "last_layer", font_size=28), room).next_to(tree, RIGHT, buff=0.7)
+        last.match_y(VGroup(*(tree.labels[n] for n in tree.nodes_of(0))))
+        self.play(FadeIn(last, shift=0.1 * LEFT))
+        self.wait(1.5)
+        grows = fit_width(Caption(beat, "grows", font_size=28), room).next_to(tree, RIGHT, buff=0.7)
+        grows.match_y(VGroup(*(tree.labels[n] for s in range(1, tree.stages) for n in tree.nodes_of(s))))
+        if tree.stages > 1:
+            self.play(FadeIn(grows, shift=0.1 * LEFT))
+        template = tree.nodes_of(0)
+        for stage in range(1, tree.stages):
+            nodes = tree.nodes_of(stage)
+            block = tree.block(nodes)
+            if len(nodes) <= len(template):
+                self.play(TransformFromCopy(tree.block(template[-len(nodes):]), block), run_time=1.2)
+            else:
+                self.play(FadeIn(block, shift=0.3 * UP), run_time=1.2)
+            self.wait(0.4)
+        self.play(Indicate(tree.labels[tree.root], color=palette.COST))
+        self.wait(2)
+
+
+# -- nudging the last weight ---------------------------------------------------------------------
+class NudgeLastWeight(Part2Scene):
+    """Beats 14-15: four number lines follow a live nudge of ``w^{(L)}``; the chain rule, link by link."""
+
+    beats = ("number_lines", "chain_rule_assembled")
+    KEYS = ("w", "z", "a", "C0")
+    COLORS = {"w": palette.WEIGHT_POSITIVE, "z": palette.Z, "a": palette.ACTIVATION, "C0": palette.COST}
+
+    def number_lines(self, beat: Beat) -> None:
+        self.headline(beat)
+        v = beat.values
+        w0, h = v["w"].value, v["nudge"].value
+        nudge = Nudge(w0, beat.functions["last_link"])
+        starts = [v[k].value for k in self.KEYS]
+        ends = [w0 + h, v["z_nudged"].value, v["a_nudged"].value, v["C0_nudged"].value]
+        live_values = [lambda: nudge.value, nudge.output(0), nudge.output(1), nudge.output(2)]
+        ys = np.linspace(2.4, -1.5, len(self.KEYS))
+        self.lines, self.dots, self.lives, ghosts, labels = [], [], [], [], []
+        for key, start, end, value, y in zip(self.KEYS, starts, ends, live_values, ys):
+            color = palette.weight_color(w0) if key == "w" else self.COLORS[key]
+            # Each line is zoomed so that its own change is visible: the nudge moves its dot one tick.
+            unit = abs(end - start) or 1.0
+            line = NumberLine(x_range=[-2, 2, 1], length=5.6, include_numbers=False, tick_size=0.07,
+                              color=palette.MUTED)
+            line.move_to(1.9 * LEFT + y * UP)
+            line.to_point = lambda x, line=line, start=start, unit=unit: line.n2p((x - start) / unit)
+            label = LabelTex(beat, key, font_size=palette.EQUATION_SIZE, color=color).next_to(line, LEFT, buff=0.4)
+            ghost = Dot(line.to_point(start), radius=0.05, color=palette.MUTED)
+            before = ShownTex(beat, "values", key, font_size=24, color=palette.MUTED).next_to(ghost, DOWN, buff=0.18)
+            dot = Dot(line.to_point(start), radius=0.09, color=color)
+            dot.add_updater(lambda d, line=line, value=value: d.move_to(line.to_point(value())))
+            live = LiveNumber(self.fmt, value, (beat.key, "functions", "last_link", key), font_size=26, color=color)
+            live.add_updater(lambda m, d=dot: m.next_to(d, UP, buff=0.15))
+            self.lines.append(line)
+            self.dots.append(dot)
+            self.lives.append(live)
+            ghosts.append(VGroup(ghost, before))
+            labels.append(label)
+        self.play(*(Create(line) for line in self.lines), *(Write(label) for label in labels), run_time=1.5)
+        self.play(*(FadeIn(g) for g in ghosts), *(FadeIn(d) for d in self.dots), *(FadeIn(n) for n in self.lives))
+        self.wait(1)
+        follow = Caption(beat, "follow", font_size=28).move_to(3.0 * DOWN)
+        amount = ShownTex(beat, "values", "nudge", labelled=True, color=palette.HIGHLIGHT)
+        amount.next_to(self.lines[0], RIGHT, buff=0.6)
+        self.play(FadeIn(follow), FadeIn(amount, shift=0.1 * LEFT))
+        self.play(nudge.tracker.animate.set_value(w0 + h), run_time=2.5)
+        self.wait(1)
+        # Back past the start and forward again: the other three follow either way.
+        self.play(nudge.tracker.animate.set_value(w0 - h), run_time=2.0)
+        self.wait(0.5)
+        self.play(nudge.tracker.animate.set_value(w0 + h), run_time=2.0)
+        for m in self.dots + self.lives:
+            m.clear_updaters()
+        self.wait(2)
+        self.follow, self.amount = follow, amount
+
+    def chain_rule_assembled(self, beat: Beat) -> None:
+        self.headline(beat)
+        ratio = Caption(beat, "ratio", font_size=28).move_to(3.0 * DOWN)
+        self.play(FadeOut(self.follow), FadeOut(self.amount), FadeIn(ratio))
+        chain = fit_width(EquationTex(beat, "chain")).move_to(3.0 * DOWN)
+        keys = self.factor_keys(chain)
+        # One link per pair of neighbouring lines: w -> z, z -> a, a -> C0, in the chain's order.
+        arrows, values = [], []
+        for i, key in enumerate(keys):
+            top, bottom = self.lines[i].get_right(), self.lines[i + 1].get_right()
+            arrow = CurvedArrow(top + 0.25 * RIGHT, bottom + 0.25 * RIGHT, angle=-TAU / 5, color=palette.HIGHLIGHT,
+                                stroke_width=3, tip_length=0.18)
+            value = ShownTex(beat, "values", key, labelled=True, font_size=28).next_to(arrow, RIGHT, buff=0.25)
+            arrows.append(arrow)
+            values.append(value)
+        for i, (arrow, value) in enumerate(zip(arrows, values)):
+            self.play(Create(arrow), FadeIn(value, shift=0.1 * LEFT), Indicate(self.dots[i]),
+                      Indicate(self.dots[i + 1]), run_time=1.0)
+            self.wait(0.6)
+        self.play(FadeOut(ratio))
+        self.reveal(chain, "lhs", "eq", also=[Indicate(self.dots[0]), Indicate(self.dots[-1])])
+        for key, value in zip(keys, values):
+            self.reveal(chain, key, anim=lambda p, value=value: TransformFromCopy(value[0], p), run_time=0.9)
+        self.play(Circumscribe(chain, color=palette.HIGHLIGHT))
+        self.wait(2)
+
+
+# -- the three local derivatives ----------------------------------------------------------------------
+class LocalDerivatives(Part2Scene):
+    """Beats 16-17: each factor from its own link's formula, their product, the nudge ratio; fire together."""
+
+    beats = ("local_derivatives", "fire_together")
+
+    def local_derivatives(self, beat: Beat) -> None:
+        self.headline(beat)
+        product = EquationTex(beat, "product")
+        keys = self.factor_keys(product)
+        definitions = beat.data["definition"]
+        caption = Caption(beat, "from_formula", font_size=28, color=palette.MUTED).move_to(0.9 * DOWN)
+        self.play(FadeIn(caption))
+        rows, arrows = [], []
+        for i, key in enumerate(keys):
+            y = 2.4 - 1.15 * i
+            source = EquationTex(beat, definitions[key], font_size=palette.SMALL_EQUATION_SIZE).color_roles()
+            source.move_to(y * UP).align_to(1.7 * LEFT, RIGHT)
+            local = EquationTex(beat, key, font_size=36).move_to(y * UP).align_to(0.4 * LEFT, LEFT)
+            arrow = Arrow(1.55 * LEFT + y * UP, 0.55 * LEFT + y * UP, buff=0, color=palette.MUTED, stroke_width=3,
+                          max_tip_length_to_length_ratio=0.25)
+            rows.append((source, local))
+            arrows.append(arrow)
+        block = VGroup(*(m for row in rows for m in row), *arrows)
+        block.shift(-block.get_x() * RIGHT)
+        for (source, local), arrow in zip(rows, arrows):
+            self.play(FadeIn(source, shift=0.1 * RIGHT), run_time=0.8)
+            self.play(GrowArrow(arrow), run_time=0.5)
+            self.reveal(local, "lhs", "eq", "formula", anim=Write, run_time=1.2)
+            self.reveal(local, "eq2", "value", run_time=0.8)
+            self.wait(0.5)
+        self.play(FadeOut(caption))
+        product.move_to(1.3 * DOWN)
+        self.reveal(product, "lhs", "eq")
+        for key, (_, local) in zip(keys, rows):
+            self.reveal(product, key, anim=lambda p, local=local: TransformFromCopy(local.part("formula"), p),
+                        run_time=0.9)
+        numbers = EquationTex(beat, "numbers").next_to(product, DOWN, buff=0.45)
+        numbers.shift((product.part("eq").get_x() - numbers.part("eq").get_x()) * RIGHT)
+        self.reveal(numbers, "lhs", "eq")
+        for key, (_, local) in zip(keys, rows):
+            extra = [f"dot_{key}"] if numbers.has(f"dot_{key}") else []
+            self.reveal(numbers, f"{key}_value", *extra,
+                        anim=lambda p, local=local: TransformFromCopy(local.part("value"), p), run_time=0.8)
+        self.reveal(numbers, "eq2", "value")
+        self.play(Circumscribe(numbers.part("value"), color=palette.HIGHLIGHT))
+        self.wait(1.5)
+
+        # The nudge ratio: smaller and smaller nudges, the ratio closes in on the product.
+        self.play(*(FadeOut(m) for row in rows for m in row), *(FadeOut(a) for a in arrows), FadeOut(product),
+                  numbers.animate.move_to(2.55 * UP), run_time=1.2)
+        table = self.nudge_table(beat)
+        fit_height(table, 3.2).next_to(numbers, DOWN, buff=0.45)
+        header, rule, body = table
+        self.play(FadeIn(header), Create(rule))
+        for row in body:
+            self.play(FadeIn(row, shift=0.1 * UP), run_time=0.7)
+            self.wait(0.3)
+        ratios = VGroup(*(row[-1] for row in body))
+        limit = LabelTex(beat, "limit_labelled", font_size=palette.NUMBER_SIZE, color=palette.HIGHLIGHT)
+        arrow = Arrow(0.22 * UP, 0.22 * DOWN, buff=0, color=palette.HIGHLIGHT, stroke_width=3,
+                      max_tip_length_to_length_ratio=0.35)
+        arrow.next_to(ratios, DOWN, buff=0.12)
+        limit.next_to(arrow, DOWN, buff=0.12).align_to(ratios, RIGHT)
+        converges = Caption(beat, "converges", font_size=26, color=palette.MUTED).to_edge(DOWN, buff=0.35)
+        self.play(GrowArrow(arrow), FadeIn(limit), FadeIn(converges))
+        self.play(Circumscribe(numbers.part("value"), color=palette.HIGHLIGHT), Indicate(limit))
+        self.wait(2)
+
+    @staticmethod
+    def nudge_table(beat: Beat) -> VGroup:
+        """Header, a rule under it, and one row per nudge: the nudge, the change of C_0, their ratio."""
+        names = ("nudge_h", "nudge_delta_cost", "nudge_ratio")
+        heads = [SymbolTex(beat.series[n][0].label, (beat.key, "series", n, "0", "label"), font_size=30)
+                 for n in names]
+        rows = [[ShownTex(beat, "series", n, i, font_size=30) for n in names] for i in range(len(beat.series[names[0]]))]
+        grid = VGroup(*heads, *(c for row in rows for c in row))
+        grid.arrange_in_grid(rows=len(rows) + 1, cols=len(names), buff=(1.1, 0.32))
+        rule = Line(grid.get_left(), grid.get_right(), color=palette.MUTED, stroke_width=2)
+        rule.move_to((heads[0].get_bottom() + rows[0][0].get_top()) / 2).match_x(grid)
+        return VGroup(VGroup(*heads), rule, VGroup(*(VGroup(*row) for row in rows)))
+
+    def fire_together(self, beat: Beat) -> None:
+        # The slogan is this beat's title: it arrives in the middle, then becomes the headline.
+        self.clear_stage()
+        slogan = Caption(beat, "slogan", font_size=40, color=palette.HIGHLIGHT)
+        self.play(FadeOut(self._headline), Write(slogan), run_time=1.5)
+        self.wait(1.5)
+        headline = Caption(beat, font_size=palette.CAPTION_SIZE, color=palette.MUTED)
+        headline.to_corner(UP + LEFT, buff=palette.MARGIN + 0.1)
+        self.play(ReplacementTransform(slogan, headline))
+        self._headline = headline
+        chain = ChainPicture(self.model)
+        L = chain.L
+        link = VGroup(chain.neuron(L - 1), chain.neuron(L), chain.net.edge(L), chain.names[L - 1], chain.names[L],
+                      chain.values[L - 1], chain.values[L], chain.weights[L])
+        link.scale(1.25).move_to(1.6 * UP)
+        self.play(FadeIn(link))
+        eq = EquationTex(beat, "dz_dw").color_roles()
+        value = ShownTex(beat, "values", "a_prev", labelled=True, font_size=palette.SMALL_EQUATION_SIZE)
+        VGroup(eq, value).arrange(RIGHT, buff=1.0).move_to(0.3 * DOWN)
+        self.play(Write(eq))
+        self.play(FadeIn(value), Indicate(chain.neuron(L - 1), color=palette.HIGHLIGHT),
+                  Indicate(eq.part("rhs"), color=palette.HIGHLIGHT))
+        meaning = Caption(beat, "meaning", font_size=30).move_to(2.0 * DOWN)
+        self.play(FadeIn(meaning), Indicate(chain.net.edge(L), color=palette.HIGHLIGHT),
+                  Indicate(chain.weights[L], color=palette.HIGHLIGHT))
+        self.wait(2.5)
+
+
+# -- averaging over examples, the gradient vector -------------------------------------------------------
+class AverageOverExamples(Part2Scene):
+    """Beats 18-19: the gradient averaged over concrete training examples; the gradient vector."""
+
+    beats = ("average", "gradient_vector")
+    COLUMNS = (("inputs", palette.TEXT), ("targets", palette.TARGET), ("costs", palette.COST),
+               ("gradients", palette.TEXT))
+
+    def morph(self, source: EquationTex, target: EquationTex, **kwargs) -> None:
+        """Morph one equation into another, key by key, leaving ``target`` on stage whole."""
+        self.remove(source)
+        self.play(transform_by_key(source, target), **kwargs)
+        for m in list(self.mobjects):
+            family = set(target.get_family())
+            if m is not target and m.submobjects and all(s in family for s in m.submobjects):
+                self.remove(m)
+        self.add(target)
+
+    def average(self, beat: Beat) -> None:
+        self.headline(beat)
+        # The average's equation is wider than the cost's: place both, and n, for the wider one.
+        average = EquationTex(beat, "average").next_to(self._headline, DOWN, buff=0.1).set_x(0.6)
+        cost = EquationTex(beat, "cost").move_to(average)
+        n = ShownTex(beat, "values", "n", labelled=True).next_to(average, RIGHT, buff=0.9)
+        self.play(Write(cost), FadeIn(n))
+        count = len(beat.series["costs"])
+        cells = VGroup(*(ShownTex(beat, "series", name, i, labelled=True, font_size=30, color=color)
+                         for i in range(count) for name, color in self.COLUMNS))
+        cells.arrange_in_grid(rows=count, cols=len(self.COLUMNS), buff=(0.7, 0.2), col_alignments="l" * len(self.COLUMNS))
+        note = Caption(beat, "note", font_size=24, color=palette.MUTED).to_edge(DOWN, buff=0.35)
+        mean_cost = ShownTex(beat, "values", "mean_cost", labelled=True, font_size=30, color=palette.COST)
+        mean = ShownTex(beat, "values", "mean", labelled=True, font_size=30, color=palette.HIGHLIGHT)
+        # The table and, under it, the means: as large as fits between the equation and the note.
+        room = (average.get_bottom()[1] - 0.4) - (note.get_top()[1] + 0.25) - 0.4
+        scale = min(1.0, room / (cells.height + mean.height), SAFE_WIDTH / cells.width)
+        for m in (cells, mean_cost, mean):
+            m.scale(scale)
+        cells.next_to(average, DOWN, buff=0.4).set_x(0)
+        columns = [VGroup(*cells[c::len(self.COLUMNS)]) for c in range(len(self.COLUMNS))]
+        rows = [VGroup(*cells[r * len(self.COLUMNS):(r + 1) * len(self.COLUMNS)]) for r in range(count)]
+        self.play(LaggedStart(*(FadeIn(VGroup(row[0], row[1]), shift=0.1 * RIGHT) for row in rows), lag_ratio=0.3),
+                  run_time=1.5)
+        self.play(LaggedStart(*(FadeIn(c, shift=0.1 * LEFT) for c in columns[2]), lag_ratio=0.3), run_time=1.5)
+
+        def rule(column: VGroup) -> Line:
+            line = Line(column.get_left() + 0.1 * LEFT, column.get_right() + 0.1 * RIGHT, color=palette.MUTED,
+                        stroke_width=2)
+            return line.next_to(column, DOWN, buff=0.2)
+
+        mean_cost.next_to(columns[2], DOWN, buff=0.4).align_to(columns[2], LEFT)
+        rule_cost = rule(columns[2])
+        self.play(Create(rule_cost), FadeIn(mean_cost, shift=0.3 * DOWN), run_time=1.2)
+        self.wait(1)
+        self.play(*(m.animate.set_opacity(0.45) for m in (columns[2], mean_cost, rule_cost)))
+        self.morph(cost, average, run_time=1.5)
+        self.play(LaggedStart(*(FadeIn(c, shift=0.1 * LEFT) for c in columns[3]), lag_ratio=0.3), run_time=1.5)
+        mean.next_to(columns[3], DOWN, buff=0.4).align_to(columns[3], LEFT)
+        rule_grad = rule(columns[3])
+        self.play(Create(rule_grad), FadeIn(mean, shift=0.3 * DOWN), run_time=1.2)
+        self.play(Circumscribe(mean, color=palette.HIGHLIGHT))
+        self.play(FadeIn(note))
+        self.wait(2)
+        self.mean = mean
+
+    def gradient_vector(self, beat: Beat) -> None:
+        self.headline(beat)
+        mean = self.mean
+        self.clear_stage(mean)
+        grads = beat.series["gradient"]
+        gradient = EquationTex(beat, "gradient", font_size=palette.EQUATION_SIZE, tex_template=roomy_rows())
+        fit_height(gradient, config.frame_height - 2.3).move_to(2.6 * LEFT + 0.3 * DOWN)
+        column = gradient.part("column")
+        ys = row_centres(column, len(grads))
+        x = gradient.get_right()[0] + 1.6
+        entries = []
+        for i, (shown, y) in enumerate(zip(grads, ys)):
+            color = palette.BIAS if shown.key.startswith("b") else palette.WEIGHT_POSITIVE
+            entry = ShownTex(beat, "series", "gradient", i, font_size=palette.NUMBER_SIZE, color=color)
+            entries.append(entry.move_to(y * UP).align_to(x * RIGHT, LEFT))
+        values = VGroup(*entries)
+        brackets = square_brackets(values, height=column.height)
+        arrow = Arrow(gradient.get_right(), brackets.get_left(), buff=0.15, color=palette.MUTED, stroke_width=3,
+                      max_tip_length_to_length_ratio=0.3)
+        self.play(Write(gradient), run_time=2)
+        self.play(GrowArrow(arrow), Create(brackets))
+        last = next((i for i, g in enumerate(grads) if g.key == f"w{self.model.sigmoid.depth}"), None)
+        if last is not None:
+            self.play(ReplacementTransform(mean, entries[last]), run_time=1.2)
+        else:
+            self.play(FadeOut(mean))
+        self.play(LaggedStart(*(FadeIn(e, shift=0.1 * LEFT) for i, e in enumerate(entries) if i != last),
+                              lag_ratio=0.2), run_time=2)
+        every = fit_width(Caption(beat, "every", font_size=26, color=palette.MUTED)).to_edge(DOWN, buff=0.4)
+        self.play(FadeIn(every))
+        self.wait(2.5)
+
+
+def row_centres(column: VMobject, rows: int) -> list[float]:
+    """The heights of the rows of a typeset column vector (its bracket pieces left out).
+
+    Glyphs are grouped into rows where the vertical gap between them is large; if that does not
+    give ``rows`` groups, the rows are spaced evenly over the column's content.
+    """
+    left, right = column.get_left()[0], column.get_right()[0]
+    edge = 0.15 * (right - left)
+    glyphs = [g for g in column.family_members_with_points() if left + edge < g.get_x() < right - edge]
+    spans = sorted(((g.get_top()[1], g.get_bottom()[1]) for g in glyphs), reverse=True)
+    gap = 0.5 * float(np.median([top - bottom for top, bottom in spans]))
+    groups: list[list[float]] = []
+    for top, bottom in spans:
+        if groups and top > groups[-1][1] - gap:
+            groups[-1][1] = min(groups[-1][1], bottom)
+        else:
+            groups.append([top, bottom])
+    if len(groups) == rows:
+        return [(top + bottom) / 2 for top, bottom in groups]
+    top, bottom = spans[0][0], min(b for _, b in spans)
+    height = (top - bottom) / rows
+    return [top - (i + 0.5) * height for i in range(rows)]
+
+
+def square_brackets(group: VMobject, height: float, buff: float = 0.2, arm: float = 0.12) -> VGroup:
+    """A pair of drawn square brackets around ``group``, ``height`` tall."""
+    top, bottom = group.get_center()[1] + height / 2, group.get_center()[1] - height / 2
+    left, right = group.get_left()[0] - buff, group.get_right()[0] + buff
+
+    def bracket(x: float, inward: float) -> VMobject:
+        return VMobject(stroke_color=palette.TEXT, stroke_width=2.5).set_points_as_corners([
+            [x + inward, top, 0], [x, top, 0], [x, bottom, 0], [x + inward, bottom, 0]])
+
+    return VGroup(bracket(left, arm), bracket(right, -arm))
+
+
+# -- the bias, the previous activation, one layer back ----------------------------------------------------
+class OneLayerBack(Part2Scene):
+    """Beats 20-21: dz/db = 1 and dz/da = w, read off the tree; the longer chain one layer back."""
+
+    beats = ("bias_and_previous", "one_layer_back")
+
+    def light(self, edges: Sequence[Line], color=palette.HIGHLIGHT) -> Animation:
+        return AnimationGroup(*(e.animate.set_stroke(color, 5) for e in edges))
+
+    def bias_and_previous(self, beat: Beat) -> None:
+        self.headline(beat)
+        tree = TreeDiagram(self.model.beat("dependency_tree"), font_size=26, row_gap=0.68, side_gap=1.0)
+        fit_height(tree, config.frame_height - 1.8).to_edge(LEFT, buff=0.6).set_y(-0.45)
+        self.tree = tree
+        self.play(FadeIn(tree), run_time=1.2)
+        left = tree.get_right()[0] + 0.8
+        room = config.frame_width / 2 - palette.MARGIN - 0.1 - left
+        starts = beat.data["starts"]
+        blocks = {}
+        for name in ("b", "a_prev"):
+            caption = Caption(beat, "bias" if name == "b" else "previous", font_size=24, color=palette.MUTED)
+            local = EquationTex(beat, f"dz_d{name}", font_size=36).color_roles()
+            chain = EquationTex(beat, f"dC_d{name}", font_size=34)
+            value = ShownTex(beat, "values", f"dC_d{name}", labelled=True, font_size=palette.NUMBER_SIZE,
+                             color=palette.HIGHLIGHT)
+            for m in (caption, local, chain, value):
+                fit_width(m, room)
+            block = VGroup(caption, local, chain, value).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
+            block.align_to(left * RIGHT, LEFT).set_y(0.2)
+            blocks[name] = block
+        for name in ("b", "a_prev"):
+            caption, local, chain, value = blocks[name]
+            path = tree.path_up(starts[name])
+            self.play(FadeIn(caption), Indicate(tree.labels[starts[name]], color=palette.HIGHLIGHT))
+            self.play(Write(local))
+            self.wait(0.5)
+            self.reveal(chain, "lhs", "eq")
+            for key, edge in zip(self.factor_keys(chain), path):
+                self.reveal(chain, key, also=[edge.animate.set_stroke(palette.HIGHLIGHT, 5)], run_time=0.8)
+            rest = [k for k in chain.equation.keys if k not in ("lhs", "eq", *self.factor_keys(chain))]
+            self.reveal(chain, *rest, run_time=1.2)
+            self.play(FadeIn(value, shift=0.1 * UP))
+            self.wait(1.5)
+            if name == "b":
+                # Keep the result in one line at the top; make room for the previous activation.
+                summary = VGroup(local.copy(), value.copy()).arrange(RIGHT, buff=0.8).align_to(left * RIGHT, LEFT)
+                summary.to_edge(UP, buff=1.15)
+                self.play(FadeOut(caption), FadeOut(chain), local.animate.move_to(summary[0]),
+                          value.animate.move_to(summary[1]), *(e.animate.set_stroke(palette.MUTED, 2.5) for e in path))
+                blocks["a_prev"].next_to(summary, DOWN, buff=0.6).align_to(left * RIGHT, LEFT)
+        self.blocks = blocks
+
+    def one_layer_back(self, beat: Beat) -> None:
+        self.headline(beat)
+        tree = self.tree
+        caption, local, chain_prev, value_prev = self.blocks["a_prev"]
+        b_local, b_value = self.blocks["b"][1], self.blocks["b"][3]
+        left = tree.get_right()[0] + 0.8
+        self.play(FadeOut(caption), FadeOut(local), FadeOut(chain_prev), FadeOut(b_local), FadeOut(b_value),
+                  *(e.animate.set_stroke(palette.MUTED, 2.5) for e in tree.edges.values()))
+        longer = Caption(beat, "longer", font_size=26, color=palette.MUTED)
+        chain = EquationTex(beat, "chain", font_size=36)
+        fit_width(chain, config.frame_width / 2 - palette.MARGIN - 0.1 - left)
+        VGroup(longer, chain).arrange(DOWN, buff=0.4, aligned_edge=LEFT).align_to(left * RIGHT, LEFT).to_edge(UP, buff=1.5)
+        self.play(FadeIn(longer), Indicate(tree.labels[beat.data["start"]], color=palette.HIGHLIGHT))
+        self.reveal(chain, "lhs", "eq")
+        keys = self.factor_keys(chain)
+        path = tree.path_up(beat.data["start"])
+        for key, edge in zip(keys, path):
+            self.reveal(chain, key, also=[edge.animate.set_stroke(palette.HIGHLIGHT, 5)], run_time=0.8)
+        self.wait(0.5)
+        shared = [k for k in beat.texts["shared"].split() if chain.has(k)]
+        if shared:
+            brace = Brace(chain.part(*shared), DOWN, buff=0.12, color=palette.Z)
+            known = ShownTex(beat, "values", "dC_da_prev", labelled=True, font_size=28, color=palette.Z)
+            known.next_to(brace, DOWN, buff=0.15)
+            reuse = Caption(beat, "reuse", font_size=24, color=palette.Z)
+            fit_width(reuse, config.frame_width / 2 - palette.MARGIN - 0.1 - left)
+            reuse.next_to(known, DOWN, buff=0.3)
+            if reuse.get_right()[0] > config.frame_width / 2 - palette.MARGIN - 0.1:
+                reuse.align_to(left * RIGHT, LEFT)
+            shared_edges = path[len(keys) - len(shared):]
+            self.play(Create(brace), ReplacementTransform(value_prev, known),
+                      *(e.animate.set_stroke(palette.Z, 5) for e in shared_edges))
+            self.play(FadeIn(reuse))
+            below = reuse
+        else:
+            self.play(FadeOut(value_prev))
+            below = chain
+        self.wait(1)
+        result = ShownTex(beat, "values", "dC_dw", labelled=True, color=palette.HIGHLIGHT)
+        result.next_to(below, DOWN, buff=0.6).align_to(left * RIGHT, LEFT)
+        self.play(FadeIn(result, shift=0.1 * UP))
+        self.play(Circumscribe(result, color=palette.HIGHLIGHT))
+        self.wait(2.5)
