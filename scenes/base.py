@@ -22,13 +22,14 @@ from typing import ClassVar
 
 import numpy as np
 from manim import UL, DecimalNumber, FadeIn, FadeOut, Mobject, ReplacementTransform, Scene, SingleStringMathTex, Text, config
+from manim.mobject.text.tex_mobject import MathTexPart
 
 from mathcore.model import Beat, LessonModel
 from scenes import palette
 from scenes.lesson import lesson_model
 from scenes.tex import Caption
 
-TEXT_TYPES = (SingleStringMathTex, Text, DecimalNumber)
+TEXT_TYPES = (SingleStringMathTex, MathTexPart, Text, DecimalNumber)
 
 
 @dataclass

@@ -43,6 +43,8 @@ class EquationTex(MathTex):
         super().__init__(*eq.tex_parts, font_size=font_size, **kwargs)
         self.equation = eq
         self.lesson_source: Source = (beat.key, "equations", key)
+        for part_key, sub in zip(eq.keys, self.submobjects):
+            sub.lesson_source = self.lesson_source + ("part", part_key)  # pieces shown on their own
 
     def part(self, *keys: str) -> VGroup:
         """The sub-mobjects of the named parts, in the order given."""
@@ -70,6 +72,8 @@ class ShownTex(MathTex):
         super().__init__(*parts, font_size=font_size, **kwargs)
         self.shown = shown
         self.lesson_source: Source = (beat.key, where, key) + (() if index is None else (str(index),))
+        for i, sub in enumerate(self.submobjects):
+            sub.lesson_source = self.lesson_source + ("part", str(i))
 
     @property
     def value_part(self) -> VMobject:

@@ -78,12 +78,19 @@ def expected_tex(model: LessonModel, item: OnScreen) -> set[tuple[str, ...]]:
     beat_key, where, *rest = item.source
     beat = model.beat(beat_key)
     if where == "equations":
-        return {beat.equations[rest[0]].tex_parts}
+        eq = beat.equations[rest[0]]
+        if rest[1:2] == ["part"]:  # one piece of the equation, shown on its own
+            return {(eq.part(rest[2]),)}
+        return {eq.tex_parts}
     if where in ("values", "series"):
         shown = beat.values[rest[0]] if where == "values" else beat.series[rest[0]][int(rest[1])]
         if rest[-1] == "label":
             return {(shown.label,)}
-        return {(shown.tex,), (shown.label, "=", shown.tex)}
+        forms = {(shown.tex,), (shown.label, "=", shown.tex)}
+        if "part" in rest:  # one piece of a number display, shown on its own
+            i = int(rest[-1])
+            return {(form[i],) for form in forms if i < len(form)}
+        return forms
     if where == "texts":
         return {(beat.texts[rest[0]],)}
     if where == "title":
