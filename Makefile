@@ -1,16 +1,28 @@
 # Backpropagation calculus lesson: `make` renders it, `make test` tests it.
 # Everything installs itself on first use: Debian packages (scripts/system-deps),
 # a virtual environment in .venv and the project, editable, with its test extras.
+#
+#   make                          render the lesson: media/lesson/medium/<lesson name>.mp4
+#   make QUALITY=high             ... at low, medium (default), high or 4k
+#   make LESSON=my.toml           ... another lesson file, into media/lesson-my/<quality>/
+#   make JOBS=1                   ... one scene at a time (default: one per core)
+#   make preview SCENE=ChainRule  one scene, fast (low quality), and where its file is
 
-PYTHON ?= python3
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
-LESSON ?= mathcore/lessons/default.toml
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+LESSON  ?= mathcore/lessons/default.toml
+QUALITY ?= medium
+JOBS    ?=
+SCENE   ?=
 
-.PHONY: all install system-deps test explain bench clean
+# preview is low quality unless QUALITY is given on the command line or in the environment.
+preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
 
-all: explain
+.PHONY: all render preview install system-deps test explain bench bench-render clean
+
+all: render
 
 system-deps:
 	@scripts/system-deps
@@ -24,6 +36,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+render: install
+	@$(PY) -m pipeline render --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS))
+
+preview: install
+	@$(PY) -m pipeline preview $(SCENE) --lesson $(LESSON) $(preview_quality)
+
 test: install
 	$(PY) -m pytest
 
@@ -32,6 +50,9 @@ explain: install
 
 bench: install
 	$(PY) scripts/bench_mathcore.py
+
+bench-render: install
+	$(PY) scripts/bench_render.py
 
 clean:
 	rm -rf media/* .pytest_cache .hypothesis

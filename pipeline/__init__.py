@@ -1,0 +1,33 @@
+"""The render pipeline: every lesson scene rendered once, cached, and joined into one video.
+
+``python -m pipeline render`` (what ``make`` runs) renders the scenes of
+:data:`scenes.LESSON_SCENES` with manim, in parallel, one subprocess per scene, and joins them
+in lesson order, without re-encoding, into ``media/<lesson folder>/<quality>/<lesson name>.mp4``
+with a chapter list (one chapter per beat). ``python -m pipeline preview SCENE`` renders one
+scene fast.
+
+Each scene's video is cached under a key of everything it is made from (its own code, the scene
+toolkit, the lesson model's code, the lesson file, the quality and manim's version), so a second
+run with nothing changed renders nothing, and editing one scene re-renders only that scene.
+
+Modules, from the bottom up:
+
+- :mod:`pipeline.errors`: the one-line errors the command line prints, and exit codes.
+- :mod:`pipeline.fsutil`: atomic writes and links.
+- :mod:`pipeline.quality`: the quality presets and their manim flags.
+- :mod:`pipeline.lesson`: the lesson file: validated, hashed, and its output folder.
+- :mod:`pipeline.scenelist`: the scene list (registry) and where each scene's code lives.
+- :mod:`pipeline.cachekey`: what each scene is made from, hashed.
+- :mod:`pipeline.layout`: where everything goes under the media folder.
+- :mod:`pipeline.cache`: cache entries (committed in one rename) and the shared TeX store.
+- :mod:`pipeline.preflight`: LaTeX, dvisvgm, cairo and manim present?
+- :mod:`pipeline.progress`: the lines printed while it works.
+- :mod:`pipeline.render`: one manim subprocess per scene, several at a time, into the cache.
+- :mod:`pipeline.chapters`: chapter lists from manim's section index.
+- :mod:`pipeline.join`: remux the scene videos into one (PyAV, no re-encoding).
+- :mod:`pipeline.build`: the whole build, and a one-scene preview.
+- :mod:`pipeline.cli`: ``python -m pipeline``.
+
+The parent process never imports manim; it only starts manim subprocesses, so that a run with
+nothing to render finishes in well under a second.
+"""

@@ -1,0 +1,161 @@
+"""The whole build (every scene, joined into one video with chapters) and a one-scene preview.
+
+Both look every scene up in the cache first and render only what is missing, so a build with
+nothing changed renders nothing, re-joins nothing and never imports manim.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import TextIO
+
+from pipeline.cache import CacheEntry, load_entry
+from pipeline.cachekey import scene_keys
+from pipeline.chapters import Part, chapters_of, manifest, recorded_keys, write_chapters
+from pipeline.errors import PipelineError
+from pipeline.fsutil import publish_file, show_path
+from pipeline.join import join_videos, video_duration
+from pipeline.layout import Layout, Outputs
+from pipeline.lesson import LessonInput, read_lesson
+from pipeline.preflight import check_render_tools
+from pipeline.progress import Progress, span
+from pipeline.quality import DEFAULT_QUALITY, PREVIEW_QUALITY, Quality, quality
+from pipeline.render import Renderer, RenderRequest, default_jobs, render_args
+from pipeline.scenelist import DEFAULT_REGISTRY, Registry, SceneRef, load_registry
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to build, and how."""
+
+    lesson: Path | str | None = None  # None: the default lesson
+    quality: str | None = None  # None: medium for a build, low for a preview
+    jobs: int | None = None  # None: one per core
+    media: Path = Path("media")
+    registry: str = DEFAULT_REGISTRY  # the scene list, "module:ATTRIBUTE"
+
+
+@dataclass
+class Result:
+    """What a build or preview did."""
+
+    video: Path
+    duration: float  # seconds of video
+    seconds: float  # wall time of the whole run
+    rendered: dict[str, float] = field(default_factory=dict)  # scene -> render time (s)
+    cached: list[str] = field(default_factory=list)
+    joined: bool = False
+
+
+def build_lesson(options: Options, out: TextIO | None = None) -> Result:
+    """Render what is missing, join every scene in lesson order, write the chapter lists."""
+    started = time.monotonic()
+    session = _Session(options, quality(options.quality or DEFAULT_QUALITY), out)
+    entries, rendered = session.entries(list(session.registry.scenes))
+    outputs = session.outputs
+    ordered = [entries[ref.name] for ref in session.registry.scenes]
+    record = [(e.scene, session.keys[e.scene]) for e in ordered]
+    joined = bool(rendered) or not _up_to_date(outputs, record)
+    if joined:
+        parts = _parts(ordered, session.keys)
+        chapters = chapters_of(parts, ordered)
+        end = parts[-1].start + parts[-1].duration
+        join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end)
+        write_chapters(outputs.chapters_txt, outputs.chapters_json,
+                       manifest(session.lesson.name, session.quality.name, outputs.video, parts, chapters), chapters)
+        duration = float(end)
+    else:
+        duration = sum(e.duration for e in ordered)
+    result = Result(outputs.video, duration, time.monotonic() - started, rendered,
+                    [ref.name for ref in session.registry.scenes if ref.name not in rendered], joined)
+    _summary(session.progress, result, outputs)
+    return result
+
+
+def preview_scene(name: str | None, options: Options, out: TextIO | None = None) -> Result:
+    """Render one scene (at low quality unless ``options`` say otherwise) and copy it to
+    ``<output folder>/scenes/<name>.mp4``."""
+    started = time.monotonic()
+    registry = load_registry(options.registry)
+    if not name:
+        raise PipelineError(f"name the scene to preview: make preview SCENE=<name>; the scenes are "
+                            f"{', '.join(registry.names())}")
+    ref = registry.find(name)
+    q = quality(options.quality or PREVIEW_QUALITY)
+    session = _Session(options, q, out, registry=registry, scenes=[ref])
+    entries, rendered = session.entries([ref])
+    entry = entries[name]
+    target = session.outputs.preview(name)
+    publish_file(entry.video, target)
+    result = Result(target, entry.duration, time.monotonic() - started, rendered, [] if rendered else [name])
+    session.progress.say(f"preview of {name}: {show_path(target)}")
+    return result
+
+
+class _Session:
+    """One run: the scene list, lesson, quality, cache keys, output folder and progress lines."""
+
+    def __init__(self, options: Options, q: Quality, out: TextIO | None, *, registry: Registry | None = None,
+                 scenes: list[SceneRef] | None = None) -> None:
+        self.options = options
+        self.registry = registry or load_registry(options.registry)
+        self.lesson: LessonInput = read_lesson(options.lesson)
+        self.quality = q
+        self.layout = Layout(Path(options.media).resolve())  # manim runs in another folder
+        self.outputs: Outputs = self.layout.outputs(self.lesson, q)
+        self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes)
+        names = [ref.name for ref in (scenes or self.registry.scenes)]
+        self.progress = Progress(names, out)
+        what = f"{len(names)} scenes" if len(names) > 1 else f"scene {names[0]}"
+        self.progress.say(f"{self.lesson.name}: {what} at {q.describe()}, lesson file {show_path(self.lesson.path)}")
+
+    def entries(self, scenes: list[SceneRef]) -> tuple[dict[str, CacheEntry], dict[str, float]]:
+        """Every scene's cache entry, rendering those not cached; and the render time of each
+        scene rendered."""
+        found = {ref.name: load_entry(self.layout.entry(self.keys[ref.name])) for ref in scenes}
+        entries: dict[str, CacheEntry] = {}
+        for ref in scenes:
+            entry = found[ref.name]
+            if entry is not None:
+                entries[ref.name] = entry
+                self.progress.cached(ref.name, entry.duration)
+        missing = [ref for ref in scenes if found[ref.name] is None]
+        if not missing:
+            return entries, {}
+        check_render_tools()
+        jobs = min(self.options.jobs or default_jobs(), len(missing))
+        self.progress.say(f"rendering {len(missing)} of {len(scenes)}, {jobs} at a time; manim's output goes to "
+                          f"{show_path(self.outputs.log('<Scene>').parent)}/")
+        renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, jobs)
+        rendered = renderer.render([RenderRequest(ref, self.keys[ref.name], self.outputs.log(ref.name))
+                                    for ref in missing])
+        entries.update(rendered)
+        return entries, {name: e.render_seconds for name, e in rendered.items()}
+
+
+def _parts(entries: list[CacheEntry], keys: dict[str, str]) -> list[Part]:
+    """Each scene's place in the joined video, from the length of its video."""
+    parts, start = [], Fraction(0)
+    for entry in entries:
+        duration = video_duration(entry.video)
+        parts.append(Part(entry.scene, keys[entry.scene], start, duration))
+        start += duration
+    return parts
+
+
+def _up_to_date(outputs: Outputs, record: list[tuple[str, str]]) -> bool:
+    """Is the joined video there, made of exactly these scene renders (scene, key)?"""
+    return (outputs.video.is_file() and outputs.chapters_txt.is_file()
+            and recorded_keys(outputs.chapters_json) == record)
+
+
+def _summary(progress: Progress, result: Result, outputs: Outputs) -> None:
+    counts = f"{len(result.rendered)} rendered, {len(result.cached)} cached"
+    state = "joined" if result.joined else "up to date"
+    progress.say(f"{state}: {counts} in {span(result.seconds)}; video {span(result.duration)}")
+    progress.say(f"  video:    {show_path(outputs.video)}")
+    progress.say(f"  chapters: {show_path(outputs.chapters_txt)} and .json")
+

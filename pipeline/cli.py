@@ -1,0 +1,78 @@
+"""Command line: ``python -m pipeline render|preview``; what ``make``, ``make preview`` run.
+
+::
+
+    python -m pipeline render [--quality low|medium|high|4k] [--lesson FILE] [--jobs N]
+    python -m pipeline preview SCENE [--lesson FILE] [--quality ...]
+
+Both take ``--media DIR`` (default ``media``) and ``--scenes module:ATTRIBUTE`` (default
+``scenes:LESSON_SCENES``). Exit codes: 0 done, 1 a scene failed to render, 2 bad input or
+setup (one line says what and how to fix it), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from pipeline.errors import EXIT_OK, Interrupted, PipelineError, RenderFailed
+from pipeline.quality import QUALITIES
+from pipeline.scenelist import DEFAULT_REGISTRY
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise PipelineError(f"{message} (see {self.prog} --help)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="python -m pipeline", description="Render the lesson's scenes and join them into one video.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    render = commands.add_parser("render", help="render every scene (what is not cached) and join them")
+    preview = commands.add_parser("preview", help="render one scene fast (low quality) and say where it is")
+    preview.add_argument("scene", nargs="?", help="the scene's class name, e.g. ChainRule")
+    for sub in (render, preview):
+        sub.add_argument("--quality", help=f"{', '.join(QUALITIES)} (default: medium; low for preview)")
+        sub.add_argument("--lesson", help="lesson file (default: the lesson that ships with the project)")
+        sub.add_argument("--jobs", type=int, help="scenes rendered at once (default: one per core)")
+        sub.add_argument("--media", type=Path, default=Path("media"), help="media folder (default: media)")
+        sub.add_argument("--scenes", default=DEFAULT_REGISTRY, metavar="MODULE:ATTRIBUTE",
+                         help=f"the scene list (default: {DEFAULT_REGISTRY})")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        args = parser().parse_args(argv)
+        if args.jobs is not None and args.jobs < 1:
+            raise PipelineError(f"--jobs must be at least 1, got {args.jobs}")
+        from pipeline.build import Options, build_lesson, preview_scene
+
+        options = Options(lesson=args.lesson, quality=args.quality, jobs=args.jobs, media=args.media,
+                          registry=args.scenes)
+        if args.command == "render":
+            build_lesson(options)
+        else:
+            preview_scene(args.scene, options)
+    except RenderFailed as e:
+        print(f"error: {e}", file=sys.stderr)
+        for line in e.details:
+            print(line, file=sys.stderr)
+        return e.exit_code
+    except PipelineError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except (KeyboardInterrupt, Interrupted):
+        print("interrupted: nothing half-written was kept; the previous video, if any, is unchanged", file=sys.stderr)
+        return Interrupted.exit_code
+    return EXIT_OK
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signal.Signals(signum).name)

@@ -1,0 +1,97 @@
+"""Join scene videos into one without re-encoding: PyAV remuxes their packets, shifted in time.
+
+All parts must share codec, frame size, pixel format and time base (scenes rendered at one
+quality do). The chapters are written into the MP4 too, where players show them. The video is
+written under a temporary name in its folder and renamed over the old one when complete, so a
+failed or interrupted join leaves the previous video as it was. PyAV is imported only here, and
+only when a video is joined.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.chapters import Chapter
+from pipeline.errors import PipelineError
+from pipeline.fsutil import show_path, temp_sibling
+
+if TYPE_CHECKING:
+    from av.container import InputContainer, OutputContainer
+    from av.video.stream import VideoStream
+
+CHAPTER_TIME_BASE = Fraction(1, 1000)
+Signature = tuple[str, int, int, str, Fraction | None]
+
+
+def video_duration(path: Path) -> Fraction:
+    """The length of an MP4's video stream in seconds, from its header (exact)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        if stream.duration is None or stream.time_base is None:
+            raise PipelineError(f"{show_path(path)}: video stream has no duration")
+        return stream.duration * stream.time_base
+
+
+def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, chapters: Sequence[Chapter],
+                end: Fraction) -> None:
+    """Write ``parts`` one after the other into ``out``, part ``i`` starting at ``starts[i]``
+    seconds, with ``chapters`` (the last one ending at ``end``)."""
+    import av
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_sibling(out)
+    try:
+        with av.open(str(tmp), "w", options={"movflags": "+faststart"}) as output:
+            with av.open(str(parts[0])) as container:
+                template = container.streams.video[0]
+                out_stream = output.add_stream_from_template(template)
+                first = _signature(template)
+            for path, start in zip(parts, starts, strict=True):
+                with av.open(str(path)) as container:
+                    stream = container.streams.video[0]
+                    if _signature(stream) != first:
+                        raise PipelineError(
+                            f"cannot join {show_path(path)} to {show_path(parts[0])} without re-encoding: "
+                            f"{_signature(stream)} differs from {first}; render both at one quality"
+                        )
+                    _append(output, out_stream, container, stream, start)
+            if chapters:
+                output.set_chapters(_av_chapters(chapters, end))
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _append(output: OutputContainer, out_stream: Any, container: InputContainer, stream: VideoStream,
+            start: Fraction) -> None:
+    """Copy every packet of ``stream`` into ``out_stream``, ``start`` seconds later."""
+    assert stream.time_base is not None
+    shift = round(start / stream.time_base)
+    for packet in container.demux(stream):
+        if packet.dts is None or packet.pts is None:  # the demuxer's flush packet
+            continue
+        packet.pts += shift
+        packet.dts += shift
+        packet.stream = out_stream
+        output.mux(packet)
+
+
+def _signature(stream: VideoStream) -> Signature:
+    ctx = stream.codec_context
+    return (ctx.name, ctx.width, ctx.height, str(ctx.pix_fmt), stream.time_base)
+
+
+def _av_chapters(chapters: Sequence[Chapter], end: Fraction) -> list[Any]:
+    """Chapters as PyAV takes them, in milliseconds, each ending where the next starts."""
+    ends = [c.start for c in chapters[1:]] + [end]
+    return [
+        {"id": i + 1, "start": round(c.start / CHAPTER_TIME_BASE), "end": round(e / CHAPTER_TIME_BASE),
+         "time_base": CHAPTER_TIME_BASE, "metadata": {"title": c.title}}
+        for i, (c, e) in enumerate(zip(chapters, ends, strict=True))
+    ]

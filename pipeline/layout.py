@@ -1,0 +1,73 @@
+"""Where everything goes under the media folder (``media/`` unless told otherwise)::
+
+    media/
+      lesson/<quality>/                 one folder per lesson file and quality
+        <lesson name>.mp4               the joined video
+        <lesson name>.chapters.txt      "0:00 Title" lines
+        <lesson name>.chapters.json     chapters and scenes with start times in seconds
+        logs/<Scene>.log                manim's output for each scene rendered
+        scenes/<Scene>.mp4              a previewed scene (``make preview SCENE=...``)
+      lesson-<file stem>/<quality>/     the same for another lesson file
+      cache/scenes/<key>/               one rendered scene: its video and section index
+      cache/tex/                        compiled TeX (SVG) shared by all renders
+      cache/work/                       manim's working folders while a render runs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.lesson import LessonInput
+from pipeline.quality import Quality
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What one build of one lesson file at one quality writes."""
+
+    folder: Path
+    lesson_name: str
+
+    @property
+    def video(self) -> Path:
+        return self.folder / f"{self.lesson_name}.mp4"
+
+    @property
+    def chapters_txt(self) -> Path:
+        return self.folder / f"{self.lesson_name}.chapters.txt"
+
+    @property
+    def chapters_json(self) -> Path:
+        return self.folder / f"{self.lesson_name}.chapters.json"
+
+    def log(self, scene: str) -> Path:
+        return self.folder / "logs" / f"{scene}.log"
+
+    def preview(self, scene: str) -> Path:
+        return self.folder / "scenes" / f"{scene}.mp4"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The media folder's layout."""
+
+    media: Path
+
+    @property
+    def scene_cache(self) -> Path:
+        return self.media / "cache" / "scenes"
+
+    @property
+    def tex_store(self) -> Path:
+        return self.media / "cache" / "tex"
+
+    @property
+    def work(self) -> Path:
+        return self.media / "cache" / "work"
+
+    def entry(self, key: str) -> Path:
+        return self.scene_cache / key
+
+    def outputs(self, lesson: LessonInput, quality: Quality) -> Outputs:
+        return Outputs(self.media / lesson.folder / quality.name, lesson.name)

@@ -1,0 +1,239 @@
+"""Render scenes with manim, one subprocess per scene, several at a time, into the cache.
+
+Each job runs ``python -m manim render`` in a working folder of its own, used as manim's media
+folder and current folder (so no ``manim.cfg`` is read: every setting is on the command line),
+with ``LESSON_FILE`` in its environment and its output going to the scene's log file. A job that
+succeeds becomes a cache entry (:mod:`pipeline.cache`); its working folder is then deleted.
+
+When a scene fails, the jobs already running finish (their scenes are cached) and no new one
+starts. On Ctrl-C or SIGTERM the running manim processes are terminated and their working folders
+removed before the exception goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pipeline.cache import CacheEntry, EntryError, collect_tex, commit_entry, remove_tree, seed_tex
+from pipeline.errors import RenderFailed
+from pipeline.fsutil import show_path
+from pipeline.layout import Layout
+from pipeline.lesson import LessonInput
+from pipeline.progress import Progress
+from pipeline.quality import Quality
+from pipeline.scenelist import SceneRef
+
+# Flags that shape what manim writes: part of every cache key (with the quality's flag).
+RENDER_ARGS = ["--disable_caching", "--save_sections"]
+# Flags that only change what manim prints (--silent: no online check for a newer manim).
+QUIET_ARGS = ["--progress_bar", "none", "--silent", "--verbosity", "INFO"]
+POLL_SECONDS = 0.05
+STOP_GRACE_SECONDS = 5.0
+LOG_TAIL_LINES = 15
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def render_args(quality: Quality) -> list[str]:
+    """The flags that shape a render at ``quality`` (what the cache keys depend on)."""
+    return quality.manim_args + RENDER_ARGS
+
+
+def manim_command(scene: SceneRef, quality: Quality, media_dir: Path) -> list[str]:
+    """The command that renders ``scene`` into ``media_dir``."""
+    return [sys.executable, "-m", "manim", "render", *render_args(quality), *QUIET_ARGS,
+            "--media_dir", str(media_dir), str(scene.path), scene.name]
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """A scene to render, the cache entry it becomes and its log file."""
+
+    scene: SceneRef
+    key: str
+    log: Path
+
+
+@dataclass(frozen=True)
+class _Failure:
+    scene: str
+    lines: list[str]  # why, the end of its log, where the whole log is
+
+
+@dataclass
+class _Job:
+    request: RenderRequest
+    work: Path
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+    started: float
+
+    @property
+    def name(self) -> str:
+        return self.request.scene.name
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started
+
+
+class Renderer:
+    """Renders scenes of one lesson at one quality, ``jobs`` at a time."""
+
+    def __init__(self, layout: Layout, lesson: LessonInput, quality: Quality, progress: Progress,
+                 jobs: int) -> None:
+        self.layout = layout
+        self.lesson = lesson
+        self.quality = quality
+        self.progress = progress
+        self.jobs = max(1, jobs)
+
+    def render(self, requests: list[RenderRequest]) -> dict[str, CacheEntry]:
+        """Render every request; their cache entries by scene name.
+
+        Raises :class:`RenderFailed` if any scene failed (after the running jobs finish).
+        """
+        self.layout.work.mkdir(parents=True, exist_ok=True)
+        remove_stale_work(self.layout.work)
+        pending = deque(requests)
+        running: list[_Job] = []
+        entries: dict[str, CacheEntry] = {}
+        failures: list[_Failure] = []
+        try:
+            while pending or running:
+                while pending and len(running) < self.jobs and not failures:
+                    running.append(self._start(pending.popleft()))
+                time.sleep(POLL_SECONDS)
+                for job in [j for j in running if j.process.poll() is not None]:
+                    running.remove(job)
+                    entry = self._finish(job, failures)
+                    if entry is not None:
+                        entries[job.name] = entry
+        except BaseException:
+            with _signals_ignored():
+                for job in running:
+                    self._stop(job)
+            raise
+        if failures:
+            names = [f.scene for f in failures]
+            details = [line for f in failures for line in f.lines]
+            if pending:
+                details.append(f"not started: {', '.join(r.scene.name for r in pending)}")
+            what = f"scene {names[0]}" if len(names) == 1 else f"scenes {', '.join(names)}"
+            raise RenderFailed(f"{what} failed to render", details)
+        return entries
+
+    # -- one job -----------------------------------------------------------------------------
+    def _start(self, request: RenderRequest) -> _Job:
+        scene = request.scene
+        work = self.layout.work / f"{os.getpid()}-{scene.name}-{request.key[:8]}"
+        remove_tree(work)
+        seed_tex(self.layout.tex_store, work)
+        command = manim_command(scene, self.quality, work)
+        request.log.parent.mkdir(parents=True, exist_ok=True)
+        log = request.log.open("wb")
+        log.write(f"# {scene} ({self.lesson.path}, {self.quality.name})\n# {' '.join(command)}\n".encode())
+        log.flush()
+        env = {**os.environ, **self.lesson.env(), "PYTHONUNBUFFERED": "1",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(scene.root), os.environ.get("PYTHONPATH")]))}
+        process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        self.progress.started(scene.name)
+        return _Job(request, work, process, log, time.monotonic())
+
+    def _finish(self, job: _Job, failures: list[_Failure]) -> CacheEntry | None:
+        """A finished job's cache entry, or ``None`` after recording its failure."""
+        job.log.close()
+        seconds = job.seconds()
+        code = job.process.returncode
+        try:
+            if code == 0:
+                try:
+                    entry = commit_entry(job.work, job.name, self.layout.entry(job.request.key), seconds)
+                except EntryError as e:
+                    why = str(e)
+                else:
+                    collect_tex(job.work, self.layout.tex_store)
+                    self.progress.done(job.name, seconds, entry.duration)
+                    return entry
+            else:
+                why = f"manim exited with status {code}" if code > 0 else f"manim was killed by signal {-code}"
+        finally:
+            remove_tree(job.work)
+        self.progress.failed(job.name, seconds, why)
+        failures.append(_Failure(job.name, [
+            f"{job.name}: {why}; the end of its log:",
+            *(f"    | {line}" for line in tail(job.request.log, LOG_TAIL_LINES)),
+            f"  full log: {show_path(job.request.log)}",
+        ]))
+        return None
+
+    def _stop(self, job: _Job) -> None:
+        """Terminate a running job and remove its working folder."""
+        if job.process.poll() is None:
+            job.process.terminate()
+            try:
+                job.process.wait(STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                job.process.kill()
+                job.process.wait()
+        job.log.close()
+        remove_tree(job.work)
+        self.progress.stopped(job.name)
+
+
+def remove_stale_work(work: Path) -> None:
+    """Remove working folders left by runs that no longer exist (killed with SIGKILL, say)."""
+    for folder in work.iterdir():
+        pid = folder.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            remove_tree(folder)
+
+
+def tail(path: Path, lines: int) -> list[str]:
+    """The last ``lines`` non-empty lines of a text file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """Let cleanup finish even if Ctrl-C is pressed again (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)

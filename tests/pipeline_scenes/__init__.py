@@ -1,0 +1,14 @@
+"""Tiny scenes for the pipeline's tests: a fraction of a second of video each, two sections each.
+
+The scene lists name their module through ``__name__``, so a copy of this package under another
+name (the tests copy it to edit a scene) lists its own scenes.
+"""
+
+_TINY = f"{__name__}.tiny"
+
+# The lesson of the tests: a LessonScene (reads the lesson file) and two plain scenes.
+SCENES: tuple[tuple[str, str], ...] = ((_TINY, "Opening"), (_TINY, "Middle"), (_TINY, "Closing"))
+# The same, then a scene that fails after its first animation.
+WITH_BROKEN: tuple[tuple[str, str], ...] = SCENES + ((_TINY, "Broken"),)
+# One scene that takes several seconds to render: time to interrupt it.
+SLOW: tuple[tuple[str, str], ...] = ((_TINY, "Slow"),)

@@ -1,0 +1,56 @@
+"""The tiny scenes (see ``tests/pipeline_scenes/__init__.py`` for the lists that use them)."""
+
+from __future__ import annotations
+
+from manim import BLUE, Circle, FadeIn, FadeOut, MathTex, Rotate, Scene, Square
+
+from mathcore.model import Beat
+from scenes.base import LessonScene
+
+QUICK = 0.4  # seconds per animation
+
+
+class Opening(LessonScene):
+    """Two beats of the lesson: its section names, "01 ..." and "02 ...", come from the lesson file."""
+
+    beats = ("title", "chain_rule")
+
+    def title(self, beat: Beat) -> None:
+        self.play(FadeIn(Square()), run_time=QUICK)
+
+    def chain_rule(self, beat: Beat) -> None:
+        self.play(*(FadeOut(m) for m in self.mobjects), run_time=QUICK)
+
+
+class Middle(Scene):
+    def construct(self) -> None:
+        self.next_section("Middle one")
+        formula = MathTex(r"\frac{\partial C}{\partial w}")
+        self.play(FadeIn(formula), run_time=QUICK)
+        self.next_section("Middle two")
+        self.play(FadeOut(formula), run_time=QUICK)
+        self.wait(0.2)
+
+
+class Closing(Scene):
+    def construct(self) -> None:
+        self.next_section("Closing one")
+        self.play(FadeIn(Circle(color=BLUE)), run_time=QUICK)
+        self.next_section("Closing two")
+        self.wait(QUICK)
+
+
+class Broken(Scene):
+    def construct(self) -> None:
+        self.next_section("Broken one")
+        self.play(FadeIn(Square()), run_time=QUICK)
+        raise RuntimeError("this scene is broken on purpose")
+
+
+class Slow(Scene):
+    def construct(self) -> None:
+        self.next_section("Slow one")
+        square = Square()
+        self.play(Rotate(square, angle=60), run_time=120)
+        self.next_section("Slow two")
+        self.wait(QUICK)

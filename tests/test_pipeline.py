@@ -1,0 +1,434 @@
+"""The render pipeline, ``python -m pipeline``: caching, joining, chapters, errors, interrupts.
+
+Renders use the tiny scenes of ``tests/pipeline_scenes`` at low quality, with every file under a
+temporary media folder. The scenes are copied to a temporary package (so that a test can edit
+one), next to a snapshot of ``scenes/`` and ``mathcore/`` (so that edits to the project while the
+tests run do not change cache keys under them). The pipeline runs in that temporary folder and
+starts manim in folders of its own, so the project's ``manim.cfg`` is never read.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from pipeline.cachekey import file_digest, scene_code, scene_statements, toolkit_files
+from pipeline.chapters import Chapter, chapters_text
+from pipeline.errors import PipelineError
+from pipeline.lesson import read_lesson
+from pipeline.progress import clock
+from pipeline.quality import QUALITIES, quality
+from pipeline.render import manim_command
+from pipeline.scenelist import SceneRef
+
+from .conftest import OTHER_LESSON
+
+HERE = Path(__file__).resolve().parent
+PACKAGE = "tinyscenes"  # the tiny scenes' package, as copied for the tests
+LOW = ("--quality", "low")
+VIDEO = Path("lesson/low/backpropagation-calculus.mp4")  # under the media folder
+CHAPTERS = VIDEO.with_name("backpropagation-calculus.chapters.json")
+EXPECTED_CHAPTERS = ["01 Backpropagation calculus", "02 The chain rule in one line",
+                     "Middle one", "Middle two", "Closing one", "Closing two"]
+
+
+# -- running the pipeline ----------------------------------------------------------------------
+def copy_scenes(folder: Path) -> Path:
+    """The tiny scenes as package ``tinyscenes`` in ``folder``, with a snapshot of the scene toolkit
+    and the lesson model; returns ``folder``."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(HERE / "pipeline_scenes", folder / PACKAGE, ignore=ignore)
+    for package in ("scenes", "mathcore"):
+        shutil.copytree(HERE.parent / package, folder / package, ignore=ignore)
+    return folder
+
+
+def pipeline(*args: str, media: Path, src: Path, scenes: str = "SCENES", env: dict[str, str] | None = None,
+             popen: bool = False):
+    """Run ``python -m pipeline ARGS`` in ``src`` on the scene list ``tinyscenes:<scenes>`` found
+    there, with ``media`` given relative to ``src`` (as ``make`` gives ``media``)."""
+    command = [sys.executable, "-m", "pipeline", *args, "--media", os.path.relpath(media, src),
+               "--scenes", f"{PACKAGE}:{scenes}"]
+    full_env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
+    full_env.pop("LESSON_FILE", None)
+    kwargs = dict(cwd=src, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if popen:
+        return subprocess.Popen(command, **kwargs)
+    return subprocess.run(command, timeout=300, **kwargs)
+
+
+@dataclass
+class Build:
+    src: Path
+    media: Path
+    run: subprocess.CompletedProcess[str]
+
+    @property
+    def video(self) -> Path:
+        return self.media / VIDEO
+
+    def record(self) -> dict:
+        return json.loads((self.media / CHAPTERS).read_text())
+
+    def part(self, scene: dict) -> Path:
+        return self.media / "cache" / "scenes" / scene["key"] / f"{scene['scene']}.mp4"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The tiny lesson rendered once from an empty media folder (shared: do not modify)."""
+    root = tmp_path_factory.mktemp("built")
+    src = copy_scenes(root / "src")
+    media = root / "media"
+    run = pipeline("render", *LOW, "--jobs", "2", media=media, src=src)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return Build(src, media, run)
+
+
+def fork(build: Build, folder: Path) -> Build:
+    """A private copy of a build (scenes and media folder; files hard-linked) to change freely."""
+    src = folder / "src"
+    shutil.copytree(build.src, src)
+    shutil.copytree(build.media, folder / "media", copy_function=os.link)
+    return Build(src, folder / "media", build.run)
+
+
+def says(out: str, scene: str, status: str) -> bool:
+    """Does the progress output have the line ``[i/n] <scene>   <status>...``?"""
+    return re.search(rf"\] {scene} +{status}", out) is not None
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def leftovers(build: Build) -> list[Path]:
+    """Temporary files in the output folder and working folders in the cache."""
+    return sorted(build.video.parent.glob(".*")) + sorted((build.media / "cache" / "work").glob("*"))
+
+
+def packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(video=0) if p.size]
+
+
+def duration(path: Path) -> Fraction:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return stream.duration * stream.time_base
+
+
+# -- a whole build -----------------------------------------------------------------------------
+@pytest.mark.slow
+def test_build_renders_each_scene_and_joins_them_in_order(built: Build):
+    out = built.run.stdout
+    for name in ("Opening", "Middle", "Closing"):
+        assert says(out, name, "started") and says(out, name, "done in")
+    assert "joined: 3 rendered, 0 cached" in out
+    assert f"video:    {built.video}" in out
+    record = built.record()
+    assert [s["scene"] for s in record["scenes"]] == ["Opening", "Middle", "Closing"]
+    parts = [built.part(s) for s in record["scenes"]]
+    assert duration(built.video) == sum((duration(p) for p in parts), Fraction(0))
+    assert record["duration"] == pytest.approx(float(duration(built.video)))
+    # Remuxed, not re-encoded: the joined video's packets are the scenes' packets, in order.
+    assert packets(built.video) == [pkt for p in parts for pkt in packets(p)]
+
+
+@pytest.mark.slow
+def test_chapters_are_the_beats_with_their_start_times(built: Build):
+    record = built.record()
+    assert [c["title"] for c in record["chapters"]] == EXPECTED_CHAPTERS
+    # Expected starts, computed independently: each scene starts where the previous ones end
+    # (lengths read with PyAV), each section where the previous sections of its scene end
+    # (lengths from manim's section index).
+    expected, start = [], 0.0
+    for scene in record["scenes"]:
+        part = built.part(scene)
+        sections = json.loads(part.with_name(f"{scene['scene']}.sections.json").read_text())
+        t = start
+        for section in sections:
+            expected.append(t)
+            t += float(section["duration"])
+        start += float(duration(part))
+    assert [c["start"] for c in record["chapters"]] == pytest.approx(expected, abs=1e-6)
+    lines = (built.media / CHAPTERS).with_name("backpropagation-calculus.chapters.txt").read_text().splitlines()
+    assert lines == [f"{clock(t)} {title}" for t, title in zip(expected, EXPECTED_CHAPTERS, strict=True)]
+    assert lines[0] == "0:00 01 Backpropagation calculus"
+    with av.open(str(built.video)) as container:  # the same chapters inside the MP4
+        embedded = [(float(c["start"] * c["time_base"]), c["metadata"]["title"]) for c in container.chapters()]
+    assert [t for _, t in embedded] == EXPECTED_CHAPTERS
+    assert [s for s, _ in embedded] == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_second_run_renders_nothing(built: Build, tmp_path: Path):
+    build = fork(built, tmp_path)
+    before = build.video.stat().st_mtime_ns
+    started = time.monotonic()
+    run = pipeline("render", *LOW, media=build.media, src=build.src)
+    seconds = time.monotonic() - started
+    assert run.returncode == 0, run.stderr
+    assert "started" not in run.stdout
+    assert run.stdout.count("cached (") == 3
+    assert "up to date: 0 rendered, 3 cached" in run.stdout
+    assert build.video.stat().st_mtime_ns == before  # not even joined again
+    assert seconds < 5  # about half a second when the machine is idle
+
+
+@pytest.mark.slow
+def test_changing_one_scene_renders_only_that_scene(built: Build, tmp_path: Path):
+    build = fork(built, tmp_path)
+    tiny = build.src / PACKAGE / "tiny.py"
+    code = tiny.read_text()
+    assert code.count("self.wait(0.2)") == 1  # in Middle
+    tiny.write_text(code.replace("self.wait(0.2)", "self.wait(0.6)"))
+    run = pipeline("render", *LOW, media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    assert says(run.stdout, "Middle", "started")
+    assert says(run.stdout, "Opening", "cached") and says(run.stdout, "Closing", "cached")
+    assert "joined: 1 rendered, 2 cached" in run.stdout
+    assert duration(build.video) == duration(built.video) + Fraction(2, 5)
+    # A comment or a blank line is not a change.
+    tiny.write_text("# a comment\n\n" + tiny.read_text())
+    again = pipeline("render", *LOW, media=build.media, src=build.src)
+    assert "up to date: 0 rendered" in again.stdout
+
+
+@pytest.mark.slow
+def test_another_lesson_file_has_its_own_folder(built: Build, tmp_path: Path):
+    build = fork(built, tmp_path)
+    before = digest(build.video)
+    run = pipeline("render", *LOW, "--lesson", str(OTHER_LESSON), media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    assert "joined: 3 rendered, 0 cached" in run.stdout  # the lesson file is an input of every scene
+    other = build.media / "lesson-other_lesson" / "low" / "other-numbers.mp4"
+    assert other.is_file() and str(other.relative_to(build.media)) in run.stdout
+    record = json.loads(other.with_name("other-numbers.chapters.json").read_text())
+    assert record["chapters"][0]["title"] == "01 Backpropagation calculus, other numbers"  # LESSON_FILE reached manim
+    assert digest(build.video) == before
+
+
+@pytest.mark.slow
+def test_failed_scene_keeps_the_previous_video(built: Build, tmp_path: Path):
+    build = fork(built, tmp_path)
+    before = digest(build.video)
+    run = pipeline("render", *LOW, media=build.media, src=build.src, scenes="WITH_BROKEN")
+    assert run.returncode == 1
+    assert says(run.stdout, "Broken", "FAILED")
+    err = run.stderr.splitlines()
+    assert err[0] == "error: scene Broken failed to render"
+    assert any("RuntimeError: this scene is broken on purpose" in line for line in err)
+    log = build.media / "lesson" / "low" / "logs" / "Broken.log"
+    assert err[-1] == f"  full log: {log}" and log.is_file()
+    assert digest(build.video) == before
+    assert leftovers(build) == []
+
+
+def _manim_processes(media: Path) -> list[int]:
+    """Processes whose command line mentions ``media``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(media) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(proc.name))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to find child processes")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_stops_manim_and_keeps_the_previous_video(built: Build, tmp_path: Path, signum: int):
+    build = fork(built, tmp_path)
+    before = digest(build.video)
+    process = pipeline("render", *LOW, media=build.media, src=build.src, scenes="SLOW", popen=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if says(line, "Slow", "started"):
+            break
+    time.sleep(1.0)  # manim is rendering the two-minute animation
+    assert _manim_processes(build.media)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert says(out, "Slow", "stopped")
+    assert err.strip().startswith("interrupted:")
+    assert _manim_processes(build.media) == []
+    assert digest(build.video) == before
+    assert leftovers(build) == []
+
+
+@pytest.mark.slow
+def test_preview_says_where_the_scene_is(built: Build, tmp_path: Path):
+    build = fork(built, tmp_path)
+    run = pipeline("preview", "Middle", media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    target = build.media / "lesson" / "low" / "scenes" / "Middle.mp4"
+    assert says(run.stdout, "Middle", "cached")  # low quality, as rendered by the build
+    assert run.stdout.strip().endswith(f"preview of Middle: {target}")
+    assert target.is_file()
+
+
+# -- errors: one line, non-zero exit, nothing rendered -----------------------------------------
+def _one_line_error(run: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), run.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    return copy_scenes(tmp_path / "src")
+
+
+def test_unknown_scene(src: Path, tmp_path: Path):
+    run = pipeline("preview", "Nope", media=tmp_path / "media", src=src)
+    _one_line_error(run, "unknown scene 'Nope'", "Opening, Middle, Closing")
+    assert not (tmp_path / "media").exists()
+
+
+def test_preview_without_a_scene(src: Path, tmp_path: Path):
+    run = pipeline("preview", media=tmp_path / "media", src=src)
+    _one_line_error(run, "make preview SCENE=<name>", "Opening, Middle, Closing")
+    assert not (tmp_path / "media").exists()
+
+
+def test_bad_lesson_file(src: Path, tmp_path: Path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(OTHER_LESSON.read_text().replace("decimals = 2", "decimals = 9"))
+    run = pipeline("render", "--lesson", str(bad), media=tmp_path / "media", src=src)
+    _one_line_error(run, str(bad), "lesson.decimals")
+    missing = pipeline("render", "--lesson", str(tmp_path / "nope.toml"), media=tmp_path / "media", src=src)
+    _one_line_error(missing, "nope.toml", "no such file")
+
+
+def test_missing_latex(src: Path, tmp_path: Path):
+    no_latex = tmp_path / "bin"
+    no_latex.mkdir()
+    run = pipeline("render", media=tmp_path / "media", src=src, env={"PATH": str(no_latex)})
+    _one_line_error(run, "LaTeX is not installed", "latex and dvisvgm", "make install")
+
+
+def test_bad_options_and_scene_lists(src: Path, tmp_path: Path):
+    media = tmp_path / "media"
+    _one_line_error(pipeline("render", "--quality", "ultra", media=media, src=src), "unknown quality 'ultra'", "low")
+    _one_line_error(pipeline("render", "--jobs", "0", media=media, src=src), "--jobs")
+    _one_line_error(pipeline("render", media=media, src=src, scenes="NOPE"), f"{PACKAGE}:NOPE")
+    (src / PACKAGE / "__init__.py").write_text('SCENES = (("tinyscenes.tiny", "Missing"),)\n')
+    _one_line_error(pipeline("render", media=media, src=src), "has no class Missing")
+    (src / PACKAGE / "__init__.py").write_text('SCENES = (("tinyscenes.gone", "Opening"),)\n')
+    _one_line_error(pipeline("render", media=media, src=src), "scene module tinyscenes.gone not found")
+
+
+# -- the parts, without rendering --------------------------------------------------------------
+SCENE_MODULE = '''
+from manim import Scene
+
+class Base(Scene):
+    pass
+
+class A(Base):  # uses Base
+    def construct(self):
+        self.wait(1)
+
+class B(Scene):
+    def construct(self):
+        self.wait(2)
+'''
+
+
+def _ref(code: str, name: str) -> SceneRef:
+    return SceneRef("m", name, Path("m.py"), Path("."), ast.parse(code))
+
+
+def _classes(ref: SceneRef) -> set[str]:
+    return {s.node.name for s in scene_statements(ref) if isinstance(s.node, ast.ClassDef)}
+
+
+def test_scene_code_leaves_out_the_other_scenes():
+    assert _classes(_ref(SCENE_MODULE, "A")) == {"Base", "A"}  # A's base class stays
+    assert _classes(_ref(SCENE_MODULE, "B")) == {"B"}
+    a, b = scene_code(_ref(SCENE_MODULE, "A")), scene_code(_ref(SCENE_MODULE, "B"))
+    edited_b = SCENE_MODULE.replace("self.wait(2)", "self.wait(3)")
+    assert scene_code(_ref(edited_b, "A")) == a
+    assert scene_code(_ref(edited_b, "B")) != b
+    edited_base = SCENE_MODULE.replace("    pass", "    x = 1")
+    assert scene_code(_ref(edited_base, "A")) != a
+    assert scene_code(_ref("# comment\n\n" + SCENE_MODULE, "A")) == a
+    edited_import = SCENE_MODULE.replace("from manim import Scene", "from manim import Scene, Circle")
+    assert scene_code(_ref(edited_import, "A")) != a  # the rest of the module counts
+
+
+def test_toolkit_is_what_the_scene_module_imports(tmp_path: Path):
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    files = {
+        "__init__.py": "LIST = ()\n",
+        "part1.py": "from kit import helper\nfrom kit.shapes import Box\n",
+        "helper.py": "from . import util\n",
+        "util.py": "import numpy\n",
+        "shapes.py": "def Box(): pass\n",
+        "part3.py": "from kit import helper  # another part, being written\n",
+    }
+    for name, code in files.items():
+        (kit / name).write_text(code)
+    ref = SceneRef("kit.part1", "A", kit / "part1.py", tmp_path, ast.parse(files["part1.py"]))
+    assert {p.name for p in toolkit_files(ref, kit)} == {"__init__.py", "helper.py", "util.py", "shapes.py"}
+
+
+def test_the_scene_list_is_not_part_of_the_toolkit(tmp_path: Path):
+    init = tmp_path / "__init__.py"
+    init.write_text('"""Scenes."""\nLESSON_SCENES = (("scenes.part1", "Title"),)\nX = 1\n')
+    before = file_digest(init, without={"LESSON_SCENES"})
+    init.write_text(init.read_text().replace('"Title"),)', '"Title"), ("scenes.part2", "Next"))'))
+    assert file_digest(init, without={"LESSON_SCENES"}) == before
+    init.write_text(init.read_text().replace("X = 1", "X = 2"))
+    assert file_digest(init, without={"LESSON_SCENES"}) != before
+
+
+def test_chapter_text_format():
+    chapters = [Chapter(Fraction(0), "01 Title", "A"), Chapter(Fraction(759, 10), "02 Next", "A"),
+                Chapter(Fraction(3725), "03 Late", "B")]
+    assert chapters_text(chapters) == "0:00 01 Title\n1:15 02 Next\n1:02:05 03 Late\n"
+
+
+def test_qualities_map_to_manim_flags():
+    assert {name: q.manim_args for name, q in QUALITIES.items()} == {
+        "low": ["-ql"], "medium": ["-qm"], "high": ["-qh"], "4k": ["-qk"]}
+    assert quality("medium").height == 720 and quality("medium").fps == 30
+    with pytest.raises(PipelineError, match="unknown quality 'best'"):
+        quality("best")
+
+
+def test_manim_runs_with_every_setting_on_its_command_line():
+    ref = _ref(SCENE_MODULE, "A")
+    command = manim_command(ref, quality("low"), Path("/tmp/work"))
+    assert command[-2:] == ["m.py", "A"]
+    for flag in ("-ql", "--disable_caching", "--save_sections", "--media_dir"):
+        assert flag in command
+
+
+def test_each_lesson_file_has_its_own_folder():
+    default, other = read_lesson(None), read_lesson(OTHER_LESSON)
+    assert (default.folder, default.name) == ("lesson", "backpropagation-calculus")
+    assert (other.folder, other.name) == ("lesson-other_lesson", "other-numbers")
+    assert default.digest != other.digest
