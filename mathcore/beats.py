@@ -101,7 +101,7 @@ def _beat_chain_rule(spec: LessonSpec, fmt: Formatter) -> Beat:
     g_slope, f_slope = 2 * xv, math.cos(gv)
     values = {
         "x": shown(fmt, "x", "x", xv),
-        "h": shown(fmt, "h", "h", h),
+        "h": Shown("h", "h", h, fmt.given(h)),
         "g": shown(fmt, "g", "g(x)", gv),
         "f": shown(fmt, "f", "f(g(x))", math.sin(gv)),
         "dg_dx": shown(fmt, "dg_dx", dgdx.name, g_slope),
@@ -264,7 +264,7 @@ def _beat_desire(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
     grad = ex.value(nt.partial(C, s.w(1)))
     values = {
         "desire": shown(fmt, "desire", d(C, aL), slope),
-        "nudge": shown(fmt, "nudge", r"\Delta " + s.w(1).name, h),
+        "nudge": Shown("nudge", r"\Delta " + s.w(1).name, h, fmt.given(h)),
         "cost_before": shown(fmt, "cost_before", C.name, row.cost_before),
         "cost_after": shown(fmt, "cost_after", C.name, row.cost_after),
         "delta_cost": Shown("delta_cost", r"\Delta " + C.name, row.delta_cost, fmt.signed(row.delta_cost)),
@@ -474,7 +474,7 @@ def _beat_number_lines(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
     h = spec.nudges[0]
     z1, a1, c1 = last_link(ex.value(s.w(L)) + h)
     values.update({
-        "nudge": shown(fmt, "nudge", r"\Delta " + s.w(L).name, h),
+        "nudge": Shown("nudge", r"\Delta " + s.w(L).name, h, fmt.given(h)),
         "z_nudged": shown(fmt, "z_nudged", s.z(L).name, z1),
         "a_nudged": shown(fmt, "a_nudged", s.a(L).name, a1),
         "C0_nudged": shown(fmt, "C0_nudged", s.cost_symbol.name, c1),
@@ -540,7 +540,7 @@ def _beat_local_derivatives(ex: Example, fmt: Formatter, spec: LessonSpec) -> Be
     values = {"dC_dw": shown(fmt, "dC_dw", d(C, w), total)}
     values.update({key: shown(fmt, key, d(t, b), f) for (key, _), (t, b), f in zip(local_parts, links, factors)})
     series = {
-        "nudge_h": tuple(Shown(f"h{i}", r"\Delta " + w.name, r.h, fmt.number(r.h)) for i, r in enumerate(rows)),
+        "nudge_h": tuple(Shown(f"h{i}", r"\Delta " + w.name, r.h, fmt.given(r.h)) for i, r in enumerate(rows)),
         "nudge_delta_cost": tuple(Shown(f"dC{i}", r"\Delta " + C.name, r.delta_cost, fmt.scientific(r.delta_cost))
                                   for i, r in enumerate(rows)),
         "nudge_ratio": tuple(Shown(f"ratio{i}", rf"\Delta {C.name} / \Delta {w.name}", r.ratio, fmt.fixed(r.ratio, fmt.places + 2))

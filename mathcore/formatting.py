@@ -62,6 +62,14 @@ class Formatter:
             return format(d.normalize(), "f") if d != 0 else "0"
         return self.fixed(x)
 
+    def given(self, x: float) -> str:
+        """A number typed in the lesson file (a nudge ``h``), shown exactly as typed: ``0.002``.
+
+        Inputs are exact by definition, so they are never rounded or put in scientific form.
+        """
+        text = format(Decimal(repr(float(x))).normalize(), "f")
+        return "0" if text in ("-0", "0") else text
+
     def fixed(self, x: float, places: int | None = None) -> str:
         """``x`` with exactly ``places`` decimals (live numbers keep their width)."""
         d = self.rounded(x, places)

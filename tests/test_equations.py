@@ -90,3 +90,38 @@ def test_every_shown_value_equation_part_is_the_formatted_number(any_model: Less
             count += 1
     assert count >= 10
     assert fmt.places == any_model.spec.decimals
+
+
+def _decimal(text: str):
+    from decimal import Decimal
+
+    text = text.replace(r"\left(", "").replace(r"\right)", "")
+    if r"\times 10^{" in text:
+        mantissa, exponent = text.split(r" \times 10^{")
+        return Decimal(mantissa) * Decimal(10) ** int(exponent.rstrip("}"))
+    return Decimal(text)
+
+
+def test_rounded_products_use_approx_exactly_when_the_shown_factors_disagree(any_model: LessonModel):
+    """Honest rounding, checked with decimal arithmetic on the TeX itself: a product of shown
+    factors gets "=" only if it rounds to the shown result; otherwise "approx"."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    places = Decimal(1).scaleb(-any_model.fmt.places)
+    checked = 0
+    for beat, eq in any_model.equations():
+        keys = eq.keys
+        if "value" not in keys or not any(k.startswith("dot_") for k in keys):
+            continue
+        value_at = keys.index("value")
+        relation = eq.tex_parts[value_at - 1]
+        dots = [i for i, k in enumerate(keys) if k.startswith("dot_")]
+        factors = [eq.tex_parts[dots[0] - 1]] + [eq.tex_parts[i + 1] for i in dots]
+        product = Decimal(1)
+        for f in factors:
+            product *= _decimal(f)
+        shown = _decimal(eq.tex_parts[value_at])
+        agrees = product.quantize(places, rounding=ROUND_HALF_UP) == shown.quantize(places, rounding=ROUND_HALF_UP)
+        assert relation == ("=" if agrees else r"\approx"), f"{beat.key}.{eq.key}: {eq.tex}"
+        checked += 1
+    assert checked >= 5

@@ -77,3 +77,9 @@ def test_shown_value_is_what_the_text_says():
 def test_non_finite_numbers_are_refused():
     with pytest.raises(ValueError):
         F3.number(float("nan"))
+
+
+def test_given_numbers_are_shown_as_typed():
+    # Nudges from the lesson file are exact: 0.002 stays 0.002 even at two places.
+    f2 = Formatter(2)
+    assert [f2.given(x) for x in (0.002, 0.1, 2.0, 1e-4, -0.5)] == ["0.002", "0.1", "2", "0.0001", "-0.5"]

@@ -98,7 +98,7 @@ def test_every_shown_number_uses_the_formatter(any_model: LessonModel):
         shown = list(beat.values.values()) + [v for vs in beat.series.values() for v in vs]
         for v in shown:
             allowed = {fmt.number(v.value), fmt.signed(v.value), fmt.scientific(v.value),
-                       fmt.fixed(v.value, fmt.places + 2)}
+                       fmt.fixed(v.value, fmt.places + 2), fmt.given(v.value)}
             assert v.tex in allowed, (beat.key, v.key, v.tex)
 
 
@@ -124,3 +124,11 @@ def test_build_model_takes_a_path(tmp_path):
     copy.write_text(DEFAULT_LESSON.read_text().replace("x = 1.0", "x = 2.0"))
     m = build_model(copy)
     assert m.beat("chain_rule").values["x"].value == 2.0
+
+
+def test_the_second_lesson_shows_approx_where_rounded_factors_disagree(other_model: LessonModel):
+    # By hand, from the TeX: 0.48 * 0.19 * 1.51 = 0.137712, which would show as 0.14, but the
+    # true product shows as 0.13, so the relation must be "approx" (the video shows it).
+    eq = other_model.beat("local_derivatives").equations["numbers"]
+    assert eq.tex.endswith(r"0.48 \cdot 0.19 \cdot 1.51 \approx 0.13")
+    assert other_model.beat("local_derivatives").texts["relation"] == r"\approx"
