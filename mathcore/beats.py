@@ -802,7 +802,6 @@ def _beat_vector_form(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
     s = SymbolicNetwork(ex.sizes, ex.spec.activation, spec.cost, vectors=True)
     author = Author(s, fmt, ex.base_values(0))
     C = s.cost_symbol
-    layers = [{"l": l} for l in range(1, L + 1)]
     inner = [{"l": l} for l in range(1, L)]
     jk = [{"l": l, "j": j, "k": k} for l in range(1, L + 1) for j in range(ex.sizes[l]) for k in range(ex.sizes[l - 1])]
     js = [{"l": l, "j": j} for l in range(1, L + 1) for j in range(ex.sizes[l])]
@@ -823,7 +822,6 @@ def _beat_vector_form(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
                                    ("delta", r"\delta^{(l)}_{j}")],
                            jk, lambda l, j, k: (nt.partial(C, s.w(l, j, k)), s.a(l - 1, k) * s.delta(l, j))),
     }
-    del layers
     shapes = {f"W{l}": f"{ex.sizes[l]} \\times {ex.sizes[l - 1]}" for l in range(1, L + 1)}
     shapes |= {f"delta{l}": f"{ex.sizes[l]} \\times 1" for l in range(1, L + 1)}
     series = {f"delta{l}": tuple(shown(fmt, f"delta{l}_{j}", s.delta(l, j).name, ex.value(ex.sym.delta(l, j)))

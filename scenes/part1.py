@@ -292,13 +292,12 @@ class ProductOfRates(LessonScene):
         change = ShownTex(beat, "values", "delta_cost", labelled=True)
         predicted = ShownTex(beat, "values", "predicted", labelled=True)
         row = VGroup(nudge, change, predicted).arrange(RIGHT, buff=0.6)
-        block = VGroup(check, row).arrange(DOWN, buff=0.3).move_to(column).align_to(column, LEFT)
+        VGroup(check, row).arrange(DOWN, buff=0.3).move_to(column).align_to(column, LEFT)
         self.play(FadeOut(column), FadeIn(check))
         self.play(FadeIn(nudge), Indicate(chain.net.edge(1)))
         self.play(FadeIn(change, shift=0.2 * UP), Indicate(chain.cost_value, color=palette.COST))
         self.play(FadeIn(predicted, shift=0.2 * UP))
         self.wait(2)
-        del block
 
 
 class BackwardSweep(LessonScene):
