@@ -342,7 +342,7 @@ def _beat_vanishing(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
         equations["peak"] = author.eq("peak", [("lhs", r"\sigma'(0)"), ("eq", "="), ("rhs", r"\frac{1}{4}")],
                                       s.sigma_prime(sp.Integer(0)), act.max_slope)
     grads = first_weight_gradient_by_depth(ex.net, ex.spec.inputs, ex.spec.targets)
-    first_weight = rf"\left|\frac{{\partial C}}{{\partial w^{{(1)}}}}\right|"
+    first_weight = r"\left|\frac{\partial C}{\partial w^{(1)}}\right|"
     series = {
         "gradient_by_depth": tuple(
             Shown(f"depth{n}", first_weight, abs(float(g)), fmt.number(abs(float(g))))
@@ -605,7 +605,7 @@ def _beat_average(ex: Example, fmt: Formatter) -> Beat:
 
 
 def _beat_gradient_vector(ex: Example, fmt: Formatter) -> Beat:
-    s, L, n = ex.sym, ex.depth, ex.spec.examples
+    s, n = ex.sym, ex.spec.examples
     graph, scope = _average_graph(s, n)
     author = Author(s, fmt, None, graph, scope)
     C = nt.AVERAGE_COST
@@ -637,7 +637,7 @@ def _layer_of(s: SymbolicNetwork, p: sp.Symbol) -> int:
 def _beat_bias_and_previous(ex: Example, fmt: Formatter, spec: LessonSpec) -> Beat:
     s, L = ex.sym, ex.depth
     author = Author(s, fmt, ex.base_values(0))
-    C, z, a, b, a1, w = s.cost_symbol, s.z(L), s.a(L), s.b(L), s.a(L - 1), s.w(L)
+    C, z, b, a1, w = s.cost_symbol, s.z(L), s.b(L), s.a(L - 1), s.w(L)
     equations = {}
     values = {}
     for name, start in (("b", b), ("a_prev", a1)):

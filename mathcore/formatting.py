@@ -29,7 +29,7 @@ class ProductDisplay:
 
     @property
     def tex(self) -> str:
-        return rf" \cdot ".join(self.factors) + f" {self.relation} {self.result}"
+        return r" \cdot ".join(self.factors) + f" {self.relation} {self.result}"
 
 
 @dataclass(frozen=True)

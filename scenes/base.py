@@ -16,12 +16,12 @@ with the model and check for overlaps and for leaving the frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from manim import UL, DecimalNumber, FadeIn, FadeOut, Mobject, ReplacementTransform, Scene, SingleStringMathTex, Text, config
+from manim import UL, Animation, DecimalNumber, FadeIn, FadeOut, Mobject, ReplacementTransform, Scene, SingleStringMathTex, Text, config
 from manim.mobject.text.tex_mobject import MathTexPart
 
 from mathcore.model import Beat, LessonModel
@@ -83,6 +83,22 @@ class LessonScene(Scene):
             self.play(ReplacementTransform(self._headline, new))
         self._headline = new
         return new
+
+    def reveal(self, eq: Mobject, *keys: str, anim: Callable[[Mobject], Animation] = FadeIn,
+               also: Sequence[Animation] = (), run_time: float = 1.0) -> None:
+        """Show the parts ``keys`` of the equation ``eq``, which stays on stage as one mobject.
+
+        The rest of ``eq`` stays invisible until revealed in turn, so the screen always holds the
+        whole tagged equation (which the tests read back), never loose pieces."""
+        if eq not in self.mobjects:
+            eq.set_opacity(0)
+            self.add(eq)
+        parts = eq.part(*keys)
+        parts.set_opacity(1)
+        self.play(anim(parts), *also, run_time=run_time)
+        # The animation put the parts on stage by themselves (taking them out of ``eq``): put ``eq`` back.
+        self.remove(parts)
+        self.add(eq)
 
     def clear_stage(self, *keep: Mobject, run_time: float = 0.8) -> None:
         """Fade out everything but the headline and ``keep``."""

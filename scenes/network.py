@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from manim import BLACK, DOWN, RIGHT, UP, Circle, Line, VGroup, VMobject
+from manim import BLACK, DOWN, RIGHT, UP, Circle, Line, Square, VGroup, VMobject
 
 from mathcore.examples import Example
 from scenes import palette
@@ -69,6 +69,13 @@ class NetworkDiagram(VGroup):
         self.edge_group = VGroup(*self.edges.values())
         self.neuron_group = VGroup(*(c for layer in self.layers for c in layer))
         self.add(self.edge_group, self.neuron_group)
+
+    def cost_node(self, buff: float = 1.2, side: float = 0.8) -> tuple[Square, Line]:
+        """A cost node (a red square) after a chain's output neuron, and the line to it."""
+        out = self.neuron(len(self.layers) - 1)
+        node = Square(side_length=side, color=palette.COST).next_to(out, RIGHT, buff=buff)
+        link = Line(out.get_right(), node.get_left(), buff=0.05).set_stroke(palette.MUTED, 3)
+        return node, link
 
     def neuron(self, l: int, j: int = 0) -> Circle:
         return self.layers[l][j]

@@ -28,7 +28,6 @@ from manim import (
     Line,
     NumberLine,
     ReplacementTransform,
-    Square,
     SurroundingRectangle,
     VGroup,
     Write,
@@ -149,9 +148,7 @@ class WorkedChain(VGroup):
         nested, forward = model.beat("nested_cost"), model.beat("forward_pass")
         self.net = NetworkDiagram(ex, width=min(2.6 * ex.depth, 9.5), height=0, radius=0.42)
         self.fills = [self.net.fill_of(l) for l in range(ex.depth + 1)]
-        self.cost = Square(side_length=0.8, color=palette.COST).next_to(self.net.neuron(ex.depth), RIGHT, buff=1.2)
-        self.cost_link = Line(self.net.neuron(ex.depth).get_right(), self.cost.get_left(), buff=0.05)
-        self.cost_link.set_stroke(palette.MUTED, 3)
+        self.cost, self.cost_link = self.net.cost_node()
         chain = nested.data["chain"]
         self.names = VGroup(*(SymbolTex(t, (nested.key, "data", "chain", str(i))) for i, t in enumerate(chain)))
         for l, name in enumerate(self.names[:-1]):
@@ -194,10 +191,6 @@ class WorkedChain(VGroup):
             c.set_fill(opacity=opacity)
         self.remove(self.weight_names)
         return VGroup(*self.activations, *self.weights, self.cost_value, self.target)
-
-
-def _factor_keys(eq: EquationTex) -> list[str]:
-    return [k for k in eq.equation.keys if k.startswith("d") and "_d" in k and not k.startswith("dot")]
 
 
 class NestedCost(LessonScene):
@@ -259,7 +252,7 @@ class ProductOfRates(LessonScene):
         self.play(FadeIn(chain), FadeIn(values))
         rule = EquationTex(beat, "chain").move_to(0.6 * DOWN)
         self.play(Write(rule.part("lhs", "eq")))
-        for key in _factor_keys(rule):
+        for key in rule.factor_keys():
             self.play(FadeIn(rule.part(key), shift=0.2 * UP), Indicate(chain.link_of(key), color=palette.HIGHLIGHT))
         self.wait(0.5)
         locals_ = EquationTex(beat, "locals").move_to(rule).shift(1.3 * DOWN)
@@ -283,7 +276,7 @@ class ProductOfRates(LessonScene):
         column = stack(words, buff=0.25).next_to(eq, RIGHT, buff=0.6)
         self.play(GrowArrow(arrow), FadeIn(words[0]))
         self.wait(1)
-        self.play(FadeIn(words[1]), *(Indicate(chain.link_of(k)) for k in _factor_keys(self.numbers)[1:-1]))
+        self.play(FadeIn(words[1]), *(Indicate(chain.link_of(k)) for k in self.numbers.factor_keys()[1:-1]))
         self.play(FadeIn(words[2]), Indicate(chain.activations[0], color=palette.HIGHLIGHT))
         self.wait(1.5)
         # The check: nudge w1 and watch C move by about dC/dw1 times the nudge.
@@ -364,7 +357,7 @@ class VanishingGradients(LessonScene):
         self.headline(beat)
         eqs = [EquationTex(beat, k, font_size=palette.SMALL_EQUATION_SIZE) for k in ("textbook", "peak")
                if k in beat.equations]
-        column = stack(eqs, buff=0.35).to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
+        stack(eqs, buff=0.35).to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
         self.play(*(Write(e) for e in eqs))
         grads = beat.series["gradient_by_depth"]
         bound = beat.series["bound_by_depth"]

@@ -8,7 +8,7 @@ are only layout (sizes, spacing, timing).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from manim import (
@@ -35,7 +35,6 @@ from manim import (
     MoveToTarget,
     NumberLine,
     ReplacementTransform,
-    Square,
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
@@ -49,46 +48,18 @@ from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
 from scenes.network import NetworkDiagram
-from scenes.tex import Caption, EquationTex, LabelTex, ShownTex, SymbolTex, roomy_rows, transform_by_key
-
-SAFE_WIDTH = config.frame_width - 2 * palette.MARGIN - 0.4
-
-
-def fit_width(mob: VMobject, width: float = SAFE_WIDTH) -> VMobject:
-    """Shrink ``mob`` to ``width`` if it is wider (never enlarge it)."""
-    if mob.width > width:
-        mob.scale_to_fit_width(width)
-    return mob
-
-
-def fit_height(mob: VMobject, height: float) -> VMobject:
-    """Shrink ``mob`` to ``height`` if it is taller (never enlarge it)."""
-    if mob.height > height:
-        mob.scale_to_fit_height(height)
-    return mob
-
-
-class Part2Scene(LessonScene):
-    """A lesson scene that reveals an equation part by part and keeps the equation whole on stage."""
-
-    def reveal(self, eq: EquationTex, *keys: str, anim: Callable[[VMobject], Animation] = FadeIn,
-               also: Sequence[Animation] = (), run_time: float = 1.0) -> None:
-        """Show the parts ``keys`` of ``eq`` (which stays on stage as one tagged mobject)."""
-        if eq not in self.mobjects:
-            eq.set_opacity(0)
-            self.add(eq)
-        parts = eq.part(*keys)
-        parts.set_opacity(1)
-        self.play(anim(parts), *also, run_time=run_time)
-        # The animation put the parts on stage by themselves (taking them out of ``eq``): put ``eq`` back.
-        self.remove(parts)
-        self.add(eq)
-
-    def factor_keys(self, eq: EquationTex) -> list[str]:
-        """The keys of a chain's factors: ``dzL_dwL``, ``daL_dzL``, ``dC_daL`` (not ``lhs``, not values)."""
-        return [k for k in eq.equation.keys
-                if k.startswith("d") and "_d" in k and not k.startswith("dot") and not k.endswith(("_value", "_formula"))]
-
+from scenes.tex import (
+    SAFE_WIDTH,
+    Caption,
+    EquationTex,
+    LabelTex,
+    ShownTex,
+    SymbolTex,
+    fit_height,
+    fit_width,
+    roomy_rows,
+    transform_by_key,
+)
 
 # -- the chain of single neurons -------------------------------------------------------------------
 class ChainPicture(VGroup):
@@ -107,9 +78,7 @@ class ChainPicture(VGroup):
         v = beat.values
         self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius)
         self.fills = [self.net.fill_of(l) for l in range(L + 1)]
-        self.cost = Square(side_length=0.8, color=palette.COST).next_to(self.net.neuron(L), RIGHT, buff=1.3)
-        self.cost_link = Line(self.net.neuron(L).get_right(), self.cost.get_left(), buff=0.05)
-        self.cost_link.set_stroke(palette.MUTED, 3)
+        self.cost, self.cost_link = self.net.cost_node(buff=1.3)
 
         def label(key: str, **kwargs) -> SymbolTex:
             return SymbolTex(v[key].label, (beat.key, "values", key, "label"), **kwargs)
@@ -144,7 +113,7 @@ class ChainPicture(VGroup):
                       *self.names[:L - 1], *self.values[:L - 1], *self.weights[1:L], *self.biases[1:L])
 
 
-class FourNeurons(Part2Scene):
+class FourNeurons(LessonScene):
     """Beats 10-12: the chain and its parameters; its last link and the cost; the weighted input."""
 
     beats = ("four_neurons", "last_link", "weighted_input")
@@ -306,7 +275,7 @@ class TreeDiagram(VGroup):
         return edges
 
 
-class DependencyTree(Part2Scene):
+class DependencyTree(LessonScene):
     """Beat 13: what the cost depends on, and how the tree grows upward through the layers."""
 
     beats = ("dependency_tree",)
@@ -341,7 +310,7 @@ class DependencyTree(Part2Scene):
 
 
 # -- nudging the last weight ---------------------------------------------------------------------
-class NudgeLastWeight(Part2Scene):
+class NudgeLastWeight(LessonScene):
     """Beats 14-15: four number lines follow a live nudge of ``w^{(L)}``; the chain rule, link by link."""
 
     beats = ("number_lines", "chain_rule_assembled")
@@ -401,7 +370,7 @@ class NudgeLastWeight(Part2Scene):
         ratio = Caption(beat, "ratio", font_size=28).move_to(3.0 * DOWN)
         self.play(FadeOut(self.follow), FadeOut(self.amount), FadeIn(ratio))
         chain = fit_width(EquationTex(beat, "chain")).move_to(3.0 * DOWN)
-        keys = self.factor_keys(chain)
+        keys = chain.factor_keys()
         # One link per pair of neighbouring lines: w -> z, z -> a, a -> C0, in the chain's order.
         arrows, values = [], []
         for i, key in enumerate(keys):
@@ -424,7 +393,7 @@ class NudgeLastWeight(Part2Scene):
 
 
 # -- the three local derivatives ----------------------------------------------------------------------
-class LocalDerivatives(Part2Scene):
+class LocalDerivatives(LessonScene):
     """Beats 16-17: each factor from its own link's formula, their product, the nudge ratio; fire together."""
 
     beats = ("local_derivatives", "fire_together")
@@ -432,7 +401,7 @@ class LocalDerivatives(Part2Scene):
     def local_derivatives(self, beat: Beat) -> None:
         self.headline(beat)
         product = EquationTex(beat, "product")
-        keys = self.factor_keys(product)
+        keys = product.factor_keys()
         definitions = beat.data["definition"]
         caption = Caption(beat, "from_formula", font_size=28, color=palette.MUTED).move_to(0.9 * DOWN)
         self.play(FadeIn(caption))
@@ -534,7 +503,7 @@ class LocalDerivatives(Part2Scene):
 
 
 # -- averaging over examples, the gradient vector -------------------------------------------------------
-class AverageOverExamples(Part2Scene):
+class AverageOverExamples(LessonScene):
     """Beats 18-19: the gradient averaged over concrete training examples; the gradient vector."""
 
     beats = ("average", "gradient_vector")
@@ -667,7 +636,7 @@ def square_brackets(group: VMobject, height: float, buff: float = 0.2, arm: floa
 
 
 # -- the bias, the previous activation, one layer back ----------------------------------------------------
-class OneLayerBack(Part2Scene):
+class OneLayerBack(LessonScene):
     """Beats 20-21: dz/db = 1 and dz/da = w, read off the tree; the longer chain one layer back."""
 
     beats = ("bias_and_previous", "one_layer_back")
@@ -703,9 +672,9 @@ class OneLayerBack(Part2Scene):
             self.play(Write(local))
             self.wait(0.5)
             self.reveal(chain, "lhs", "eq")
-            for key, edge in zip(self.factor_keys(chain), path):
+            for key, edge in zip(chain.factor_keys(), path):
                 self.reveal(chain, key, also=[edge.animate.set_stroke(palette.HIGHLIGHT, 5)], run_time=0.8)
-            rest = [k for k in chain.equation.keys if k not in ("lhs", "eq", *self.factor_keys(chain))]
+            rest = [k for k in chain.equation.keys if k not in ("lhs", "eq", *chain.factor_keys())]
             self.reveal(chain, *rest, run_time=1.2)
             self.play(FadeIn(value, shift=0.1 * UP))
             self.wait(1.5)
@@ -732,7 +701,7 @@ class OneLayerBack(Part2Scene):
         VGroup(longer, chain).arrange(DOWN, buff=0.4, aligned_edge=LEFT).align_to(left * RIGHT, LEFT).to_edge(UP, buff=1.5)
         self.play(FadeIn(longer), Indicate(tree.labels[beat.data["start"]], color=palette.HIGHLIGHT))
         self.reveal(chain, "lhs", "eq")
-        keys = self.factor_keys(chain)
+        keys = chain.factor_keys()
         path = tree.path_up(beat.data["start"])
         for key, edge in zip(keys, path):
             self.reveal(chain, key, also=[edge.animate.set_stroke(palette.HIGHLIGHT, 5)], run_time=0.8)

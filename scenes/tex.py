@@ -53,6 +53,13 @@ class EquationTex(MathTex):
     def has(self, key: str) -> bool:
         return key in self.equation.keys
 
+    def factor_keys(self) -> list[str]:
+        """The keys of a chain's derivative factors (``dzL_dwL``, ``da3_da2``, ...), in order.
+
+        Not the left side, the multiplication dots, nor the factors' values or formulas."""
+        return [k for k in self.equation.keys if k.startswith("d") and "_d" in k and not k.startswith("dot")
+                and not k.endswith(("_value", "_formula"))]
+
     def color_roles(self) -> EquationTex:
         """Colour each part that is a lone symbol by its role (weight blue, bias pink, ...)."""
         for key, tex in self.equation.parts:
@@ -129,12 +136,27 @@ def transform_by_key(source: EquationTex, target: EquationTex, **kwargs) -> Anim
     return AnimationGroup(*anims, **kwargs)
 
 
+SAFE_WIDTH = config.frame_width - 2 * palette.MARGIN - 0.4
+
+
+def fit_width(mob: VMobject, width: float = SAFE_WIDTH) -> VMobject:
+    """Shrink ``mob`` to ``width`` if it is wider (never enlarge it)."""
+    if mob.width > width:
+        mob.scale_to_fit_width(width)
+    return mob
+
+
+def fit_height(mob: VMobject, height: float) -> VMobject:
+    """Shrink ``mob`` to ``height`` if it is taller (never enlarge it)."""
+    if mob.height > height:
+        mob.scale_to_fit_height(height)
+    return mob
+
+
 def fit_below(mob: VMobject, above: VMobject, buff: float = 0.4, margin: float = palette.MARGIN) -> VMobject:
     """Place ``mob`` under ``above``, shrinking it if needed to end above the frame's bottom margin."""
     room = above.get_bottom()[1] - buff - (-config.frame_height / 2 + margin)
-    if mob.height > room:
-        mob.scale_to_fit_height(room)
-    return mob.next_to(above, DOWN, buff=buff)
+    return fit_height(mob, room).next_to(above, DOWN, buff=buff)
 
 
 def stack(mobjects: Iterable[VMobject], buff: float = 0.35, aligned_edge=LEFT) -> VGroup:

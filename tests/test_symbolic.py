@@ -11,7 +11,7 @@ import pytest
 import sympy as sp
 
 from mathcore import notation as nt
-from mathcore.functions import ACTIVATIONS, GENERIC, HALF_QUADRATIC, QUADRATIC
+from mathcore.functions import ACTIVATIONS, GENERIC, HALF_QUADRATIC
 from mathcore.symbolic import SymbolicNetwork, is_zero
 
 ACTS = [GENERIC, *ACTIVATIONS.values()]
