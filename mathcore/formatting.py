@@ -80,7 +80,7 @@ class Formatter:
     def signed(self, x: float) -> str:
         """``x`` with an explicit sign: ``+0.03``."""
         text = self.number(x)
-        return text if text.startswith("-") else "+" + text
+        return text if text.startswith("-") or text == "0" else "+" + text
 
     def scientific(self, x: float, digits: int = 3) -> str:
         """``x`` as ``m \\times 10^{e}`` with ``digits`` significant digits."""

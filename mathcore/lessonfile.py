@@ -99,6 +99,11 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "wide_network": NETWORK_KEYS + ("learning_rate",),
 }
 CHAINS = ("worked_chain", "sigmoid_chain", "deep_chain")
+# Fewest layers a section may have, and why: the beats that use it need them.
+MIN_LAYERS = {
+    "sigmoid_chain": (2, "Part 2 goes one layer back from the last"),
+    "deep_chain": (2, "the vanishing-gradient curve needs more than one depth"),
+}
 
 
 class _Reader:
@@ -180,6 +185,9 @@ class _Reader:
         weights_raw = table["weights"]
         if not isinstance(weights_raw, list) or not weights_raw:
             raise self.fail(f"{name}.weights", "expected one matrix per layer, and at least one layer")
+        if name in MIN_LAYERS and len(weights_raw) < MIN_LAYERS[name][0]:
+            least, why = MIN_LAYERS[name]
+            raise self.fail(f"{name}.weights", f"expected at least {least} layers ({why}), got {len(weights_raw)}")
         weights = tuple(self.array(f"{name}.weights[{i}]", w, 2) for i, w in enumerate(weights_raw))
         if name in CHAINS:
             for i, w in enumerate(weights):

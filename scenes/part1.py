@@ -270,11 +270,14 @@ class ProductOfRates(LessonScene):
         eq = EquationTex(beat, "desire").to_edge(LEFT, buff=0.8).shift(0.6 * DOWN)
         self.play(Write(eq))
         output = chain.net.neuron(chain.L)
-        direction = UP if beat.values["desire"].value < 0 else DOWN  # the cost wants the output to move downhill
-        arrow = Arrow(ORIGIN, 0.9 * direction, buff=0, color=palette.HIGHLIGHT).next_to(output, UP, buff=0.15)
+        desire = beat.values["desire"].value
         words = [Caption(beat, key, font_size=24) for key in ("desire", "carry", "input")]
         column = stack(words, buff=0.25).next_to(eq, RIGHT, buff=0.6)
-        self.play(GrowArrow(arrow), FadeIn(words[0]))
+        if desire:  # the cost wants the output to move downhill (no arrow when it is content)
+            direction = UP if desire < 0 else DOWN
+            arrow = Arrow(ORIGIN, 0.9 * direction, buff=0, color=palette.HIGHLIGHT).next_to(output, UP, buff=0.15)
+            self.play(GrowArrow(arrow))
+        self.play(FadeIn(words[0]))
         self.wait(1)
         self.play(FadeIn(words[1]), *(Indicate(chain.link_of(k)) for k in self.numbers.factor_keys()[1:-1]))
         self.play(FadeIn(words[2]), Indicate(chain.activations[0], color=palette.HIGHLIGHT))

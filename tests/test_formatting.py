@@ -42,6 +42,7 @@ def test_fixed_width_never_shows_minus_zero():
 def test_signed_and_factor():
     assert F3.signed(0.03) == "+0.03"
     assert F3.signed(-0.03) == "-0.03"
+    assert F3.signed(0.0) == "0"  # zero has no sign
     assert F3.factor(-0.853) == r"\left(-0.853\right)"
     assert F3.factor(0.853) == "0.853"
 

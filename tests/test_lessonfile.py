@@ -381,6 +381,14 @@ BAD_FIELDS = [
     # no layers
     case("no-layers", replace("sigmoid_chain", "weights = [[[1.5]], [[-2.0]], [[2.5]]]", "weights = []"),
          "sigmoid_chain.weights", "expected one matrix per layer, and at least one layer"),
+    case("sigmoid-chain-one-layer",
+         replace("sigmoid_chain", "weights = [[[1.5]], [[-2.0]], [[2.5]]]\nbiases = [[0.5], [1.0], [-0.5]]",
+                 "weights = [[[1.5]]]\nbiases = [[0.5]]"),
+         "sigmoid_chain.weights", "expected at least 2 layers (Part 2 goes one layer back from the last), got 1"),
+    case("deep-chain-one-layer",
+         replace("deep_chain", "weights = [[[1.2]], [[1.6]], [[0.9]], [[1.4]], [[1.1]], [[1.8]], [[1.3]], [[1.0]], "
+                 "[[1.5]], [[1.2]]]", "weights = [[[1.2]]]"),
+         "deep_chain.weights", "expected at least 2 layers"),
     case("weights-not-a-list", replace("worked_chain", "weights = [[[2.0]], [[3.0]], [[0.5]]]", "weights = 2.0"),
          "worked_chain.weights", "expected one matrix per layer, and at least one layer"),
     # non-finite numbers (TOML has nan and inf literals)
