@@ -308,7 +308,7 @@ class BackwardSweep(LessonScene):
         self.play(FadeIn(chain), FadeIn(values))
         running = beat.series["running_product"]  # dC/da_L, ..., dC/da_1, output side first
         labels = []
-        for i, shown in enumerate(running):
+        for i in range(len(running)):
             l = chain.L - i
             label = ShownTex(beat, "series", "running_product", i, labelled=True, color=palette.HIGHLIGHT,
                              font_size=26)
@@ -326,8 +326,8 @@ class BackwardSweep(LessonScene):
         counts.arrange(DOWN, buff=0.25, aligned_edge=RIGHT)
         side = VGroup(shared, counts).arrange(DOWN, buff=0.4, aligned_edge=RIGHT)
         side.to_edge(RIGHT, buff=0.6).align_to(column, DOWN)
-        self.play(FadeIn(shared), *(Indicate(eq.part("dC_da3" if eq.has("dC_da3") else eq.equation.keys[2]))
-                                    for eq in eqs))
+        # The first factor, dC/da_L, is the one every weight's chain shares.
+        self.play(FadeIn(shared), *(Indicate(eq.part(eq.factor_keys()[0])) for eq in eqs))
         self.play(FadeIn(counts, shift=0.2 * UP))
         self.wait(2.5)
 
