@@ -22,6 +22,7 @@ Modules, from the bottom up:
 - :mod:`pipeline.cache`: cache entries (committed in one rename) and the shared TeX store.
 - :mod:`pipeline.preflight`: LaTeX, dvisvgm, cairo and manim present?
 - :mod:`pipeline.progress`: the lines printed while it works.
+- :mod:`pipeline.storage`: the media folder's disk: writable? full? how much a render needs.
 - :mod:`pipeline.render`: one manim subprocess per scene, several at a time, into the cache.
 - :mod:`pipeline.chapters`: chapter lists from manim's section index.
 - :mod:`pipeline.join`: remux the scene videos into one (PyAV, no re-encoding).

@@ -25,6 +25,7 @@ from pipeline.progress import Progress, span
 from pipeline.quality import DEFAULT_QUALITY, PREVIEW_QUALITY, Quality, quality
 from pipeline.render import Renderer, RenderRequest, default_jobs, render_args
 from pipeline.scenelist import DEFAULT_REGISTRY, Registry, SceneRef, load_registry
+from pipeline.storage import SpaceNeed, storage_errors
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,11 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
         parts = _parts(ordered, session.keys)
         chapters = chapters_of(parts, ordered)
         end = parts[-1].start + parts[-1].duration
-        join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end)
-        write_chapters(outputs.chapters_txt, outputs.chapters_json,
-                       manifest(session.lesson.name, session.quality.name, outputs.video, parts, chapters), chapters)
+        with storage_errors(SpaceNeed.join(session.layout.media, [e.video for e in ordered])):
+            join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end)
+            write_chapters(outputs.chapters_txt, outputs.chapters_json,
+                           manifest(session.lesson.name, session.quality.name, outputs.video, parts, chapters),
+                           chapters)
         duration = float(end)
     else:
         duration = sum(e.duration for e in ordered)
@@ -89,7 +92,8 @@ def preview_scene(name: str | None, options: Options, out: TextIO | None = None)
     entries, rendered = session.entries([ref])
     entry = entries[name]
     target = session.outputs.preview(name)
-    publish_file(entry.video, target)
+    with storage_errors(SpaceNeed.join(session.layout.media, [entry.video])):
+        publish_file(entry.video, target)
     result = Result(target, entry.duration, time.monotonic() - started, rendered, [] if rendered else [name])
     session.progress.say(f"preview of {name}: {show_path(target)}")
     return result

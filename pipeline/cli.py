@@ -7,7 +7,8 @@
 
 Both take ``--media DIR`` (default ``media``) and ``--scenes module:ATTRIBUTE`` (default
 ``scenes:LESSON_SCENES``). Exit codes: 0 done, 1 a scene failed to render, 2 bad input or
-setup (one line says what and how to fix it), 130 interrupted.
+setup (one line says what and how to fix it: a bad lesson file, a missing tool, a media folder
+that cannot be written or whose disk is full), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from pipeline.errors import EXIT_OK, Interrupted, PipelineError, RenderFailed
+from pipeline.errors import EXIT_OK, EXIT_USAGE, Interrupted, PipelineError, RenderFailed
 from pipeline.quality import QUALITIES
 from pipeline.scenelist import DEFAULT_REGISTRY
 
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as e:
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
+    except OSError as e:  # not about space or permission (those are PipelineErrors): still one line
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_USAGE
     except (KeyboardInterrupt, Interrupted):
         print("interrupted: nothing half-written was kept; the previous video, if any, is unchanged", file=sys.stderr)
         return Interrupted.exit_code

@@ -49,3 +49,6 @@ class Progress:
 
     def stopped(self, name: str) -> None:
         self.scene(name, "stopped")
+
+    def not_started(self, name: str) -> None:
+        self.scene(name, "not started (another scene failed)")

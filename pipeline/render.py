@@ -5,8 +5,11 @@ folder and current folder (so no ``manim.cfg`` is read: every setting is on the 
 with ``LESSON_FILE`` in its environment and its output going to the scene's log file. A job that
 succeeds becomes a cache entry (:mod:`pipeline.cache`); its working folder is then deleted.
 
-When a scene fails, the jobs already running finish (their scenes are cached) and no new one
-starts. On Ctrl-C or SIGTERM the running manim processes are terminated and their working folders
+When a scene fails, the jobs already running finish (their scenes are cached, so the run after
+the fix starts from them; Ctrl-C stops them for a user who will not wait) and no new one starts;
+then every failure is reported with the end of its log, and the scenes not started are listed.
+A job that failed because the disk filled up makes the whole run one "disk full" line
+(:mod:`pipeline.storage`). On Ctrl-C or SIGTERM the running manim processes are terminated and their working folders
 removed before the exception goes on.
 """
 
@@ -33,6 +36,8 @@ from pipeline.lesson import LessonInput
 from pipeline.progress import Progress
 from pipeline.quality import Quality
 from pipeline.scenelist import SceneRef
+from pipeline.storage import (NO_SPACE, SpaceNeed, check_writable, disk_full, free_bytes, ran_out_of_space, size,
+                              storage_error)
 
 # Flags that shape what manim writes: part of every cache key (with the quality's flag).
 RENDER_ARGS = ["--disable_caching", "--save_sections"]
@@ -75,6 +80,7 @@ class RenderRequest:
 class _Failure:
     scene: str
     lines: list[str]  # why, the end of its log, where the whole log is
+    no_space: bool = False  # the disk was full
 
 
 @dataclass
@@ -103,12 +109,22 @@ class Renderer:
         self.quality = quality
         self.progress = progress
         self.jobs = max(1, jobs)
+        self.space = SpaceNeed.render(layout.media, 0, quality, self.jobs)
 
     def render(self, requests: list[RenderRequest]) -> dict[str, CacheEntry]:
         """Render every request; their cache entries by scene name.
 
-        Raises :class:`RenderFailed` if any scene failed (after the running jobs finish).
+        Raises :class:`RenderFailed` if any scene failed, after the running jobs finish (what
+        they render is cached: a run after the fix starts from it), with the scenes not started;
+        :class:`~pipeline.storage.DiskFull` instead if the disk filled up, and
+        :class:`~pipeline.storage.NotWritable` if the media folder cannot be written.
         """
+        self.space = SpaceNeed.render(self.layout.media, len(requests), self.quality, self.jobs)
+        check_writable(self.layout.media)
+        free = free_bytes(self.layout.media)
+        if free is not None and free < self.space.bytes:
+            self.progress.say(f"warning: the disk of {show_path(self.layout.media)}/ has {size(free)} free; "
+                              f"{self.space.describe()}")
         self.layout.work.mkdir(parents=True, exist_ok=True)
         remove_stale_work(self.layout.work)
         pending = deque(requests)
@@ -116,7 +132,8 @@ class Renderer:
         entries: dict[str, CacheEntry] = {}
         failures: list[_Failure] = []
         try:
-            while pending or running:
+            # Once a scene has failed no job starts: the loop waits only for the running ones.
+            while running or (pending and not failures):
                 while pending and len(running) < self.jobs and not failures:
                     running.append(self._start(pending.popleft()))
                 time.sleep(POLL_SECONDS)
@@ -125,19 +142,32 @@ class Renderer:
                     entry = self._finish(job, failures)
                     if entry is not None:
                         entries[job.name] = entry
+        except OSError as e:  # writing a log or seeding TeX under the media folder
+            self._stop_all(running)
+            raise storage_error(e, self.space) or e from None
         except BaseException:
-            with _signals_ignored():
-                for job in running:
-                    self._stop(job)
+            self._stop_all(running)
             raise
         if failures:
-            names = [f.scene for f in failures]
-            details = [line for f in failures for line in f.lines]
-            if pending:
-                details.append(f"not started: {', '.join(r.scene.name for r in pending)}")
-            what = f"scene {names[0]}" if len(names) == 1 else f"scenes {', '.join(names)}"
-            raise RenderFailed(f"{what} failed to render", details)
+            self._raise(failures, [r.scene.name for r in pending])
         return entries
+
+    def _raise(self, failures: list[_Failure], not_started: list[str]) -> None:
+        for name in not_started:
+            self.progress.not_started(name)
+        if any(f.no_space for f in failures):
+            raise disk_full(self.space)
+        names = [f.scene for f in failures]
+        details = [line for f in failures for line in f.lines]
+        if not_started:
+            details.append(f"not started: {', '.join(not_started)}")
+        what = f"scene {names[0]}" if len(names) == 1 else f"scenes {', '.join(names)}"
+        raise RenderFailed(f"{what} failed to render", details)
+
+    def _stop_all(self, running: list[_Job]) -> None:
+        with _signals_ignored():
+            for job in running:
+                self._stop(job)
 
     # -- one job -----------------------------------------------------------------------------
     def _start(self, request: RenderRequest) -> _Job:
@@ -159,29 +189,43 @@ class Renderer:
 
     def _finish(self, job: _Job, failures: list[_Failure]) -> CacheEntry | None:
         """A finished job's cache entry, or ``None`` after recording its failure."""
-        job.log.close()
         seconds = job.seconds()
         code = job.process.returncode
+        no_space = False
         try:
+            job.log.close()
             if code == 0:
                 try:
                     entry = commit_entry(job.work, job.name, self.layout.entry(job.request.key), seconds)
+                    collect_tex(job.work, self.layout.tex_store)
                 except EntryError as e:
                     why = str(e)
+                except OSError as e:
+                    if storage_error(e, self.space) is None:
+                        raise
+                    no_space = e.errno in NO_SPACE
+                    why = f"writing its cache entry: {e.strerror}"
                 else:
-                    collect_tex(job.work, self.layout.tex_store)
                     self.progress.done(job.name, seconds, entry.duration)
                     return entry
             else:
                 why = f"manim exited with status {code}" if code > 0 else f"manim was killed by signal {-code}"
+                # Asked before the working files go: they may be what filled the disk.
+                no_space = ran_out_of_space(job.work, job.request.log)
+        except OSError as e:  # closing the log: its last bytes did not fit
+            if e.errno not in NO_SPACE:
+                raise
+            no_space, why = True, "its log could not be written"
         finally:
             remove_tree(job.work)
+        if no_space:
+            why = f"no space left on the disk of {show_path(self.layout.media)}/ ({why})"
         self.progress.failed(job.name, seconds, why)
         failures.append(_Failure(job.name, [
             f"{job.name}: {why}; the end of its log:",
             *(f"    | {line}" for line in tail(job.request.log, LOG_TAIL_LINES)),
             f"  full log: {show_path(job.request.log)}",
-        ]))
+        ], no_space))
         return None
 
     def _stop(self, job: _Job) -> None:

@@ -19,6 +19,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +36,7 @@ from pipeline.progress import clock
 from pipeline.quality import QUALITIES, quality
 from pipeline.render import manim_command
 from pipeline.scenelist import SceneRef
+from pipeline.storage import SpaceNeed, size
 
 from .conftest import OTHER_LESSON
 
@@ -58,7 +61,7 @@ def copy_scenes(folder: Path) -> Path:
 
 
 def pipeline(*args: str, media: Path, src: Path, scenes: str = "SCENES", env: dict[str, str] | None = None,
-             popen: bool = False):
+             popen: bool = False, timeout: float = 300):
     """Run ``python -m pipeline ARGS`` in ``src`` on the scene list ``tinyscenes:<scenes>`` found
     there, with ``media`` given relative to ``src`` (as ``make`` gives ``media``)."""
     command = [sys.executable, "-m", "pipeline", *args, "--media", os.path.relpath(media, src),
@@ -66,9 +69,16 @@ def pipeline(*args: str, media: Path, src: Path, scenes: str = "SCENES", env: di
     full_env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
     full_env.pop("LESSON_FILE", None)
     kwargs = dict(cwd=src, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if popen:
-        return subprocess.Popen(command, **kwargs)
-    return subprocess.run(command, timeout=300, **kwargs)
+    if popen:  # to be sent a signal: with SIGINT at its default even if this run ignores it
+        return subprocess.Popen(command, preexec_fn=_default_sigint, **kwargs)
+    return subprocess.run(command, timeout=timeout, **kwargs)
+
+
+def _default_sigint() -> None:
+    """In the child: SIGINT back to its default action. A shell that starts a job in the
+    background without job control (``nohup make test &``, some CI runners) leaves SIGINT ignored,
+    the child inherits that, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @dataclass
@@ -237,6 +247,115 @@ def test_failed_scene_keeps_the_previous_video(built: Build, tmp_path: Path):
     assert err[-1] == f"  full log: {log}" and log.is_file()
     assert digest(build.video) == before
     assert leftovers(build) == []
+
+
+FAILING_LISTS = {"FAIL_FIRST": ["Broken", "Extra", "Another"], "FAIL_MIDDLE": ["Extra", "Broken", "Another"],
+                 "FAIL_LAST": ["Extra", "Another", "Broken"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("scenes", list(FAILING_LISTS))
+def test_a_failed_scene_ends_the_run_and_lists_the_scenes_not_started(built: Build, tmp_path: Path, scenes: str,
+                                                                       jobs: int):
+    """Wherever the failing scene is, the run ends (within a bound: it once waited forever for
+    scenes that would never start), names it, lists what did not start, and keeps the video."""
+    build = fork(built, tmp_path)
+    before = digest(build.video)
+    names = FAILING_LISTS[scenes]
+    run = pipeline("render", *LOW, "--jobs", str(jobs), media=build.media, src=build.src, scenes=scenes,
+                   timeout=60)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert says(run.stdout, "Broken", "FAILED after")
+    err = run.stderr.splitlines()
+    assert err[0] == "error: scene Broken failed to render"
+    assert any("RuntimeError: this scene is broken on purpose" in line for line in err)
+    started = [n for n in names if says(run.stdout, n, "started")]
+    not_started = [n for n in names if n not in started]
+    if jobs == 1:  # one at a time, in order: everything after the failing scene waits
+        assert not_started == names[names.index("Broken") + 1:]
+    for name in started:
+        assert name == "Broken" or says(run.stdout, name, "done in")  # a running job finishes
+    for name in not_started:
+        assert says(run.stdout, name, r"not started \(another scene failed\)")
+    if not_started:
+        assert err[-1] == f"not started: {', '.join(not_started)}"
+    else:
+        assert "not started" not in run.stdout + run.stderr
+    assert digest(build.video) == before
+    assert leftovers(build) == []
+
+
+@contextmanager
+def small_disk(folder: Path, size: str, *options: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted on ``folder`` for the test (root only; skipped otherwise)."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root and mount(8); CI runs as root")
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join([f"size={size}", *options]), "tmpfs",
+                              str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _written_in_place(media: Path) -> list[Path]:
+    """Half-written files: temporary names and working folders."""
+    return [p for p in media.rglob("*") if ".tmp-" in p.name] + sorted((media / "cache" / "work").glob("*"))
+
+
+def _disk_full_error(run: subprocess.CompletedProcess[str], media: Path) -> str:
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith(f"error: the disk of the media folder {media}/ is full (")
+    assert re.search(r"needs roughly \d+(\.\d)? (KB|MB|GB)\): free some space, or render elsewhere with --media DIR$",
+                     lines[0]), lines[0]
+    return lines[0]
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_one_line_and_no_hang(src: Path, tmp_path: Path):
+    """Rendering onto a disk too small for the scenes: manim fails with status 1 and says nothing
+    of space; the run says the disk is full, in one line, and stops."""
+    with small_disk(tmp_path / "small", "64k") as disk:
+        media = disk / "media"
+        run = pipeline("render", *LOW, "--jobs", "2", media=media, src=src, timeout=60)
+        line = _disk_full_error(run, media)
+        assert "rendering 3 scenes at low quality" in line
+        assert says(run.stdout, "Opening", "FAILED after .*: no space left on the disk of")
+        assert "manim exited with status 1" not in line
+        assert _written_in_place(media) == []
+        assert not (media / VIDEO).exists()
+
+
+@pytest.mark.slow
+def test_a_disk_too_full_to_join_keeps_nothing_half_written(built: Build, src: Path, tmp_path: Path):
+    """Every scene cached, but no room for the joined video: one line, no temporary file left."""
+    # tmpfs gives every file whole 4 KB pages.
+    used = sum(-(-p.stat().st_size // 4096) * 4096 for p in built.media.rglob("*") if p.is_file() and p != built.video)
+    assert built.video.stat().st_size > 12 << 10  # more than the room left below
+    with small_disk(tmp_path / "small", f"{used // 1024 + 8}k") as disk:
+        media = disk / "media"
+        shutil.copytree(built.media, media, ignore=shutil.ignore_patterns(VIDEO.name))
+        run = pipeline("render", *LOW, media=media, src=built.src, timeout=60)
+        line = _disk_full_error(run, media)
+        assert "joining the video needs roughly" in line
+        assert says(run.stdout, "Opening", "cached")
+        assert _written_in_place(media) == []
+        assert not (media / VIDEO).exists()
+
+
+@pytest.mark.slow
+def test_a_read_only_media_folder_is_one_line(src: Path, tmp_path: Path):
+    with small_disk(tmp_path / "ro", "1m", "ro") as disk:
+        run = pipeline("render", *LOW, media=disk / "media", src=src, timeout=60)
+        _one_line_error(run, f"the media folder {disk / 'media'}/ cannot be written (Read-only file system",
+                        "--media DIR")
 
 
 def _manim_processes(media: Path) -> list[int]:
@@ -425,6 +544,17 @@ def test_manim_runs_with_every_setting_on_its_command_line():
     assert command[-2:] == ["m.py", "A"]
     for flag in ("-ql", "--disable_caching", "--save_sections", "--media_dir"):
         assert flag in command
+
+
+def test_sizes_and_space_estimates_for_people():
+    assert [size(n) for n in (0, 1023, 1536, 10 << 20, 26_600 << 10, 3 << 30)] == [
+        "0 bytes", "1023 bytes", "1.5 KB", "10 MB", "26 MB", "3.0 GB"]
+    # 13 scenes at medium, 2 at a time: each job 3 videos of twice the average (700 KB), and each
+    # scene its video twice (cache entry, joined video): 2*6*700 + 13*2*700 = 26,600 KB.
+    need = SpaceNeed.render(Path("media"), 13, quality("medium"), 2)
+    assert need.bytes == 26_600 << 10
+    assert need.describe() == "rendering 13 scenes at medium quality needs roughly 26 MB"
+    assert SpaceNeed.render(Path("media"), 1, quality("low"), 4).describe().startswith("rendering 1 scene at low")
 
 
 def test_each_lesson_file_has_its_own_folder():

@@ -12,3 +12,8 @@ SCENES: tuple[tuple[str, str], ...] = ((_TINY, "Opening"), (_TINY, "Middle"), (_
 WITH_BROKEN: tuple[tuple[str, str], ...] = SCENES + ((_TINY, "Broken"),)
 # One scene that takes several seconds to render: time to interrupt it.
 SLOW: tuple[tuple[str, str], ...] = ((_TINY, "Slow"),)
+# A failing scene first, in the middle and last, among scenes no other list renders (so that
+# nothing is cached for them and a run has scenes still to start when the failure comes).
+FAIL_FIRST: tuple[tuple[str, str], ...] = ((_TINY, "Broken"), (_TINY, "Extra"), (_TINY, "Another"))
+FAIL_MIDDLE: tuple[tuple[str, str], ...] = ((_TINY, "Extra"), (_TINY, "Broken"), (_TINY, "Another"))
+FAIL_LAST: tuple[tuple[str, str], ...] = ((_TINY, "Extra"), (_TINY, "Another"), (_TINY, "Broken"))

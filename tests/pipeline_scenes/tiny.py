@@ -54,3 +54,15 @@ class Slow(Scene):
         self.play(Rotate(square, angle=60), run_time=120)
         self.next_section("Slow two")
         self.wait(QUICK)
+
+
+class Extra(Scene):
+    def construct(self) -> None:
+        self.next_section("Extra one")
+        self.play(FadeIn(Circle()), run_time=QUICK)
+
+
+class Another(Scene):
+    def construct(self) -> None:
+        self.next_section("Another one")
+        self.play(FadeIn(Square(color=BLUE)), run_time=QUICK)
