@@ -19,6 +19,7 @@ Typical use::
 """
 
 from mathcore.lessonfile import LessonFileError, load_lesson
-from mathcore.model import Beat, LessonModel, Shown, build_model
+from mathcore.beats import build_model
+from mathcore.model import Beat, LessonModel, Shown
 
 __all__ = ["Beat", "LessonFileError", "LessonModel", "Shown", "build_model", "load_lesson"]

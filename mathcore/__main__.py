@@ -10,7 +10,7 @@ import sys
 
 from mathcore.explain import write_json, write_text
 from mathcore.lessonfile import LessonFileError
-from mathcore.model import build_model
+from mathcore.beats import build_model
 
 
 def main(argv: list[str] | None = None) -> int:

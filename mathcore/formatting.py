@@ -27,10 +27,6 @@ class ProductDisplay:
     relation: str  # "=" or r"\approx"
     result: str
 
-    @property
-    def tex(self) -> str:
-        return r" \cdot ".join(self.factors) + f" {self.relation} {self.result}"
-
 
 @dataclass(frozen=True)
 class Formatter:

@@ -1,13 +1,14 @@
 """The lesson model: everything the video shows, built once from a lesson file.
 
-Scenes read this model and nothing else, so animation and maths cannot drift apart::
+Scenes read this model and nothing else, so animation and maths cannot drift apart. It is built
+by :func:`mathcore.beats.build_model`; this module holds only its data classes::
 
     model = build_model()                          # the default lesson
     beat = model.beat("local_derivatives")
     eq = beat.equations["product"]                 # TeX parts by key, proved by sympy
     beat.values["dC_dw"].tex                       # a number, formatted by the one formatter
 
-Every :class:`Beat` lists, in the order of ``LESSON.md``, its equations (see
+Every :class:`Beat` lists, in the order of ``docs/lesson-outline.md``, its equations (see
 :mod:`mathcore.equations`), the numbers it shows (:class:`Shown`), series of numbers (tables and
 curves) and short texts.
 """
@@ -16,14 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from mathcore.equations import Equation
 from mathcore.examples import Example
 from mathcore.formatting import Formatter
-from mathcore.lessonfile import LessonSpec, load_lesson
+from mathcore.lessonfile import LessonSpec
 
 
 @dataclass(frozen=True)
@@ -38,18 +38,19 @@ class Shown:
 
 @dataclass(frozen=True)
 class Beat:
-    """One beat of the lesson."""
+    """One beat of the lesson; its number and part come from its place in the lesson
+    (:mod:`mathcore.beats`)."""
 
-    number: int
     key: str
     title: str
-    part: int
     equations: Mapping[str, Equation] = field(default_factory=dict)
     values: Mapping[str, Shown] = field(default_factory=dict)
     series: Mapping[str, tuple[Shown, ...]] = field(default_factory=dict)
     texts: Mapping[str, str] = field(default_factory=dict)
     functions: Mapping[str, Callable[[float], tuple[float, ...]]] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)  # structure, e.g. the dependency tree
+    number: int = 0
+    part: int = 0
 
     def __post_init__(self) -> None:
         for name in ("equations", "values", "series", "texts", "functions", "data"):
@@ -80,9 +81,3 @@ class LessonModel:
     def equations(self) -> list[tuple[Beat, Equation]]:
         return [(b, eq) for b in self.beats for eq in b.equations.values()]
 
-
-def build_model(path: Path | str | None = None) -> LessonModel:
-    """Read a lesson file (the default lesson if ``None``) and build its model."""
-    from mathcore.beats import build
-
-    return build(load_lesson(path))

@@ -21,7 +21,7 @@ where a ``k`` was meant.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -426,8 +426,3 @@ def _elementwise(left: sp.Basic, right: sp.Basic) -> sp.Basic:
     if isinstance(left, sp.MatrixBase) and isinstance(right, sp.MatrixBase):
         return left.multiply_elementwise(right)
     return left * right
-
-
-def substitute(expr: sp.Basic, values: Mapping[sp.Symbol, sp.Basic]) -> sp.Basic:
-    """``expr`` with symbols replaced, for matrices as for scalars."""
-    return expr.xreplace(dict(values))

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from mathcore.model import LessonModel, build_model
+from mathcore.beats import build_model
+from mathcore.model import LessonModel
 
 LESSON_ENV = "LESSON_FILE"
 

@@ -8,7 +8,6 @@ neurons (Parts 1 and 2) and layers of several neurons (Part 3).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 
 import numpy as np
 from manim import BLACK, DOWN, RIGHT, UP, Circle, Line, Square, VGroup, VMobject
@@ -103,15 +102,5 @@ class NetworkDiagram(VGroup):
     def put_below(self, l: int, label: VMobject, j: int = 0) -> VMobject:
         return label.next_to(self.neuron(l, j), DOWN, buff=0.2)
 
-    def put_above(self, l: int, label: VMobject, j: int = 0) -> VMobject:
-        return label.next_to(self.neuron(l, j), UP, buff=0.2)
-
-    def labels_inside(self, labels: Mapping[tuple[int, int], VMobject]) -> VGroup:
-        return VGroup(*(self.put_inside(l, j, m) for (l, j), m in labels.items()))
-
-
-def arrow_between(a: VMobject, b: VMobject) -> Line:
-    """A plain connecting line from ``a``'s right to ``b``'s left."""
-    return Line(a.get_right(), b.get_left(), buff=0.1)
 
 

@@ -18,7 +18,6 @@ from manim import (
     RIGHT,
     TAU,
     UP,
-    Animation,
     AnimationGroup,
     Arrow,
     Brace,
@@ -640,9 +639,6 @@ class OneLayerBack(LessonScene):
     """Beats 20-21: dz/db = 1 and dz/da = w, read off the tree; the longer chain one layer back."""
 
     beats = ("bias_and_previous", "one_layer_back")
-
-    def light(self, edges: Sequence[Line], color=palette.HIGHLIGHT) -> Animation:
-        return AnimationGroup(*(e.animate.set_stroke(color, 5) for e in edges))
 
     def bias_and_previous(self, beat: Beat) -> None:
         self.headline(beat)

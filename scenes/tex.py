@@ -82,10 +82,6 @@ class ShownTex(MathTex):
         for i, sub in enumerate(self.submobjects):
             sub.lesson_source = self.lesson_source + ("part", str(i))
 
-    @property
-    def value_part(self) -> VMobject:
-        return self[-1]
-
 
 def _shown(beat: Beat, where: str, key: str, index: int | None) -> Shown:
     if where == "values":

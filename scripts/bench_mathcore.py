@@ -20,7 +20,7 @@ import time
 from sympy.core.cache import clear_cache
 
 from mathcore.lessonfile import load_lesson
-from mathcore.model import build_model
+from mathcore.beats import build_model
 from mathcore.symbolic import SymbolicNetwork
 
 

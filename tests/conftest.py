@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mathcore.model import LessonModel, build_model
+from mathcore.beats import build_model
+from mathcore.model import LessonModel
 
 DATA = Path(__file__).parent / "data"
 OTHER_LESSON = DATA / "other_lesson.toml"

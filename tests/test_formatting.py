@@ -50,7 +50,7 @@ def test_signed_and_factor():
 def test_product_of_exact_factors_is_equal():
     # 2 * 0.5 * 3 * 1 = 3 exactly (the worked chain's dC/dw1)
     p = F3.product([2, 0.5, 3, 1], 3)
-    assert p.relation == "=" and p.tex == r"2 \cdot 0.5 \cdot 3 \cdot 1 = 3"
+    assert p.relation == "=" and p.factors == ("2", "0.5", "3", "1") and p.result == "3"
 
 
 def test_product_of_rounded_factors_gets_approx_when_they_do_not_multiply_to_the_result():

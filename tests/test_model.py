@@ -16,7 +16,7 @@ from mathcore import build_model
 from mathcore.model import LessonModel
 from mathcore.numeric import Network, mean_cost
 
-# Beat numbers of each part, from LESSON.md.
+# Beat numbers of each part, from docs/lesson-outline.md.
 PARTS = {1: range(1, 10), 2: range(10, 22), 3: range(22, 29)}
 
 

@@ -1,0 +1,37 @@
+"""The lesson, beat by beat: which equations and numbers each beat of the outline shows.
+
+The outline is ``docs/lesson-outline.md``. Each part of the lesson has its module, listing its
+beats in order (``BEATS``); a beat's number is its place in the whole lesson::
+
+    common   the context, the equation author, TeX pieces (what every part is written with)
+    part1    rates multiply along a chain (beats 1-9)
+    part2    one neuron per layer (beats 10-21)
+    part3    many neurons per layer (beats 22-28)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from mathcore.beats import part1, part2, part3
+from mathcore.beats.common import Context
+from mathcore.lessonfile import LessonSpec, load_lesson
+from mathcore.model import Beat, LessonModel
+
+PARTS = (part1, part2, part3)
+
+
+def build(spec: LessonSpec) -> LessonModel:
+    """Build the lesson model from a validated lesson file."""
+    c = Context.of(spec)
+    beats: list[Beat] = []
+    for number, part in enumerate(PARTS, start=1):
+        for make in part.BEATS:
+            beats.append(replace(make(c), number=len(beats) + 1, part=number))
+    return LessonModel(spec, c.fmt, c.worked, c.sigmoid, c.deep, c.wide, tuple(beats))
+
+
+def build_model(path: Path | str | None = None) -> LessonModel:
+    """Read a lesson file (the default lesson if ``None``) and build its model."""
+    return build(load_lesson(path))

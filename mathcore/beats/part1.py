@@ -1,0 +1,309 @@
+"""Part 1 of the lesson, rates multiply along a chain (beats 1-9): the worked chain, no squish."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import sympy as sp
+
+from mathcore import notation as nt
+from mathcore.beats.common import (
+    Author,
+    Context,
+    Parts,
+    as_shown,
+    cost_tex,
+    d,
+    known_values,
+    local_tex,
+    short_key,
+    shown,
+    slope_tex,
+)
+from mathcore.examples import Example
+from mathcore.formatting import Formatter
+from mathcore.functions import GENERIC, RELU, SIGMOID
+from mathcore.lessonfile import LessonSpec
+from mathcore.model import Beat, Shown
+from mathcore.numeric import first_weight_gradient_by_depth
+from mathcore.symbolic import Graph, SymbolicNetwork
+
+
+def title(c: Context) -> Beat:
+    spec = c.spec
+    return Beat("title", spec.title, texts={"title": spec.title, "after": spec.after, "before": spec.before})
+
+
+def chain_rule(c: Context) -> Beat:
+    spec, fmt = c.spec, c.fmt
+    x, g, f = nt.symbol("x"), nt.symbol("g"), nt.symbol("f")
+    graph = Graph({g: x**2, f: sp.sin(g)})
+    scope = SymbolicNetwork((1, 1), style="subscript").scope()
+    author = Author(SymbolicNetwork((1, 1), style="subscript"), fmt, {x: spec.chain_rule_x}, graph, scope)
+    dfdx, dfdg, dgdx = (nt.partial(f, x, upright=True), nt.partial(f, g, upright=True), nt.partial(g, x, upright=True))
+    equations = {
+        "inner": author.eq("inner", [("lhs", "g"), ("eq", "="), ("rhs", "x^2")], g, x**2),
+        "outer": author.eq("outer", [("lhs", "f"), ("eq", "="), ("rhs", r"\sin(g)")], f, sp.sin(g)),
+        "chain_rule": author.eq(
+            "chain_rule",
+            [("lhs", dfdx.name), ("eq", "="), ("df_dg", dfdg.name), ("dg_dx", dgdx.name)],
+            dfdx, dfdg * dgdx,
+        ),
+        "dg_dx": author.eq("dg_dx", [("lhs", dgdx.name), ("eq", "="), ("rhs", "2x")], dgdx, graph.local(g, x)),
+        "df_dg": author.eq("df_dg", [("lhs", dfdg.name), ("eq", "="), ("rhs", r"\cos(g)")], dfdg, graph.local(f, g)),
+    }
+    xv, h = spec.chain_rule_x, spec.chain_rule_h
+    gv, gh = xv**2, (xv + h) ** 2
+    g_slope, f_slope = 2 * xv, math.cos(gv)
+    values = {
+        "x": shown(fmt, "x", "x", xv),
+        "h": Shown("h", "h", h, fmt.given(h)),
+        "g": shown(fmt, "g", "g(x)", gv),
+        "f": shown(fmt, "f", "f(g(x))", math.sin(gv)),
+        "dg_dx": shown(fmt, "dg_dx", dgdx.name, g_slope),
+        "df_dg": shown(fmt, "df_dg", dfdg.name, f_slope),
+        "df_dx": shown(fmt, "df_dx", dfdx.name, f_slope * g_slope),
+        "g_moves": shown(fmt, "g_moves", r"g'(x)\,h", g_slope * h),
+        "g_moves_actually": shown(fmt, "g_moves_actually", r"g(x+h) - g(x)", gh - gv),
+        "f_moves": shown(fmt, "f_moves", r"f'(g)\,g'(x)\,h", f_slope * g_slope * h),
+        "f_moves_actually": shown(fmt, "f_moves_actually", r"f(g(x+h)) - f(g(x))", math.sin(gh) - math.sin(gv)),
+    }
+    functions = {"g_f": lambda t: (t**2, math.sin(t**2))}
+    return Beat("chain_rule", "The chain rule in one line", equations, values, functions=functions)
+
+
+def nested_cost(c: Context) -> Beat:
+    ex, fmt, spec = c.worked, c.fmt, c.spec
+    s, L, author = ex.sym, ex.depth, _worked_author(ex, fmt)
+    equations = {}
+    for l in range(1, L + 1):
+        a, w, prev = s.a(l), s.w(l), s.a(l - 1)
+        equations[f"a{l}"] = author.eq(f"a{l}", [("lhs", a.name), ("eq", "="), ("w", w.name), ("a_prev", prev.name)],
+                                       a, s.definitions[a])
+    C = s.cost_symbol
+    equations["cost"] = author.eq("cost", [("lhs", C.name), ("eq", "="),
+                                           ("rhs", cost_tex(spec.cost.tex_factor, s.a(L).name, s.y().name))],
+                                  C, s.definitions[C])
+    nested = s.a(0).name
+    for l in range(1, L + 1):
+        nested = rf"{s.w(l).name}\left({nested}\right)" if l > 1 else rf"{s.w(l).name} {nested}"
+    equations["nested"] = author.eq("nested", [("lhs", C.name), ("eq", "="),
+                                               ("rhs", cost_tex(spec.cost.tex_factor, nested, s.y().name))],
+                                    C, s.graph.expand(C))
+    chain = tuple(s.a(l).name for l in range(L + 1)) + (C.name,)
+    weights = tuple(s.w(l).name for l in range(1, L + 1))
+    return Beat("nested_cost", "The cost is a nested function", equations,
+                data={"chain": chain, "weights": weights, "target": s.y().name})
+
+
+def forward_pass(c: Context) -> Beat:
+    ex, fmt, spec = c.worked, c.fmt, c.spec
+    s, L, author = ex.sym, ex.depth, _worked_author(ex, fmt)
+    values = {"a0": shown(fmt, "a0", s.a(0).name, ex.value(s.a(0))), "y": shown(fmt, "y", s.y().name, ex.value(s.y()))}
+    equations = {}
+    for l in range(1, L + 1):
+        a, w, prev = s.a(l), s.w(l), s.a(l - 1)
+        values[f"w{l}"] = shown(fmt, f"w{l}", w.name, ex.value(w))
+        values[f"a{l}"] = shown(fmt, f"a{l}", a.name, ex.value(a))
+        equations[f"a{l}"] = author.eq(
+            f"a{l}",
+            [("lhs", a.name), ("eq", "="), ("w", w.name), ("a_prev", prev.name), ("eq2", "="),
+             ("w_value", fmt.factor(ex.value(w))), ("times", r"\cdot"), ("a_prev_value", fmt.factor(ex.value(prev))),
+             ("eq3", "="), ("value", fmt.number(ex.value(a)))],
+            a, s.definitions[a], as_shown(fmt, ex.value(w)) * as_shown(fmt, ex.value(prev)), as_shown(fmt, ex.value(a)),
+        )
+    C, aL, y = s.cost_symbol, s.a(L), s.y()
+    values["C"] = shown(fmt, "C", C.name, ex.value(C))
+    equations["cost"] = author.eq(
+        "cost",
+        [("lhs", C.name), ("eq", "="), ("formula", cost_tex(spec.cost.tex_factor, aL.name, y.name)), ("eq2", "="),
+         ("numbers", cost_tex(spec.cost.tex_factor, fmt.number(ex.value(aL)), fmt.factor(ex.value(y)))),
+         ("eq3", "="), ("value", fmt.number(ex.value(C)))],
+        C, s.definitions[C], spec.cost.symbolic(as_shown(fmt, ex.value(aL)), as_shown(fmt, ex.value(y))), as_shown(fmt, ex.value(C)),
+    )
+    return Beat("forward_pass", "Forward pass of the worked chain", equations, values)
+
+
+def product_of_rates(c: Context) -> Beat:
+    ex, fmt, spec = c.worked, c.fmt, c.spec
+    s = ex.sym
+    author = _worked_author(ex, fmt)
+    sym_parts, local_parts, chain, local, factors, total = _product_beat_parts(ex, spec, 1)
+    lhs = d(s.cost_symbol, s.w(1))
+    product = fmt.product(factors, total)
+    number_parts: Parts = [("lhs", lhs), ("eq", "=")]
+    for (key, _), text in zip(local_parts, product.factors):
+        number_parts += [(key, text), (f"dot_{key}", r"\cdot")]
+    number_parts[-1] = ("eq2", product.relation)
+    number_parts.append(("value", product.result))
+    equations = {
+        "chain": author.eq("chain", sym_parts, nt.partial(s.cost_symbol, s.w(1)), chain),
+        "locals": author.eq("locals", [("lhs", lhs), ("eq", "=")] + local_parts, nt.partial(s.cost_symbol, s.w(1)), local),
+        "numbers": author.eq("numbers", number_parts, nt.partial(s.cost_symbol, s.w(1)),
+                             sp.Mul(*(sp.Rational(str(fmt.shown_value(f))) for f in factors)),
+                             sp.Rational(str(fmt.shown_value(total)))),
+    }
+    values = {key: shown(fmt, key, d(*_split(key, ex)), f) for (key, _), f in zip(local_parts, factors)}
+    values["dC_dw1"] = shown(fmt, "dC_dw1", lhs, total)
+    return Beat("product_of_rates", "A product of rates, one per link", equations, values,
+                texts={"relation": product.relation})
+
+
+def desire(c: Context) -> Beat:
+    ex, fmt, spec = c.worked, c.fmt, c.spec
+    s, L = ex.sym, ex.depth
+    author = _worked_author(ex, fmt)
+    C, aL = s.cost_symbol, s.a(L)
+    slope = ex.value(nt.partial(C, aL))
+    equations = {
+        "desire": author.eq(
+            "desire",
+            [("lhs", d(C, aL)), ("eq", "="), ("formula", slope_tex(spec.cost.slope_tex_factor, aL.name, s.y().name)),
+             ("eq2", "="), ("value", fmt.number(slope))],
+            nt.partial(C, aL), s.graph.local(C, aL), as_shown(fmt, slope),
+        )
+    }
+    h = spec.worked_nudge
+    (row,) = ex.nudges("w", 1, (0, 0), (h,))
+    grad = ex.value(nt.partial(C, s.w(1)))
+    values = {
+        "desire": shown(fmt, "desire", d(C, aL), slope),
+        "nudge": Shown("nudge", r"\Delta " + s.w(1).name, h, fmt.given(h)),
+        "cost_before": shown(fmt, "cost_before", C.name, row.cost_before),
+        "cost_after": shown(fmt, "cost_after", C.name, row.cost_after),
+        "delta_cost": Shown("delta_cost", r"\Delta " + C.name, row.delta_cost, fmt.signed(row.delta_cost)),
+        "predicted": Shown("predicted", d(C, s.w(1)) + r"\,\Delta " + s.w(1).name, grad * h, fmt.signed(grad * h)),
+        "input": shown(fmt, "input", s.a(0).name, ex.value(s.a(0))),
+    }
+    texts = {
+        "desire": "how much, and which way, the cost wants the output to move",
+        "carry": "each weight factor carries that desire one link back",
+        "input": "the last factor is the input that feeds the weight",
+        "check": "check it with a nudge",
+    }
+    return Beat("desire", "The output's desire", equations, values, texts=texts)
+
+
+def backward_sweep(c: Context) -> Beat:
+    ex, fmt, spec = c.worked, c.fmt, c.spec
+    s, L = ex.sym, ex.depth
+    author = _worked_author(ex, fmt)
+    C = s.cost_symbol
+    equations, values, running = {}, {}, []
+    for l in range(L, 0, -1):
+        w = s.w(l)
+        sym_parts, local_parts, chain, local, factors, total = _product_beat_parts(ex, spec, l)
+        product = fmt.product(factors, total)
+        parts = sym_parts + [("eq2", "=")]
+        for (key, _), text in zip(local_parts, product.factors):
+            parts += [(f"{key}_value", text), (f"dot_{key}", r"\cdot")]
+        parts[-1] = ("eq3", product.relation)
+        parts.append(("value", product.result))
+        equations[f"w{l}"] = author.eq(
+            f"w{l}", parts, nt.partial(C, w), chain,
+            sp.Mul(*(sp.Rational(str(fmt.shown_value(f))) for f in factors)), sp.Rational(str(fmt.shown_value(total))),
+        )
+        values[f"dC_dw{l}"] = shown(fmt, f"dC_dw{l}", d(C, w), total)
+        running.append(shown(fmt, f"dC_da{l}", d(C, s.a(l)), ex.value(nt.partial(C, s.a(l)))))
+    naive = sum(len(s.links(C, s.w(l))) - 1 for l in range(1, L + 1))
+    sweep = (L - 1) + L  # one multiplication per link carried back, one per weight
+    values["naive_multiplications"] = shown(fmt, "naive_multiplications", r"\text{each chain on its own}", naive)
+    values["sweep_multiplications"] = shown(fmt, "sweep_multiplications", r"\text{one backward sweep}", sweep)
+    values["saved"] = shown(fmt, "saved", r"\text{saved}", naive - sweep)
+    return Beat("backward_sweep", "Run it backward", equations, values, series={"running_product": tuple(running)},
+                texts={"shared": "the output-side factors are shared", "count": "multiplications"})
+
+
+def squish(c: Context) -> Beat:
+    ex, fmt, spec = c.worked, c.fmt, c.spec
+    depth = ex.depth
+    s = SymbolicNetwork((1,) * (depth + 1), GENERIC, spec.cost, squish=True, biases=False, style="subscript")
+    author = Author(s, fmt)
+    C, w1 = s.cost_symbol, s.w(1)
+    equations = {
+        "z1": author.eq("z1", [("lhs", s.z(1).name), ("eq", "="), ("rhs", f"{s.w(1).name} {s.a(0).name}")],
+                        s.z(1), s.definitions[s.z(1)]),
+        "a1": author.eq("a1", [("lhs", s.a(1).name), ("eq", "="), ("rhs", rf"\sigma\left({s.z(1).name}\right)")],
+                        s.a(1), s.definitions[s.a(1)]),
+    }
+    links = list(reversed(s.links(C, w1)))
+    parts: Parts = [("lhs", d(C, w1)), ("eq", "=")]
+    for top, below in links:
+        parts.append((f"d{short_key(top)}_d{short_key(below)}", local_tex(s, top, below, spec)))
+    equations["product"] = author.eq("product", parts, nt.partial(C, w1), s.local_product(C, w1))
+    return Beat("squish", "The squish adds a factor per layer", equations,
+                texts={"caption": "with a squish, every link gains a factor"})
+
+
+def vanishing(c: Context) -> Beat:
+    ex, fmt, spec = c.deep, c.fmt, c.spec
+    act = ex.spec.activation
+    s = SymbolicNetwork((1, 1), act, spec.cost)
+    z = nt.symbol("z")
+    author = Author(s, fmt)
+    equations = {}
+    if act is not RELU:  # ReLU's derivative is written with cases, outside the parser's reach
+        equations["textbook"] = author.eq("textbook", [("lhs", r"\sigma'(z)"), ("eq", "="), ("rhs", act.textbook_tex)],
+                                          s.sigma_prime(z), act.textbook(z))
+    if act is SIGMOID:
+        equations["peak"] = author.eq("peak", [("lhs", r"\sigma'(0)"), ("eq", "="), ("rhs", r"\frac{1}{4}")],
+                                      s.sigma_prime(sp.Integer(0)), act.max_slope)
+    grads = first_weight_gradient_by_depth(ex.net, ex.spec.inputs, ex.spec.targets)
+    first_weight = r"\left|\frac{\partial C}{\partial w^{(1)}}\right|"
+    series = {
+        "gradient_by_depth": tuple(
+            Shown(f"depth{n}", first_weight, abs(float(g)), fmt.number(abs(float(g))))
+            for n, g in enumerate(grads, start=1)
+        ),
+        "bound_by_depth": tuple(
+            Shown(f"depth{n}", r"\left(\tfrac14\right)^{L}", float(act.max_slope) ** n, fmt.number(float(act.max_slope) ** n))
+            for n in range(1, len(grads) + 1)
+        ) if act.max_slope is not None else (),
+    }
+    values = {"max_slope": shown(fmt, "max_slope", r"\max \sigma'", float(act.max_slope or 0)),
+              "depth": shown(fmt, "depth", "L", ex.depth)}
+    return Beat("vanishing", "Vanishing gradients", equations, values, series)
+
+
+def _worked_author(ex: Example, fmt: Formatter) -> Author:
+    return Author(ex.sym, fmt, ex.base_values(0))
+
+
+def _product_beat_parts(ex: Example, spec: LessonSpec, layer: int) -> tuple[Parts, Parts, sp.Expr, sp.Expr, list[float], float]:
+    """dC/dw_layer as factors read off the links, output side first, and its numbers."""
+    s = ex.sym
+    C, w = s.cost_symbol, s.w(layer)
+    links = list(reversed(s.links(C, w)))  # output side first: dC/da_L, da_L/da_{L-1}, ..., da_l/dw_l
+    symbolic_parts: Parts = [("lhs", d(C, w)), ("eq", "=")]
+    local_parts: Parts = []
+    factors = []
+    for top, below in links:
+        key = f"d{short_key(top)}_d{short_key(below)}"
+        symbolic_parts.append((key, d(top, below)))
+        local = s.graph.local(top, below)
+        factors.append(float(local.xreplace({k: sp.Float(v) for k, v in known_values(ex).items()})))
+        local_parts.append((key, local_tex(s, top, below, spec)))
+    return symbolic_parts, local_parts, s.chain_product(C, w), s.local_product(C, w), factors, ex.value(nt.partial(C, w))
+
+
+def _split(key: str, ex: Example) -> tuple[sp.Symbol, sp.Symbol]:
+    s = ex.sym
+    for top, below in s.links(s.cost_symbol, s.w(1)):
+        if key == f"d{short_key(top)}_d{short_key(below)}":
+            return top, below
+    raise KeyError(key)
+
+
+# The part's beats, in the lesson's order.
+BEATS: tuple[Callable[[Context], Beat], ...] = (
+    title,
+    chain_rule,
+    nested_cost,
+    forward_pass,
+    product_of_rates,
+    desire,
+    backward_sweep,
+    squish,
+    vanishing,
+)
