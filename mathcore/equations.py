@@ -14,29 +14,41 @@ agrees
 holds
     The equation is true: each side, with every derivative symbol given its meaning and every
     intermediate expanded, equals the side before it, proved by sympy. Where numbers are
-    plugged in, both sides are evaluated with the example's exact inputs and parameters: ``=``
-    must agree to one unit in the last shown place (shown numbers are rounded), ``\\approx``
-    to one percent. Whether a rounded product earns ``=`` is the formatter's rule, tested there.
+    plugged in (each a placeholder symbol with its :class:`~mathcore.formatting.Num`), the
+    relations are judged by :mod:`mathcore.honesty`: the line's exact value (its symbolic side
+    at the example's inputs) lies within what the shown numbers can stand for, a shown result is
+    that value correctly rounded, and ``=`` before a result means the shown numbers, evaluated
+    exactly, round to it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 
+import mpmath
 import sympy as sp
 
+from mathcore import honesty
+from mathcore.formatting import Num
 from mathcore.symbolic import Graph, is_zero
 from mathcore.texparse import Parsed, Scope, TexParseError, parse
 
 
 @dataclass(frozen=True)
 class Instance:
-    """One concrete reading of an equation: bound letters, derived sides, example values."""
+    """One concrete reading of an equation: bound letters, derived sides, example values, and
+    the shown numbers (placeholder symbols in ``sides``)."""
 
     scope: Scope
     sides: tuple[sp.Basic, ...]
     values: Mapping[sp.Symbol, float] | None = None  # inputs and parameters of the example
+    numbers: Mapping[sp.Symbol, Num] = field(default_factory=dict)
+
+    def shown_sides(self) -> tuple[sp.Basic, ...]:
+        """The sides with each shown number as the exact value of its digits (what the TeX says)."""
+        return tuple(honesty.shown_value(side, self.numbers) for side in self.sides)
 
 
 @dataclass(frozen=True)
@@ -103,7 +115,7 @@ class Equation:
                 return Check(False, False, f"TeX not readable{where}: {e}")
             if len(parsed.sides) != len(inst.sides):
                 return Check(False, False, f"TeX has {len(parsed.sides)} sides, expression {len(inst.sides)}{where}")
-            for n, (read, derived) in enumerate(zip(parsed.sides, inst.sides)):
+            for n, (read, derived) in enumerate(zip(parsed.sides, inst.shown_sides())):
                 if not _same(read, derived):
                     return Check(False, False, f"side {n} of the TeX reads {read}, expected {derived}{where}")
             problem = self._holds(parsed, inst)
@@ -113,17 +125,64 @@ class Equation:
 
     def _holds(self, parsed: Parsed, inst: Instance) -> str:
         resolved = [self.graph.resolve(s) for s in inst.sides]
+        exact = None  # the line's value: its latest symbolic side at the example's inputs
         for n in range(1, len(resolved)):
             relation = parsed.relations[n - 1]
             left, right = resolved[n - 1], resolved[n]
-            if relation == "=" and _symbolic(left) == _symbolic(right) and is_zero(left - right):
+            shown_left, shown_right = _shows_numbers(left, inst), _shows_numbers(right, inst)
+            if not shown_left and not shown_right:
+                if relation == "=" and _symbolic(left) == _symbolic(right) and is_zero(left - right):
+                    continue
+                if inst.values is None:
+                    return f"side {n} is not proved equal to side {n - 1}"
+                lv, rv = _value(left, inst.values), _value(right, inst.values)
+                if not _numerically(relation, lv, rv, self.places):
+                    return f"side {n} = {rv!r} is not {relation} side {n - 1} = {lv!r}"
                 continue
-            if inst.values is None:
-                return f"side {n} is not proved equal to side {n - 1}"
-            lv, rv = _value(left, inst.values), _value(right, inst.values)
-            if not _numerically(relation, lv, rv, self.places):
-                return f"side {n} = {rv!r} is not {relation} side {n - 1} = {lv!r}"
+            if not shown_left:
+                if inst.values is None:
+                    return f"side {n - 1} has no example values to plug in"
+                exact = _exact(left, inst.values)
+            problem = _plugged(relation, left if shown_left else None, right, exact, inst, self.places)
+            if problem:
+                return f"side {n} {problem}"
         return ""
+
+
+def _shows_numbers(expr: sp.Basic, inst: Instance) -> bool:
+    return bool(getattr(expr, "free_symbols", set()) & inst.numbers.keys())
+
+
+def _exact(expr: sp.Basic, values: Mapping[sp.Symbol, float]):
+    """``expr`` at the example's inputs, to 50 digits (the inputs as the floats they are)."""
+    number = expr.xreplace({s: sp.Rational(v) for s, v in values.items()})
+    return honesty.to_mpf(number)
+
+
+def _plugged(relation: str, numbers: sp.Basic | None, right: sp.Basic, exact, inst: Instance, places: int) -> str:
+    """Judge ``(numbers or a symbolic side) relation right`` where ``right`` shows numbers."""
+    if exact is None:
+        return "shows numbers before any symbolic side gives them a value"
+    result = inst.numbers.get(right)
+    if result is None:  # symbolic = numbers plugged in
+        bounds = honesty.interval(right, inst.numbers)
+        if not honesty.contains(bounds, exact):
+            return f"({right}) cannot stand for {mpmath.nstr(exact, 12)}: its shown numbers give {_nstr(bounds)}"
+        return ""
+    if not honesty.correctly_rounded(result, exact):
+        return f"shows {result.tex}, which is not {mpmath.nstr(exact, 12)} rounded"
+    if numbers is None or relation != "=":
+        if numbers is not None and not honesty.contains(honesty.interval(numbers, inst.numbers), exact):
+            return f"is {relation} numbers that cannot stand for {mpmath.nstr(exact, 12)}"
+        return ""
+    quantum = 2 * result.half_unit if result.half_unit else Fraction(1, 10**places)
+    if not honesty.rounds_to(honesty.shown_value(numbers, inst.numbers), result, quantum):
+        return f"claims = {result.tex}, but the numbers shown before it do not round to it (use \\approx)"
+    return ""
+
+
+def _nstr(bounds) -> str:
+    return f"[{mpmath.nstr(bounds[0], 12)}, {mpmath.nstr(bounds[1], 12)}]"
 
 
 def _symbolic(expr: sp.Basic) -> bool:

@@ -7,25 +7,40 @@ fixed width (:meth:`Formatter.fixed`) so that their digits do not jitter. A roun
 would keep fewer than two significant digits is written in scientific form with three
 (``4.12 \\times 10^{-3}``, ``1.10 \\times 10^{-6}``). Math mode sets the hyphen as a minus sign.
 
-Honest rounding: when a product of shown factors is set equal to a shown result, the relation is
-``=`` only if the factors, as shown, multiply to the result as shown; otherwise it is ``\\approx``.
+Honest rounding: wherever shown numbers are plugged into a formula and set against a shown
+result, the relation is ``=`` only if the shown numbers, evaluated exactly, round to the shown
+result (to its own places); otherwise it is ``\\approx`` (:meth:`Formatter.relation`). Every such
+line is built through that one method, never with a hand-written ``=``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import sympy as sp
+
+
+def round_half_away(value: sp.Basic, quantum: Fraction) -> sp.Rational:
+    """``value`` (exact, or any real sympy expression) rounded half away from zero to a multiple
+    of ``quantum``; exact for rationals, correct for transcendental values (no ties there)."""
+    q = sp.Rational(quantum.numerator, quantum.denominator)
+    steps = value / q
+    return sp.sign(steps) * sp.floor(abs(steps) + sp.Rational(1, 2)) * q
 
 
 @dataclass(frozen=True)
-class ProductDisplay:
-    """A product as shown: ``factors`` joined by ``\\cdot``, then ``relation`` and ``result``."""
+class Num:
+    """One number as shown: the value it stands for, its TeX, the exact value of the digits shown,
+    and how far that can be from the value (half a unit in the last place shown; 0 for a number
+    shown exactly)."""
 
-    factors: tuple[str, ...]
-    relation: str  # "=" or r"\approx"
-    result: str
+    value: float
+    tex: str
+    shown: Fraction
+    half_unit: Fraction
 
 
 @dataclass(frozen=True)
@@ -94,9 +109,27 @@ class Formatter:
             return Decimal(f"{x:.2e}")
         return self.rounded(x)
 
-    def product(self, factors: Sequence[float], result: float) -> ProductDisplay:
-        """Show ``f1 . f2 ... = result``; ``\\approx`` where rounded factors don't multiply to it."""
-        shown = [self.shown_value(f) for f in factors]
-        exact_product_of_shown = math.prod(shown, start=Decimal(1))
-        relation = "=" if self.shown_value(float(exact_product_of_shown)) == self.shown_value(result) else r"\approx"
-        return ProductDisplay(tuple(self.factor(f) for f in factors), relation, self.number(result))
+    def quantum(self, x: float) -> Fraction:
+        """The unit in the last place of ``x`` as shown: ``10^-places``, or for scientific form
+        the last of its three significant digits."""
+        if self.is_tiny(x):
+            exponent = int(f"{x:.2e}".split("e")[1])
+            return Fraction(10) ** (exponent - 2)
+        return Fraction(10) ** -self.places
+
+    def num(self, x: float) -> Num:
+        """``x`` as :meth:`number` shows it, with the exact value of its digits."""
+        shown = Fraction(self.shown_value(x))
+        exact = self.is_exact(x) and not self.is_tiny(x)
+        return Num(float(x), self.number(x), shown, Fraction(0) if exact else self.quantum(x) / 2)
+
+    def given_num(self, x: float) -> Num:
+        """A number typed in the lesson file, shown as typed (:meth:`given`): exact."""
+        return Num(float(x), self.given(x), Fraction(Decimal(repr(float(x)))), Fraction(0))
+
+    def relation(self, evaluated: sp.Basic | Fraction | Decimal | int, result: float) -> str:
+        """``=`` if ``evaluated`` (the shown numbers of a line, evaluated exactly) rounds, to the
+        places of ``result`` as shown, to exactly the shown ``result``; else ``\\approx``."""
+        value = sp.Rational(str(evaluated)) if isinstance(evaluated, (Fraction, Decimal)) else sp.sympify(evaluated)
+        shown = round_half_away(value, self.quantum(result)) == sp.Rational(str(self.shown_value(result)))
+        return "=" if shown else r"\approx"

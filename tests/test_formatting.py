@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -47,26 +49,55 @@ def test_signed_and_factor():
     assert F3.factor(0.853) == "0.853"
 
 
+def _shown(*xs: float) -> list[Fraction]:
+    return [Fraction(F3.shown_value(x)) for x in xs]
+
+
 def test_product_of_exact_factors_is_equal():
     # 2 * 0.5 * 3 * 1 = 3 exactly (the worked chain's dC/dw1)
-    p = F3.product([2, 0.5, 3, 1], 3)
-    assert p.relation == "=" and p.factors == ("2", "0.5", "3", "1") and p.result == "3"
+    assert F3.relation(math.prod(_shown(2, 0.5, 3, 1)), 3) == "="
 
 
 def test_product_of_rounded_factors_gets_approx_when_they_do_not_multiply_to_the_result():
     # By hand: the true product 0.12345^2 * 100 = 1.52399 shows as 1.524, but the factors show as
     # 0.123, 0.123 and 100, whose product 1.5129 would show as 1.513.
-    p = F3.product([0.12345, 0.12345, 100], 0.12345 * 0.12345 * 100)
-    assert p.factors == ("0.123", "0.123", "100")
-    assert p.relation == r"\approx"
-    # 0.123 * 0.123 * 100 = 1.5129 -> 1.513, which is not 1.524: the sign says so.
-    assert p.result == "1.524"
+    factors = [0.12345, 0.12345, 100]
+    assert [F3.factor(f) for f in factors] == ["0.123", "0.123", "100"]
+    assert F3.relation(math.prod(_shown(*factors)), 0.12345 * 0.12345 * 100) == r"\approx"
 
 
 def test_product_of_rounded_factors_keeps_equals_when_consistent():
     # 0.318 * 0.245 * -0.853 = -0.06646 -> -0.066, and the true product -0.066430 -> -0.066.
-    p = F3.product([0.3183, 0.2446, -0.8532], 0.3183 * 0.2446 * -0.8532)
-    assert p.relation == "="
+    factors = [0.3183, 0.2446, -0.8532]
+    assert F3.relation(math.prod(_shown(*factors)), math.prod(factors)) == "="
+
+
+@pytest.mark.parametrize("places,shown_numbers,exact_result,relation", [
+    # The cases, each by hand. Beat 12 of the default lesson: 2.5 * 0.318 + (-0.5) = 0.295,
+    # but z = 0.2957... shows as 0.296.
+    (3, Fraction("2.5") * Fraction("0.318") - Fraction("0.5"), 0.29577, r"\approx"),
+    # (0.75 - 0)^2 = 0.5625 -> 0.56, but the cost shows 0.57.
+    (2, Fraction("0.75") ** 2, 0.5701, r"\approx"),
+    # (2.117 - (-0.9))^2 = 9.102289 -> 9.102, but the cost shows 9.101.
+    (3, (Fraction("2.117") + Fraction("0.9")) ** 2, 9.1013, r"\approx"),
+    # 1/2 (0.23 - 0.3)^2 = 0.00245 -> 2.45e-3, but the cost shows 2.20e-3 (tiny: three digits).
+    (2, Fraction(1, 2) * (Fraction("0.23") - Fraction("0.3")) ** 2, 0.0022, r"\approx"),
+    # (3 - 2)^2 = 1 exactly: the worked chain's cost.
+    (3, Fraction(1), 1.0, "="),
+    # 1/2 (0.5 - 0.431)^2 = 0.0023805 -> 2.38e-3 (three significant digits), as is the exact 0.002381.
+    (3, Fraction(1, 2) * (Fraction("0.5") - Fraction("0.431")) ** 2, 0.002381, "="),
+])
+def test_relation_follows_the_shown_numbers(places, shown_numbers, exact_result, relation):
+    assert Formatter(places).relation(shown_numbers, exact_result) == relation
+
+
+def test_quantum_and_num_say_how_far_a_shown_number_can_be():
+    assert F3.quantum(0.7310585786) == Fraction(1, 1000)
+    assert F3.quantum(4.12e-3) == Fraction(1, 10**5)  # 4.12 x 10^-3: the last digit is 10^-5
+    n = F3.num(0.7310585786)
+    assert (n.tex, n.shown, n.half_unit) == ("0.731", Fraction(731, 1000), Fraction(1, 2000))
+    assert F3.num(0.5).half_unit == 0  # shown exactly
+    assert F3.given_num(0.0001).shown == Fraction(1, 10000)
 
 
 def test_shown_value_is_what_the_text_says():

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sympy as sp
 
+from mathcore import honesty
 from mathcore import notation as nt
 from mathcore.equations import Equation, Instance
 from mathcore.examples import Example
-from mathcore.formatting import Formatter
+from mathcore.formatting import Formatter, Num
 from mathcore.functions import IDENTITY
 from mathcore.lessonfile import LessonSpec
 from mathcore.model import Shown
@@ -70,9 +72,9 @@ class Author:
         self.graph = graph or sym.graph
         self.base_scope = scope or sym.scope()
 
-    def eq(self, key: str, parts: Parts, *sides: sp.Basic, caption: str = "") -> Equation:
-        """An equation with no free index letters."""
-        inst = Instance(self.base_scope, tuple(sides), self.values)
+    def eq(self, key: str, parts: Parts, *sides: sp.Basic, caption: str = "", numbers: Plugged | None = None) -> Equation:
+        """An equation with no free index letters; ``numbers`` holds its shown numbers, if any."""
+        inst = Instance(self.base_scope, tuple(sides), self.values, numbers.numbers if numbers else {})
         return Equation(key, tuple(parts), self.graph, (inst,), self.fmt.places, caption)
 
     def each(self, key: str, parts: Parts, bindings: Iterable[dict[str, int]],
@@ -100,9 +102,86 @@ def slope_tex(slope_factor: str, a: str, y: str) -> str:
     return rf"{slope_factor}\left({a} - {y}\right)"
 
 
-def as_shown(fmt: Formatter, x: float) -> sp.Rational:
-    """The exact value of ``x`` as shown on screen."""
-    return sp.Rational(str(fmt.shown_value(x)))
+class Slot(NamedTuple):
+    """A shown number in a line: its TeX and the placeholder symbol standing for it."""
+
+    tex: str
+    sym: sp.Symbol
+
+
+class Plugged:
+    """The shown numbers of one line, each a placeholder symbol in the line's sympy side.
+
+    Lines with numbers are built only through this, so that their relations come from the
+    formatter's rule (:meth:`Formatter.relation`), never from a hand-written ``=``::
+
+        n = Plugged(fmt)
+        w, a = n.factor(w_value), n.factor(a_value)
+        relation, z = n.result(w.sym * a.sym, z_value)   # "=" or "\\approx", and the result
+    """
+
+    def __init__(self, fmt: Formatter) -> None:
+        self.fmt = fmt
+        self.numbers: dict[sp.Symbol, Num] = {}
+
+    def _slot(self, num: Num, tex: str) -> Slot:
+        sym = sp.Dummy(f"shown{len(self.numbers)}", real=True)
+        self.numbers[sym] = num
+        return Slot(tex, sym)
+
+    def number(self, x: float) -> Slot:
+        """``x`` as the formatter shows it."""
+        num = self.fmt.num(x)
+        return self._slot(num, num.tex)
+
+    def factor(self, x: float) -> Slot:
+        """``x`` as a factor or a term after a sign: negative numbers in parentheses."""
+        return self._slot(self.fmt.num(x), self.fmt.factor(x))
+
+    def result(self, expr: sp.Expr, x: float) -> tuple[str, Slot]:
+        """The relation between ``expr`` (made of this line's slots) and its value ``x``, and ``x``
+        shown: ``=`` only if the shown numbers, evaluated exactly, round to the shown ``x``."""
+        relation = self.fmt.relation(honesty.shown_value(expr, self.numbers), x)
+        return relation, self.number(x)
+
+    def product(self, factors: Iterable[float], x: float) -> tuple[list[Slot], str, Slot, sp.Expr]:
+        """``f1 \\cdot f2 \\cdots`` against its value ``x``: the factors' slots, the relation, the
+        result's slot, and the product of the slots."""
+        slots = [self.factor(f) for f in factors]
+        expr = sp.Mul(*(slot.sym for slot in slots))
+        relation, result = self.result(expr, x)
+        return slots, relation, result, expr
+
+
+def cost_line(author: Author, spec: LessonSpec, C: sp.Symbol, a: sp.Symbol, y: sp.Symbol, a_value: float,
+              y_value: float, cost: float) -> Equation:
+    """``C = (a - y)^2 = (numbers)^2 = value`` (with the cost's own factor), its relation from the
+    formatter's rule."""
+    n = Plugged(author.fmt)
+    a_shown, y_shown = n.number(a_value), n.factor(y_value)
+    numbers = spec.cost.symbolic(a_shown.sym, y_shown.sym)
+    relation, value = n.result(numbers, cost)
+    factor = spec.cost.tex_factor
+    return author.eq(
+        "cost",
+        [("lhs", C.name), ("eq", "="), ("formula", cost_tex(factor, a.name, y.name)), ("eq2", "="),
+         ("numbers", cost_tex(factor, a_shown.tex, y_shown.tex)), ("eq3", relation), ("value", value.tex)],
+        C, author.sym.definitions[C], numbers, value.sym, numbers=n,
+    )
+
+
+def product_parts(n: Plugged, keys: Iterable[str], factors: Iterable[float], total: float, relation_key: str,
+                  suffix: str = "") -> tuple[Parts, sp.Expr, sp.Symbol]:
+    """A product of shown factors against its shown value: ``key{suffix}`` parts joined by
+    ``dot_{key}``, the relation (under ``relation_key``) and ``value``; with the product of the
+    placeholders and the result's placeholder, for the equation's sides."""
+    slots, relation, result, expr = n.product(factors, total)
+    parts: Parts = []
+    for key, slot in zip(keys, slots, strict=True):
+        parts += [(f"{key}{suffix}", slot.tex), (f"dot_{key}", r"\cdot")]
+    parts[-1] = (relation_key, relation)
+    parts.append(("value", result.tex))
+    return parts, expr, result.sym
 
 
 def known_values(ex: Example) -> dict[sp.Symbol, float]:

@@ -12,7 +12,9 @@ from mathcore.beats.common import (
     Author,
     Context,
     Parts,
-    as_shown,
+    Plugged,
+    cost_line,
+    product_parts,
     cost_tex,
     d,
     known_values,
@@ -106,22 +108,20 @@ def forward_pass(c: Context) -> Beat:
         a, w, prev = s.a(l), s.w(l), s.a(l - 1)
         values[f"w{l}"] = shown(fmt, f"w{l}", w.name, ex.value(w))
         values[f"a{l}"] = shown(fmt, f"a{l}", a.name, ex.value(a))
+        n = Plugged(fmt)
+        w_value, prev_value = n.factor(ex.value(w)), n.factor(ex.value(prev))
+        numbers = w_value.sym * prev_value.sym
+        relation, value = n.result(numbers, ex.value(a))
         equations[f"a{l}"] = author.eq(
             f"a{l}",
             [("lhs", a.name), ("eq", "="), ("w", w.name), ("a_prev", prev.name), ("eq2", "="),
-             ("w_value", fmt.factor(ex.value(w))), ("times", r"\cdot"), ("a_prev_value", fmt.factor(ex.value(prev))),
-             ("eq3", "="), ("value", fmt.number(ex.value(a)))],
-            a, s.definitions[a], as_shown(fmt, ex.value(w)) * as_shown(fmt, ex.value(prev)), as_shown(fmt, ex.value(a)),
+             ("w_value", w_value.tex), ("times", r"\cdot"), ("a_prev_value", prev_value.tex),
+             ("eq3", relation), ("value", value.tex)],
+            a, s.definitions[a], numbers, value.sym, numbers=n,
         )
     C, aL, y = s.cost_symbol, s.a(L), s.y()
     values["C"] = shown(fmt, "C", C.name, ex.value(C))
-    equations["cost"] = author.eq(
-        "cost",
-        [("lhs", C.name), ("eq", "="), ("formula", cost_tex(spec.cost.tex_factor, aL.name, y.name)), ("eq2", "="),
-         ("numbers", cost_tex(spec.cost.tex_factor, fmt.number(ex.value(aL)), fmt.factor(ex.value(y)))),
-         ("eq3", "="), ("value", fmt.number(ex.value(C)))],
-        C, s.definitions[C], spec.cost.symbolic(as_shown(fmt, ex.value(aL)), as_shown(fmt, ex.value(y))), as_shown(fmt, ex.value(C)),
-    )
+    equations["cost"] = cost_line(author, spec, C, aL, y, ex.value(aL), ex.value(y), ex.value(C))
     return Beat("forward_pass", "Forward pass of the worked chain", equations, values)
 
 
@@ -131,23 +131,17 @@ def product_of_rates(c: Context) -> Beat:
     author = _worked_author(ex, fmt)
     sym_parts, local_parts, chain, local, factors, total = _product_beat_parts(ex, spec, 1)
     lhs = d(s.cost_symbol, s.w(1))
-    product = fmt.product(factors, total)
-    number_parts: Parts = [("lhs", lhs), ("eq", "=")]
-    for (key, _), text in zip(local_parts, product.factors):
-        number_parts += [(key, text), (f"dot_{key}", r"\cdot")]
-    number_parts[-1] = ("eq2", product.relation)
-    number_parts.append(("value", product.result))
+    n = Plugged(fmt)
+    number_parts, numbers, value = product_parts(n, [key for key, _ in local_parts], factors, total, "eq2")
     equations = {
         "chain": author.eq("chain", sym_parts, nt.partial(s.cost_symbol, s.w(1)), chain),
         "locals": author.eq("locals", [("lhs", lhs), ("eq", "=")] + local_parts, nt.partial(s.cost_symbol, s.w(1)), local),
-        "numbers": author.eq("numbers", number_parts, nt.partial(s.cost_symbol, s.w(1)),
-                             sp.Mul(*(sp.Rational(str(fmt.shown_value(f))) for f in factors)),
-                             sp.Rational(str(fmt.shown_value(total)))),
+        "numbers": author.eq("numbers", [("lhs", lhs), ("eq", "=")] + number_parts, nt.partial(s.cost_symbol, s.w(1)),
+                             numbers, value, numbers=n),
     }
     values = {key: shown(fmt, key, d(*_split(key, ex)), f) for (key, _), f in zip(local_parts, factors)}
     values["dC_dw1"] = shown(fmt, "dC_dw1", lhs, total)
-    return Beat("product_of_rates", "A product of rates, one per link", equations, values,
-                texts={"relation": product.relation})
+    return Beat("product_of_rates", "A product of rates, one per link", equations, values)
 
 
 def desire(c: Context) -> Beat:
@@ -156,12 +150,14 @@ def desire(c: Context) -> Beat:
     author = _worked_author(ex, fmt)
     C, aL = s.cost_symbol, s.a(L)
     slope = ex.value(nt.partial(C, aL))
+    n = Plugged(fmt)
+    value = n.number(slope)
     equations = {
         "desire": author.eq(
             "desire",
             [("lhs", d(C, aL)), ("eq", "="), ("formula", slope_tex(spec.cost.slope_tex_factor, aL.name, s.y().name)),
-             ("eq2", "="), ("value", fmt.number(slope))],
-            nt.partial(C, aL), s.graph.local(C, aL), as_shown(fmt, slope),
+             ("eq2", "="), ("value", value.tex)],
+            nt.partial(C, aL), s.graph.local(C, aL), value.sym, numbers=n,
         )
     }
     h = spec.worked_nudge
@@ -194,16 +190,11 @@ def backward_sweep(c: Context) -> Beat:
     for l in range(L, 0, -1):
         w = s.w(l)
         sym_parts, local_parts, chain, local, factors, total = _product_beat_parts(ex, spec, l)
-        product = fmt.product(factors, total)
-        parts = sym_parts + [("eq2", "=")]
-        for (key, _), text in zip(local_parts, product.factors):
-            parts += [(f"{key}_value", text), (f"dot_{key}", r"\cdot")]
-        parts[-1] = ("eq3", product.relation)
-        parts.append(("value", product.result))
-        equations[f"w{l}"] = author.eq(
-            f"w{l}", parts, nt.partial(C, w), chain,
-            sp.Mul(*(sp.Rational(str(fmt.shown_value(f))) for f in factors)), sp.Rational(str(fmt.shown_value(total))),
-        )
+        n = Plugged(fmt)
+        number_parts, numbers, value = product_parts(n, [key for key, _ in local_parts], factors, total, "eq3",
+                                                     suffix="_value")
+        equations[f"w{l}"] = author.eq(f"w{l}", sym_parts + [("eq2", "=")] + number_parts, nt.partial(C, w), chain,
+                                       numbers, value, numbers=n)
         values[f"dC_dw{l}"] = shown(fmt, f"dC_dw{l}", d(C, w), total)
         running.append(shown(fmt, f"dC_da{l}", d(C, s.a(l)), ex.value(nt.partial(C, s.a(l)))))
     naive = sum(len(s.links(C, s.w(l))) - 1 for l in range(1, L + 1))

@@ -7,9 +7,8 @@ from collections.abc import Callable
 import sympy as sp
 
 from mathcore import notation as nt
-from mathcore.beats.common import Author, Context, Parts, as_shown, cost_tex, d, local_tex, short_key, shown
-from mathcore.equations import Equation
-from mathcore.formatting import Formatter
+from mathcore.beats.common import (Author, Context, Parts, Plugged, cost_line, cost_tex, d, local_tex, product_parts,
+                                    short_key, shown)
 from mathcore.model import Beat, Shown
 from mathcore.symbolic import Graph, SymbolicNetwork
 from mathcore.texparse import Scope
@@ -46,9 +45,7 @@ def last_link(c: Context) -> Beat:
     author = Author(s, fmt, ex.base_values(0))
     C, aL, y = s.cost_symbol, s.a(L), s.y()
     av, yv = ex.value(aL), ex.value(y)
-    equations = {"cost": _plugged(author, "cost", C, cost_tex(spec.cost.tex_factor, aL.name, y.name), s.definitions[C],
-                                  cost_tex(spec.cost.tex_factor, fmt.number(av), fmt.factor(yv)),
-                                  spec.cost.symbolic(as_shown(fmt, av), as_shown(fmt, yv)), ex.value(C), fmt)}
+    equations = {"cost": cost_line(author, spec, C, aL, y, av, yv, ex.value(C))}
     values = {"aL": shown(fmt, "aL", aL.name, av), "aL1": shown(fmt, "aL1", s.a(L - 1).name, ex.value(s.a(L - 1))),
               "y": shown(fmt, "y", y.name, yv), "C0": shown(fmt, "C0", C.name, ex.value(C))}
     return Beat("last_link", "Focus on the last link", equations, values,
@@ -62,14 +59,21 @@ def weighted_input(c: Context) -> Beat:
     author = Author(s, fmt, ex.base_values(0))
     z, a, w, a1, b = s.z(L), s.a(L), s.w(L), s.a(L - 1), s.b(L)
     wv, a1v, bv, zv = ex.value(w), ex.value(a1), ex.value(b), ex.value(z)
+    nz = Plugged(fmt)
+    w_shown, a1_shown, b_shown = nz.factor(wv), nz.factor(a1v), nz.factor(bv)
+    z_numbers = w_shown.sym * a1_shown.sym + b_shown.sym
+    z_relation, z_shown = nz.result(z_numbers, zv)
+    na = Plugged(fmt)
+    z_again = na.number(zv)
+    a_relation, a_shown = na.result(s.sigma(z_again.sym), ex.value(a))
     equations = {
         "z": author.eq("z", [("lhs", z.name), ("eq", "="), ("w", w.name), ("a_prev", a1.name), ("plus", "+"), ("b", b.name),
-                             ("eq2", "="), ("w_value", fmt.factor(wv)), ("times", r"\cdot"), ("a_prev_value", fmt.factor(a1v)),
-                             ("plus2", "+"), ("b_value", fmt.factor(bv)), ("eq3", "="), ("value", fmt.number(zv))],
-                       z, s.definitions[z], as_shown(fmt, wv) * as_shown(fmt, a1v) + as_shown(fmt, bv), as_shown(fmt, zv)),
+                             ("eq2", "="), ("w_value", w_shown.tex), ("times", r"\cdot"), ("a_prev_value", a1_shown.tex),
+                             ("plus2", "+"), ("b_value", b_shown.tex), ("eq3", z_relation), ("value", z_shown.tex)],
+                       z, s.definitions[z], z_numbers, z_shown.sym, numbers=nz),
         "a": author.eq("a", [("lhs", a.name), ("eq", "="), ("rhs", rf"\sigma\left({z.name}\right)"), ("eq2", "="),
-                             ("numbers", rf"\sigma\left({fmt.number(zv)}\right)"), ("eq3", "="), ("value", fmt.number(ex.value(a)))],
-                       a, s.definitions[a], s.sigma(as_shown(fmt, zv)), as_shown(fmt, ex.value(a))),
+                             ("numbers", rf"\sigma\left({z_again.tex}\right)"), ("eq3", a_relation), ("value", a_shown.tex)],
+                       a, s.definitions[a], s.sigma(z_again.sym), a_shown.sym, numbers=na),
     }
     values = {"z": shown(fmt, "z", z.name, zv), "a": shown(fmt, "a", a.name, ex.value(a)),
               "w": shown(fmt, "w", w.name, wv), "b": shown(fmt, "b", b.name, bv), "a_prev": shown(fmt, "a_prev", a1.name, a1v)}
@@ -154,9 +158,11 @@ def local_derivatives(c: Context) -> Beat:
         v = ex.value(nt.partial(top, below))
         factors.append(v)
         local_parts.append((key, tex))
+        n = Plugged(fmt)
+        value = n.number(v)
         equations[key] = author.eq(key, [("lhs", d(top, below)), ("eq", "="), ("formula", tex), ("eq2", "="),
-                                         ("value", fmt.number(v))],
-                                   nt.partial(top, below), s.graph.local(top, below), as_shown(fmt, v))
+                                         ("value", value.tex)],
+                                   nt.partial(top, below), s.graph.local(top, below), value.sym, numbers=n)
     y = s.y()
     equations["z_def"] = author.eq("z_def", [("lhs", z.name), ("eq", "="), ("w", w.name), ("a_prev", a1.name),
                                              ("plus", "+"), ("b", s.b(L).name)], z, s.definitions[z])
@@ -166,16 +172,13 @@ def local_derivatives(c: Context) -> Beat:
                                              ("rhs", cost_tex(spec.cost.tex_factor, a.name, y.name))],
                                    C, s.definitions[C])
     total = ex.value(nt.partial(C, w))
-    product = fmt.product(factors, total)
     equations["product"] = author.eq("product", [("lhs", d(C, w)), ("eq", "=")] + local_parts,
                                      nt.partial(C, w), s.local_product(C, w))
-    number_parts: Parts = [("lhs", d(C, w)), ("eq", "=")]
-    for (key, _), text in zip(local_parts, product.factors):
-        number_parts += [(f"{key}_value", text), (f"dot_{key}", r"\cdot")]
-    number_parts[-1] = ("eq2", product.relation)
-    number_parts.append(("value", product.result))
-    equations["numbers"] = author.eq("numbers", number_parts, nt.partial(C, w),
-                                     sp.Mul(*(as_shown(fmt, f) for f in factors)), as_shown(fmt, total))
+    n = Plugged(fmt)
+    number_parts, numbers, value = product_parts(n, [key for key, _ in local_parts], factors, total, "eq2",
+                                                 suffix="_value")
+    equations["numbers"] = author.eq("numbers", [("lhs", d(C, w)), ("eq", "=")] + number_parts, nt.partial(C, w),
+                                     numbers, value, numbers=n)
     rows = ex.nudges("w", L, (0, 0), spec.nudges)
     values = {"dC_dw": shown(fmt, "dC_dw", d(C, w), total)}
     values.update({key: shown(fmt, key, d(t, b), f) for (key, _), (t, b), f in zip(local_parts, links, factors)})
@@ -189,7 +192,7 @@ def local_derivatives(c: Context) -> Beat:
     definition = {z: "z_def", a: "a_def", C: "C_def"}
     data = {"definition": {key: definition[top] for (key, _), (top, _) in zip(local_parts, links)}}
     return Beat("local_derivatives", "Three local derivatives", equations, values, series, data=data,
-                texts={"relation": product.relation, "limit": fmt.fixed(total, fmt.places + 2),
+                texts={"limit": fmt.fixed(total, fmt.places + 2),
                        "limit_labelled": f"{d(C, w)} = {fmt.fixed(total, fmt.places + 2)}",
                        "from_formula": "each factor comes from its own link's formula",
                        "converges": "as the nudge shrinks, the ratio approaches the derivative"})
@@ -297,16 +300,6 @@ def one_layer_back(c: Context) -> Beat:
     return Beat("one_layer_back", "Iterate backwards", equations, values,
                 texts={"shared": " ".join(shared), "reuse": "shared with the last layer's derivatives: computed once, reused",
                        "longer": "one layer back, the chain is longer"}, data={"start": w.name})
-
-
-def _plugged(author: Author, key: str, lhs: sp.Symbol, formula_tex: str, formula: sp.Expr,
-             numbers_tex: str, numbers: sp.Expr, value: float, fmt: Formatter) -> Equation:
-    return author.eq(
-        key,
-        [("lhs", lhs.name), ("eq", "="), ("formula", formula_tex), ("eq2", "="), ("numbers", numbers_tex),
-         ("eq3", "="), ("value", fmt.number(value))],
-        lhs, formula, numbers, as_shown(fmt, value),
-    )
 
 
 def _tree_order(s: sp.Symbol) -> int:

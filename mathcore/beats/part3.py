@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
 
 from mathcore import notation as nt
-from mathcore.beats.common import Author, Context, Parts, as_shown, cost_tex, d, shown, slope_tex
+from mathcore.beats.common import Author, Context, Plugged, cost_tex, d, product_parts, shown, slope_tex
 from mathcore.examples import Example
 from mathcore.model import Beat
 from mathcore.symbolic import SymbolicNetwork
@@ -69,18 +70,13 @@ def weight_index_form(c: Context) -> Beat:
     j, k = highlighted_edge(ex)
     factors = [ex.value(nt.partial(top, below)) for top, below in s.links(C, s.w(L, j, k))]
     total = ex.value(nt.partial(C, s.w(L, j, k)))
-    product = fmt.product(factors, total)
     w_jk = s.w(L, j, k)
-    number_parts: Parts = [("lhs", d(C, w_jk)), ("eq", "=")]
-    for key, text in zip(("a_prev", "sigma_prime", "slope"), product.factors):
-        number_parts += [(key, text), (f"dot_{key}", r"\cdot")]
-    number_parts[-1] = ("eq2", product.relation)
-    number_parts.append(("value", product.result))
-    equations["numbers"] = author.eq("numbers", number_parts, nt.partial(C, w_jk),
-                                     sp.Mul(*(as_shown(fmt, f) for f in factors)), as_shown(fmt, total))
+    plugged = Plugged(fmt)
+    number_parts, numbers, value = product_parts(plugged, ("a_prev", "sigma_prime", "slope"), factors, total, "eq2")
+    equations["numbers"] = author.eq("numbers", [("lhs", d(C, w_jk)), ("eq", "=")] + number_parts, nt.partial(C, w_jk),
+                                     numbers, value, numbers=plugged)
     values = {"j": shown(fmt, "j", "j", j), "k": shown(fmt, "k", "k", k), "dC_dw": shown(fmt, "dC_dw", d(C, w_jk), total)}
-    return Beat("weight_index_form", "The same chain, with indices", equations, values,
-                texts={"relation": product.relation})
+    return Beat("weight_index_form", "The same chain, with indices", equations, values)
 
 
 def sum_over_paths(c: Context) -> Beat:
@@ -108,8 +104,7 @@ def sum_over_paths(c: Context) -> Beat:
     series = {"terms": tuple(shown(fmt, f"path{j}", rf"{s.w(L, j, k).name}\,\sigma'\left({s.z(L, j).name}\right)\,{d(C, s.a(L, j))}", t)
                              for j, t in enumerate(terms))}
     total = ex.value(nt.partial(C, s.a(L - 1, k)))
-    shown_sum = sum(fmt.shown_value(t) for t in terms)
-    relation = "=" if fmt.shown_value(float(shown_sum)) == fmt.shown_value(total) else r"\approx"
+    relation = fmt.relation(sum(Fraction(fmt.shown_value(t)) for t in terms), total)
     values = {"k": shown(fmt, "k", "k", k), "sum": shown(fmt, "sum", d(C, s.a(L - 1, k)), total)}
     return Beat("sum_over_paths", "Sum over every path", equations, values, series, texts={"relation": relation})
 
