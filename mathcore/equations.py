@@ -26,11 +26,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Literal
 
 import mpmath
 import sympy as sp
 
 from mathcore import honesty
+from mathcore import notation as nt
 from mathcore.formatting import Num
 from mathcore.symbolic import Graph, is_zero
 from mathcore.texparse import Parsed, Scope, TexParseError, parse
@@ -64,9 +66,29 @@ class Check:
         return self.agrees and self.holds
 
 
+FactorKind = Literal["cost_slope", "squish_slope", "weight", "input", "bias"]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a chain-rule product as shown: the key of its part, what kind of link it is
+    (the cost's slope ``2(a - y)``, the squish's slope ``sigma'(z)``, a weight, the input that
+    feeds a weight, or the bias's ``1``) and the link's layer (the layer the link leads into; for
+    the cost's slope, the output layer; ``None`` in a formula for any layer ``l``)."""
+
+    key: str
+    kind: FactorKind
+    layer: int | None
+
+
 @dataclass(frozen=True)
 class Equation:
-    """A formula on screen: keyed TeX parts plus what they mean."""
+    """A formula on screen: keyed TeX parts plus what they mean.
+
+    ``factors`` lists the factors of a chain-rule product in the order shown; :attr:`roles`
+    says which parts are a lone quantity (a weight, a bias, ...), so that scenes colour and
+    point at parts by what they are, never by how their keys or TeX are spelled.
+    """
 
     key: str
     parts: tuple[tuple[str, str], ...]
@@ -74,7 +96,17 @@ class Equation:
     instances: tuple[Instance, ...]
     places: int = 3
     caption: str = ""
+    factors: tuple[Factor, ...] = ()
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def roles(self) -> dict[str, nt.Role]:
+        """The role of each part that is one quantity symbol (``{"w": "weight", ...}``)."""
+        return {k: role for k, tex in self.parts if (role := nt.role(tex.strip())) is not None}
+
+    def factor(self, kind: FactorKind) -> list[Factor]:
+        """The factors of one kind, in the order shown."""
+        return [f for f in self.factors if f.kind == kind]
 
     @property
     def tex(self) -> str:

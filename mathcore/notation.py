@@ -22,11 +22,29 @@ from typing import Literal
 import sympy as sp
 
 LayerStyle = Literal["superscript", "subscript"]
+Role = Literal["weight", "bias", "activation", "weighted_input", "cost", "target", "error"]
+
+
+# The role of every quantity symbol made by this module, by name (its TeX), said where it is made.
+# (A name says nothing reliable about the layer number: ``a^{(L)}`` is layer 3 of one network and
+# layer 2 of another, so layers are not kept here.)
+_ROLES: dict[str, Role] = {}
 
 
 def symbol(tex: str) -> sp.Symbol:
     """The real sympy symbol whose name is ``tex``."""
     return sp.Symbol(tex, real=True)
+
+
+def _quantity(tex: str, role: Role) -> sp.Symbol:
+    _ROLES[tex] = role
+    return symbol(tex)
+
+
+def role(s: sp.Symbol | str) -> Role | None:
+    """The role of a quantity symbol made by :class:`Notation` (or of its TeX), else ``None``
+    (numbers, derivative symbols, formulas)."""
+    return _ROLES.get(s if isinstance(s, str) else s.name)
 
 
 class sigma(sp.Function):
@@ -90,40 +108,40 @@ class Notation:
     # -- quantities -------------------------------------------------------------------------
     def a(self, layer: int, *j: int | str) -> sp.Symbol:
         """Activation ``a^{(l)}_j``."""
-        return symbol(self._name("a", layer, j))
+        return _quantity(self._name("a", layer, j), "activation")
 
     def z(self, layer: int, *j: int | str) -> sp.Symbol:
         """Weighted input ``z^{(l)}_j = sum_k w^{(l)}_{jk} a^{(l-1)}_k + b^{(l)}_j``."""
-        return symbol(self._name("z", layer, j))
+        return _quantity(self._name("z", layer, j), "weighted_input")
 
     def w(self, layer: int, *jk: int | str) -> sp.Symbol:
         """Weight ``w^{(l)}_{jk}``, to neuron ``j`` of layer ``l`` from ``k`` of ``l-1``."""
-        return symbol(self._name("w", layer, jk))
+        return _quantity(self._name("w", layer, jk), "weight")
 
     def b(self, layer: int, *j: int | str) -> sp.Symbol:
         """Bias ``b^{(l)}_j``."""
-        return symbol(self._name("b", layer, j))
+        return _quantity(self._name("b", layer, j), "bias")
 
     def delta(self, layer: int, *j: int | str) -> sp.Symbol:
         """Error ``delta^{(l)}_j = dC_0/dz^{(l)}_j``."""
-        return symbol(self._name(r"\delta", layer, j))
+        return _quantity(self._name(r"\delta", layer, j), "error")
 
     def y(self, *j: int | str) -> sp.Symbol:
         """Desired output ``y_j``."""
-        return symbol("y" + index_tex(j))
+        return _quantity("y" + index_tex(j), "target")
 
     @property
     def cost(self) -> sp.Symbol:
         """Cost of one training example: ``C`` in Part 1's chain, ``C_0`` elsewhere."""
-        return symbol("C" if self.style == "subscript" else "C_{0}")
+        return _quantity("C" if self.style == "subscript" else "C_{0}", "cost")
 
 
 def example_cost(i: int) -> sp.Symbol:
     """``C_i``, the cost of training example ``i``."""
-    return symbol(f"C_{{{i}}}")
+    return _quantity(f"C_{{{i}}}", "cost")
 
 
-AVERAGE_COST = symbol("C")
+AVERAGE_COST = _quantity("C", "cost")
 
 
 def partial(numerator: sp.Symbol, denominator: sp.Symbol, *, upright: bool = False) -> sp.Symbol:

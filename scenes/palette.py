@@ -38,17 +38,16 @@ def weight_color(w: float) -> ManimColor:
     return WEIGHT_POSITIVE if w >= 0 else WEIGHT_NEGATIVE
 
 
-def role_color(tex: str) -> ManimColor | None:
-    """The role colour of a symbol's TeX (``w^{(L)}`` -> weight blue), or ``None`` for no role."""
-    head = tex.lstrip("\\{")
-    if head.startswith("C"):
-        return COST
-    if head.startswith("w") or head.startswith("W"):
-        return WEIGHT_POSITIVE
-    if head.startswith("b"):
-        return BIAS
-    if head.startswith("z"):
-        return Z
-    if head.startswith("y"):
-        return TARGET
-    return None
+# Colours of the lesson's quantities, by the role the model gives each symbol.
+ROLE_COLORS: dict[str, ManimColor] = {
+    "cost": COST,
+    "weight": WEIGHT_POSITIVE,
+    "bias": BIAS,
+    "weighted_input": Z,
+    "target": TARGET,
+}
+
+
+def role_color(role: str | None) -> ManimColor | None:
+    """The colour of a quantity by its role (weight blue, bias pink, ...), or ``None`` for none."""
+    return ROLE_COLORS.get(role or "")

@@ -33,6 +33,7 @@ from manim import (
     Write,
 )
 
+from mathcore.equations import Factor
 from mathcore.model import Beat
 from scenes import palette
 from scenes.base import LessonScene
@@ -171,12 +172,10 @@ class WorkedChain(VGroup):
         self.target = ShownTex(forward, "values", "y", labelled=True, color=palette.TARGET)
         self.target.next_to(self.cost, UP, buff=0.25)
 
-    def link_of(self, key: str):
-        """The picture's link for a factor key such as ``"da3_da2"`` (edge into ``a_3``) or ``"dC_da3"``."""
-        top = key.split("_")[0][1:]
-        if top == "C":
-            return self.cost_link
-        return self.net.edge(int(top[1:]))
+    def link_of(self, factor: Factor):
+        """The picture's link for a factor of a chain: the cost's slope is the link into the cost,
+        every other factor the edge into its layer."""
+        return self.cost_link if factor.kind == "cost_slope" else self.net.edge(factor.layer)
 
     def empty(self) -> WorkedChain:
         for c in self.net.neuron_group:
@@ -252,8 +251,9 @@ class ProductOfRates(LessonScene):
         self.play(FadeIn(chain), FadeIn(values))
         rule = EquationTex(beat, "chain").move_to(0.6 * DOWN)
         self.play(Write(rule.part("lhs", "eq")))
-        for key in rule.factor_keys():
-            self.play(FadeIn(rule.part(key), shift=0.2 * UP), Indicate(chain.link_of(key), color=palette.HIGHLIGHT))
+        for factor in rule.equation.factors:
+            self.play(FadeIn(rule.part(factor.key), shift=0.2 * UP),
+                      Indicate(chain.link_of(factor), color=palette.HIGHLIGHT))
         self.wait(0.5)
         locals_ = EquationTex(beat, "locals").move_to(rule).shift(1.3 * DOWN)
         self.play(transform_by_key(rule.copy(), locals_), run_time=1.5)
@@ -279,7 +279,7 @@ class ProductOfRates(LessonScene):
             self.play(GrowArrow(arrow))
         self.play(FadeIn(words[0]))
         self.wait(1)
-        self.play(FadeIn(words[1]), *(Indicate(chain.link_of(k)) for k in self.numbers.factor_keys()[1:-1]))
+        self.play(FadeIn(words[1]), *(Indicate(chain.link_of(f)) for f in self.numbers.equation.factor("weight")))
         self.play(FadeIn(words[2]), Indicate(chain.activations[0], color=palette.HIGHLIGHT))
         self.wait(1.5)
         # The check: nudge w1 and watch C move by about dC/dw1 times the nudge.
@@ -318,7 +318,7 @@ class BackwardSweep(LessonScene):
                for l in range(chain.L, 0, -1)]
         column = fit_below(stack_at(eqs, buff=0.3), VGroup(*labels), buff=0.45).to_edge(LEFT, buff=0.8)
         for label, eq, l in zip(labels, eqs, range(chain.L, 0, -1)):
-            self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.link_of(f"da{l}_d")), run_time=0.9)
+            self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.net.edge(l)), run_time=0.9)
             self.play(Write(eq), run_time=1.2)
         shared = Caption(beat, "shared", font_size=26, color=palette.HIGHLIGHT)
         counts = VGroup(*(ShownTex(beat, "values", k, labelled=True, font_size=28)
@@ -327,7 +327,7 @@ class BackwardSweep(LessonScene):
         side = VGroup(shared, counts).arrange(DOWN, buff=0.4, aligned_edge=RIGHT)
         side.to_edge(RIGHT, buff=0.6).align_to(column, DOWN)
         # The first factor, dC/da_L, is the one every weight's chain shares.
-        self.play(FadeIn(shared), *(Indicate(eq.part(eq.factor_keys()[0])) for eq in eqs))
+        self.play(FadeIn(shared), *(Indicate(eq.part(*eq.factor_keys("cost_slope"))) for eq in eqs))
         self.play(FadeIn(counts, shift=0.2 * UP))
         self.wait(2.5)
 
@@ -345,7 +345,7 @@ class Squish(LessonScene):
         self.play(FadeIn(caption))
         product = EquationTex(beat, "product").shift(0.8 * DOWN)
         self.play(Write(product), run_time=2)
-        squish_keys = [k for k in product.equation.keys if k.startswith("da") and "_dz" in k]
+        squish_keys = product.factor_keys("squish_slope")
         boxes = VGroup(*(SurroundingRectangle(product.part(k), color=palette.Z, buff=0.06) for k in squish_keys))
         self.play(Create(boxes), *(product.part(k).animate.set_color(palette.Z) for k in squish_keys))
         self.wait(2.5)

@@ -227,7 +227,7 @@ class TreeDiagram(VGroup):
         inputs = {node: tuple(ins) for node, ins in rows}
         self.labels: dict[str, SymbolTex] = {}
         for i, name in enumerate(beat.data["nodes"]):
-            color = palette.role_color(name) or palette.TEXT
+            color = palette.role_color(beat.data["roles"][name]) or palette.TEXT
             self.labels[name] = SymbolTex(name, (beat.key, "data", "nodes", str(i)), font_size=font_size, color=color)
         self.parent: dict[str, str] = {}
         self.stage: dict[str, int] = {}
@@ -577,7 +577,7 @@ class AverageOverExamples(LessonScene):
         x = gradient.get_right()[0] + 1.6
         entries = []
         for i, (shown, y) in enumerate(zip(grads, ys)):
-            color = palette.BIAS if shown.key.startswith("b") else palette.WEIGHT_POSITIVE
+            color = palette.role_color(beat.data["roles"][i])
             entry = ShownTex(beat, "series", "gradient", i, font_size=palette.NUMBER_SIZE, color=color)
             entries.append(entry.move_to(y * UP).align_to(x * RIGHT, LEFT))
         values = VGroup(*entries)
@@ -702,7 +702,7 @@ class OneLayerBack(LessonScene):
         for key, edge in zip(keys, path):
             self.reveal(chain, key, also=[edge.animate.set_stroke(palette.HIGHLIGHT, 5)], run_time=0.8)
         self.wait(0.5)
-        shared = [k for k in beat.texts["shared"].split() if chain.has(k)]
+        shared = [k for k in beat.data["shared"] if chain.has(k)]
         if shared:
             brace = Brace(chain.part(*shared), DOWN, buff=0.12, color=palette.Z)
             known = ShownTex(beat, "values", "dC_da_prev", labelled=True, font_size=28, color=palette.Z)

@@ -53,18 +53,16 @@ class EquationTex(MathTex):
     def has(self, key: str) -> bool:
         return key in self.equation.keys
 
-    def factor_keys(self) -> list[str]:
-        """The keys of a chain's derivative factors (``dzL_dwL``, ``da3_da2``, ...), in order.
-
-        Not the left side, the multiplication dots, nor the factors' values or formulas."""
-        return [k for k in self.equation.keys if k.startswith("d") and "_d" in k and not k.startswith("dot")
-                and not k.endswith(("_value", "_formula"))]
+    def factor_keys(self, kind: str | None = None) -> list[str]:
+        """The keys of the chain-rule factors the model lists for this equation, in the order
+        shown (only those of one ``kind``, such as ``"weight"``, if given)."""
+        return [f.key for f in self.equation.factors if kind is None or f.kind == kind]
 
     def color_roles(self) -> EquationTex:
-        """Colour each part that is a lone symbol by its role (weight blue, bias pink, ...)."""
-        for key, tex in self.equation.parts:
-            color = palette.role_color(tex)
-            if color is not None and not tex.startswith(r"\frac") and " " not in tex.strip():
+        """Colour each part that is one quantity by its role (weight blue, bias pink, ...)."""
+        for key, role in self.equation.roles.items():
+            color = palette.role_color(role)
+            if color is not None:
                 self.part(key).set_color(color)
         return self
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import sympy as sp
 import pytest
 
 from mathcore import build_model
@@ -132,3 +133,49 @@ def test_the_second_lesson_shows_approx_where_rounded_factors_disagree(other_mod
     eq = other_model.beat("local_derivatives").equations["numbers"]
     assert eq.tex.endswith(r"0.48 \cdot 0.19 \cdot 1.51 \approx 0.13")
     assert eq.part("eq2") == r"\approx"
+
+
+def _kind_from_formula(local: sp.Expr, below_is_computed: bool, graph_symbols: dict[str, str]) -> str:
+    """What a link's derivative is, read off its formula (not from the model's factor list)."""
+    if local == 1:  # dz/db, or the identity's slope da/dz (z is computed, a bias is not)
+        return "squish_slope" if below_is_computed else "bias"
+    names = {s.name for s in local.free_symbols}
+    if any(n.startswith("y") for n in names):
+        return "cost_slope"  # 2(a - y): the cost's slope
+    if local.atoms(sp.Function) or local.has(sp.exp) or isinstance(local, sp.Derivative):
+        return "squish_slope"  # sigma'(z)
+    (name,) = names
+    return graph_symbols[name[0]]  # a lone weight (dz/da = w) or activation (dz/dw = a)
+
+
+def test_chain_factors_say_what_each_link_is(any_model: LessonModel):
+    """Every factor the model lists names a part of its equation, and its kind agrees with the
+    link's own formula, derived by sympy from the definitions (a mutation of a kind fails here)."""
+    from mathcore import notation as nt
+
+    by_letter = {"w": "weight", "a": "input"}
+    checked = 0
+    for beat, eq in any_model.equations():
+        keys = set(eq.keys)
+        for f in eq.factors:
+            assert f.key in keys, (beat.key, eq.key, f.key)
+            split = nt.split_partial(nt.symbol(eq.part(f.key)))
+            if split is None:  # a formula or a number: kinds checked through the symbolic twin
+                continue
+            top, below = split
+            known = set(eq.graph.definitions).union(*(e.free_symbols for e in eq.graph.definitions.values()))
+            if top not in eq.graph.definitions or below not in known:
+                continue  # index letters: a general formula
+            local = eq.graph.local(top, below)
+            kind = _kind_from_formula(local, below in eq.graph.definitions, by_letter)
+            assert kind == f.kind, (beat.key, eq.key, f)
+            checked += 1
+    assert checked >= 20
+
+
+def test_roles_colour_quantities_not_numbers(model: LessonModel):
+    eq = model.beat("weighted_input").equations["z"]
+    assert eq.roles == {"lhs": "weighted_input", "w": "weight", "a_prev": "activation", "b": "bias"}
+    tree = model.beat("dependency_tree").data["roles"]
+    assert tree["w^{(L)}"] == "weight" and tree["b^{(L)}"] == "bias" and tree["y"] == "target"
+    assert model.beat("gradient_vector").data["roles"][:2] == ("weight", "bias")

@@ -152,6 +152,10 @@ def test_scene_parts_type_no_numbers_or_formulas():
                 offenders.append(f"{path.name}:{node.lineno} builds text directly")
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and "\\" in node.value:
                 offenders.append(f"{path.name}:{node.lineno} has a TeX literal {node.value!r}")
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in {"startswith", "endswith", "split",
+                                                                                "partition", "rsplit"}:
+                offenders.append(f"{path.name}:{node.lineno} decodes a string ({node.func.attr}); the model says "
+                                 "what a part is (equation factors, roles)")
     assert not offenders, "\n".join(offenders)
     assert any(p.name not in TOOLKIT for p in SCENES_DIR.glob("*.py"))
 

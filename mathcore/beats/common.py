@@ -17,7 +17,7 @@ import sympy as sp
 
 from mathcore import honesty
 from mathcore import notation as nt
-from mathcore.equations import Equation, Instance
+from mathcore.equations import Equation, Factor, Instance
 from mathcore.examples import Example
 from mathcore.formatting import Formatter, Num
 from mathcore.functions import IDENTITY
@@ -72,14 +72,16 @@ class Author:
         self.graph = graph or sym.graph
         self.base_scope = scope or sym.scope()
 
-    def eq(self, key: str, parts: Parts, *sides: sp.Basic, caption: str = "", numbers: Plugged | None = None) -> Equation:
-        """An equation with no free index letters; ``numbers`` holds its shown numbers, if any."""
+    def eq(self, key: str, parts: Parts, *sides: sp.Basic, caption: str = "", numbers: Plugged | None = None,
+           factors: Iterable[Factor] = ()) -> Equation:
+        """An equation with no free index letters; ``numbers`` holds its shown numbers, if any,
+        and ``factors`` the factors of its chain-rule product."""
         inst = Instance(self.base_scope, tuple(sides), self.values, numbers.numbers if numbers else {})
-        return Equation(key, tuple(parts), self.graph, (inst,), self.fmt.places, caption)
+        return Equation(key, tuple(parts), self.graph, (inst,), self.fmt.places, caption, tuple(factors))
 
     def each(self, key: str, parts: Parts, bindings: Iterable[dict[str, int]],
              sides: Callable[..., tuple[sp.Basic, ...]], ranges: Callable[..., dict[str, int]] | None = None,
-             caption: str = "") -> Equation:
+             caption: str = "", factors: Iterable[Factor] = ()) -> Equation:
         """An equation with free index letters, instantiated for every binding."""
         instances = []
         for b in bindings:
@@ -87,7 +89,7 @@ class Author:
             if ranges is not None:
                 scope.ranges = ranges(**b)
             instances.append(Instance(scope, tuple(sides(**b)), self.values))
-        return Equation(key, tuple(parts), self.graph, tuple(instances), self.fmt.places, caption)
+        return Equation(key, tuple(parts), self.graph, tuple(instances), self.fmt.places, caption, tuple(factors))
 
 
 def shown(fmt: Formatter, key: str, label: str, value: float) -> Shown:
@@ -186,6 +188,41 @@ def product_parts(n: Plugged, keys: Iterable[str], factors: Iterable[float], tot
 
 def known_values(ex: Example) -> dict[sp.Symbol, float]:
     return {k: v for k, v in ex._table.items() if not nt.split_partial(k)}
+
+
+def link_key(top: sp.Symbol, below: sp.Symbol) -> str:
+    """The part key of one link's derivative: ``d top / d below`` -> ``"daL_dzL"``."""
+    return f"d{short_key(top)}_d{short_key(below)}"
+
+
+def layer_of(s: SymbolicNetwork, quantity: sp.Symbol) -> int:
+    """The layer of one of the network's quantities (activation, weighted input, weight, bias)."""
+    for l in range(s.depth + 1):
+        for j in range(s.sizes[l]):
+            if quantity == s.a(l, j) or (l and quantity in (s.z(l, j), s.b(l, j))):
+                return l
+            if l and any(quantity == s.w(l, j, k) for k in range(s.sizes[l - 1])):
+                return l
+    raise KeyError(f"{quantity} is not a quantity of this network")
+
+
+def link_factor(s: SymbolicNetwork, top: sp.Symbol, below: sp.Symbol, key: str | None = None) -> Factor:
+    """The factor ``d top / d below`` of a chain: its kind from what ``below`` is (the roles the
+    notation gave the symbols), its layer the one the link leads into."""
+    below_role = nt.role(below)
+    if top == s.cost_symbol:
+        return Factor(key or link_key(top, below), "cost_slope", layer_of(s, below))
+    kind = {"weighted_input": "squish_slope", "weight": "input", "bias": "bias", "activation": "weight"}[below_role]
+    return Factor(key or link_key(top, below), kind, layer_of(s, top))
+
+
+def chain_factors(s: SymbolicNetwork, top: sp.Symbol, start: sp.Symbol, suffix: str = "",
+                  output_side_first: bool = False) -> list[Factor]:
+    """The factors of ``d top / d start`` along the network's links, keyed ``link_key + suffix``."""
+    links = s.links(top, start)
+    if output_side_first:
+        links = list(reversed(links))
+    return [link_factor(s, a, b, link_key(a, b) + suffix) for a, b in links]
 
 
 def short_key(s: sp.Symbol) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import sympy as sp
 
@@ -19,10 +20,11 @@ from mathcore.beats.common import (
     d,
     known_values,
     local_tex,
-    short_key,
+    link_factor,
     shown,
     slope_tex,
 )
+from mathcore.equations import Factor
 from mathcore.examples import Example
 from mathcore.formatting import Formatter
 from mathcore.functions import GENERIC, RELU, SIGMOID
@@ -129,18 +131,19 @@ def product_of_rates(c: Context) -> Beat:
     ex, fmt, spec = c.worked, c.fmt, c.spec
     s = ex.sym
     author = _worked_author(ex, fmt)
-    sym_parts, local_parts, chain, local, factors, total = _product_beat_parts(ex, spec, 1)
+    p = _product(ex, spec, 1)
     lhs = d(s.cost_symbol, s.w(1))
     n = Plugged(fmt)
-    number_parts, numbers, value = product_parts(n, [key for key, _ in local_parts], factors, total, "eq2")
+    number_parts, numbers, value = product_parts(n, [f.key for f in p.factors], p.values, p.total, "eq2")
+    dC_dw1 = nt.partial(s.cost_symbol, s.w(1))
     equations = {
-        "chain": author.eq("chain", sym_parts, nt.partial(s.cost_symbol, s.w(1)), chain),
-        "locals": author.eq("locals", [("lhs", lhs), ("eq", "=")] + local_parts, nt.partial(s.cost_symbol, s.w(1)), local),
-        "numbers": author.eq("numbers", [("lhs", lhs), ("eq", "=")] + number_parts, nt.partial(s.cost_symbol, s.w(1)),
-                             numbers, value, numbers=n),
+        "chain": author.eq("chain", p.symbolic, dC_dw1, p.chain, factors=p.factors),
+        "locals": author.eq("locals", [("lhs", lhs), ("eq", "=")] + p.local, dC_dw1, p.local_product, factors=p.factors),
+        "numbers": author.eq("numbers", [("lhs", lhs), ("eq", "=")] + number_parts, dC_dw1, numbers, value, numbers=n,
+                             factors=p.factors),
     }
-    values = {key: shown(fmt, key, d(*_split(key, ex)), f) for (key, _), f in zip(local_parts, factors)}
-    values["dC_dw1"] = shown(fmt, "dC_dw1", lhs, total)
+    values = {f.key: shown(fmt, f.key, d(*link), v) for f, link, v in zip(p.factors, p.links, p.values)}
+    values["dC_dw1"] = shown(fmt, "dC_dw1", lhs, p.total)
     return Beat("product_of_rates", "A product of rates, one per link", equations, values)
 
 
@@ -189,13 +192,13 @@ def backward_sweep(c: Context) -> Beat:
     equations, values, running = {}, {}, []
     for l in range(L, 0, -1):
         w = s.w(l)
-        sym_parts, local_parts, chain, local, factors, total = _product_beat_parts(ex, spec, l)
+        p = _product(ex, spec, l)
         n = Plugged(fmt)
-        number_parts, numbers, value = product_parts(n, [key for key, _ in local_parts], factors, total, "eq3",
+        number_parts, numbers, value = product_parts(n, [f.key for f in p.factors], p.values, p.total, "eq3",
                                                      suffix="_value")
-        equations[f"w{l}"] = author.eq(f"w{l}", sym_parts + [("eq2", "=")] + number_parts, nt.partial(C, w), chain,
-                                       numbers, value, numbers=n)
-        values[f"dC_dw{l}"] = shown(fmt, f"dC_dw{l}", d(C, w), total)
+        equations[f"w{l}"] = author.eq(f"w{l}", p.symbolic + [("eq2", "=")] + number_parts, nt.partial(C, w), p.chain,
+                                       numbers, value, numbers=n, factors=p.factors)
+        values[f"dC_dw{l}"] = shown(fmt, f"dC_dw{l}", d(C, w), p.total)
         running.append(shown(fmt, f"dC_da{l}", d(C, s.a(l)), ex.value(nt.partial(C, s.a(l)))))
     naive = sum(len(s.links(C, s.w(l))) - 1 for l in range(1, L + 1))
     sweep = (L - 1) + L  # one multiplication per link carried back, one per weight
@@ -219,10 +222,10 @@ def squish(c: Context) -> Beat:
                         s.a(1), s.definitions[s.a(1)]),
     }
     links = list(reversed(s.links(C, w1)))
+    factors = [link_factor(s, top, below) for top, below in links]
     parts: Parts = [("lhs", d(C, w1)), ("eq", "=")]
-    for top, below in links:
-        parts.append((f"d{short_key(top)}_d{short_key(below)}", local_tex(s, top, below, spec)))
-    equations["product"] = author.eq("product", parts, nt.partial(C, w1), s.local_product(C, w1))
+    parts += [(f.key, local_tex(s, top, below, spec)) for f, (top, below) in zip(factors, links)]
+    equations["product"] = author.eq("product", parts, nt.partial(C, w1), s.local_product(C, w1), factors=factors)
     return Beat("squish", "The squish adds a factor per layer", equations,
                 texts={"caption": "with a squish, every link gains a factor"})
 
@@ -261,29 +264,32 @@ def _worked_author(ex: Example, fmt: Formatter) -> Author:
     return Author(ex.sym, fmt, ex.base_values(0))
 
 
-def _product_beat_parts(ex: Example, spec: LessonSpec, layer: int) -> tuple[Parts, Parts, sp.Expr, sp.Expr, list[float], float]:
-    """dC/dw_layer as factors read off the links, output side first, and its numbers."""
+class _Product(NamedTuple):
+    """dC/dw_l read off the links, output side first: the parts of each form and its numbers."""
+
+    symbolic: Parts  # lhs = dC/da_L da_L/da_{L-1} ...
+    local: Parts  # each link's derivative from its own formula
+    chain: sp.Expr
+    local_product: sp.Expr
+    values: list[float]  # each link's derivative at the example
+    total: float
+    factors: list[Factor]
+    links: list[tuple[sp.Symbol, sp.Symbol]]
+
+
+def _product(ex: Example, spec: LessonSpec, layer: int) -> _Product:
     s = ex.sym
     C, w = s.cost_symbol, s.w(layer)
     links = list(reversed(s.links(C, w)))  # output side first: dC/da_L, da_L/da_{L-1}, ..., da_l/dw_l
-    symbolic_parts: Parts = [("lhs", d(C, w)), ("eq", "=")]
-    local_parts: Parts = []
-    factors = []
-    for top, below in links:
-        key = f"d{short_key(top)}_d{short_key(below)}"
-        symbolic_parts.append((key, d(top, below)))
-        local = s.graph.local(top, below)
-        factors.append(float(local.xreplace({k: sp.Float(v) for k, v in known_values(ex).items()})))
-        local_parts.append((key, local_tex(s, top, below, spec)))
-    return symbolic_parts, local_parts, s.chain_product(C, w), s.local_product(C, w), factors, ex.value(nt.partial(C, w))
-
-
-def _split(key: str, ex: Example) -> tuple[sp.Symbol, sp.Symbol]:
-    s = ex.sym
-    for top, below in s.links(s.cost_symbol, s.w(1)):
-        if key == f"d{short_key(top)}_d{short_key(below)}":
-            return top, below
-    raise KeyError(key)
+    known = {k: sp.Float(v) for k, v in known_values(ex).items()}
+    factors = [link_factor(s, top, below) for top, below in links]
+    return _Product(
+        [("lhs", d(C, w)), ("eq", "=")] + [(f.key, d(top, below)) for f, (top, below) in zip(factors, links)],
+        [(f.key, local_tex(s, top, below, spec)) for f, (top, below) in zip(factors, links)],
+        s.chain_product(C, w), s.local_product(C, w),
+        [float(s.graph.local(top, below).xreplace(known)) for top, below in links],
+        ex.value(nt.partial(C, w)), factors, links,
+    )
 
 
 # The part's beats, in the lesson's order.

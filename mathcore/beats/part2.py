@@ -7,8 +7,8 @@ from collections.abc import Callable
 import sympy as sp
 
 from mathcore import notation as nt
-from mathcore.beats.common import (Author, Context, Parts, Plugged, cost_line, cost_tex, d, local_tex, product_parts,
-                                    short_key, shown)
+from mathcore.beats.common import (Author, Context, Parts, Plugged, chain_factors, cost_line, cost_tex, d, link_key,
+                                    local_tex, product_parts, shown)
 from mathcore.model import Beat, Shown
 from mathcore.symbolic import Graph, SymbolicNetwork
 from mathcore.texparse import Scope
@@ -99,7 +99,7 @@ def dependency_tree(c: Context) -> Beat:
     nodes = [rows[0][0]] if rows else []
     for node, inputs in rows:
         nodes += [i for i in inputs if i not in nodes]
-    return Beat("dependency_tree", "The dependency tree", data={"tree": tuple(rows), "nodes": tuple(nodes)},
+    return Beat("dependency_tree", "The dependency tree", data={"tree": tuple(rows), "nodes": tuple(nodes), "roles": {n: nt.role(n) for n in nodes}},
                 texts={"last_layer": "what the cost depends on, through the last layer",
                        "grows": "each earlier layer repeats the pattern, further up"})
 
@@ -135,10 +135,10 @@ def chain_assembled(c: Context) -> Beat:
     s, L = ex.sym, ex.depth
     author = Author(s, fmt, ex.base_values(0))
     C, w = s.cost_symbol, s.w(L)
+    factors = chain_factors(s, C, w)
     equations = {"chain": author.eq("chain", [("lhs", d(C, w)), ("eq", "=")] + _chain_parts(s, C, w),
-                                    nt.partial(C, w), s.chain_product(C, w))}
-    values = {f"d{short_key(a)}_d{short_key(b)}": shown(fmt, f"d{short_key(a)}_d{short_key(b)}", d(a, b), ex.value(nt.partial(a, b)))
-              for a, b in s.links(C, w)}
+                                    nt.partial(C, w), s.chain_product(C, w), factors=factors)}
+    values = {f.key: shown(fmt, f.key, d(a, b), ex.value(nt.partial(a, b))) for f, (a, b) in zip(factors, s.links(C, w))}
     return Beat("chain_rule_assembled", "The chain rule, link by link", equations, values,
                 texts={"ratio": "each link: how much its end moves per nudge of its start"})
 
@@ -152,8 +152,9 @@ def local_derivatives(c: Context) -> Beat:
     equations = {}
     factors = []
     local_parts: Parts = []
-    for top, below in links:
-        key = f"d{short_key(top)}_d{short_key(below)}"
+    link_factors = chain_factors(s, C, w)
+    for f, (top, below) in zip(link_factors, links):
+        key = f.key
         tex = local_tex(s, top, below, spec)
         v = ex.value(nt.partial(top, below))
         factors.append(v)
@@ -173,12 +174,12 @@ def local_derivatives(c: Context) -> Beat:
                                    C, s.definitions[C])
     total = ex.value(nt.partial(C, w))
     equations["product"] = author.eq("product", [("lhs", d(C, w)), ("eq", "=")] + local_parts,
-                                     nt.partial(C, w), s.local_product(C, w))
+                                     nt.partial(C, w), s.local_product(C, w), factors=link_factors)
     n = Plugged(fmt)
     number_parts, numbers, value = product_parts(n, [key for key, _ in local_parts], factors, total, "eq2",
                                                  suffix="_value")
     equations["numbers"] = author.eq("numbers", [("lhs", d(C, w)), ("eq", "=")] + number_parts, nt.partial(C, w),
-                                     numbers, value, numbers=n)
+                                     numbers, value, numbers=n, factors=chain_factors(s, C, w, suffix="_value"))
     rows = ex.nudges("w", L, (0, 0), spec.nudges)
     values = {"dC_dw": shown(fmt, "dC_dw", d(C, w), total)}
     values.update({key: shown(fmt, key, d(t, b), f) for (key, _), (t, b), f in zip(local_parts, links, factors)})
@@ -245,9 +246,10 @@ def gradient_vector(c: Context) -> Beat:
     author = Author(s, fmt, None, graph, scope)
     C = nt.AVERAGE_COST
     params = s.parameters()
+    letters = {"weight": "w", "bias": "b"}
     rows = []
     for p in params:
-        kind, layer = p.name[0], _layer_of(s, p)
+        kind, layer = letters[nt.role(p)], _layer_of(s, p)
         rows.append(rf"\frac{{\partial C}}{{\partial {kind}^{{({layer})}}}}")
     tex = r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
     equations = {"gradient": author.eq("gradient", [("lhs", r"\nabla C"), ("eq", "="), ("column", tex)],
@@ -255,11 +257,12 @@ def gradient_vector(c: Context) -> Beat:
                                        sp.Matrix([nt.partial(C, p) for p in params]))}
     grads = []
     for p in params:
-        kind, layer = p.name[0], _layer_of(s, p)
+        kind, layer = letters[nt.role(p)], _layer_of(s, p)
         grads.append(shown(fmt, f"{kind}{layer}", rf"\frac{{\partial C}}{{\partial {kind}^{{({layer})}}}}",
                            ex.mean_gradient(kind, layer, (0, 0) if kind == "w" else (0,))))
     return Beat("gradient_vector", "The gradient vector", equations, series={"gradient": tuple(grads)},
-                texts={"every": "one entry for every weight and bias, averaged over the examples"})
+                texts={"every": "one entry for every weight and bias, averaged over the examples"},
+                data={"roles": tuple(nt.role(p) for p in params)})
 
 
 def bias_and_previous(c: Context) -> Beat:
@@ -278,7 +281,7 @@ def bias_and_previous(c: Context) -> Beat:
         local_rest = [(k, local_tex(s, top, below, spec)) for (k, _), (top, below) in zip(rest, s.links(C, start))]
         equations[f"dC_d{name}"] = author.eq(
             f"dC_d{name}", [("lhs", d(C, start)), ("eq", "=")] + rest + [("eq2", "=")] + [(k + "_formula", t) for k, t in local_rest],
-            nt.partial(C, start), s.chain_product(C, start), s.local_product(C, start))
+            nt.partial(C, start), s.chain_product(C, start), s.local_product(C, start), factors=chain_factors(s, C, start))
         values[f"dC_d{name}"] = shown(fmt, f"dC_d{name}", d(C, start), ex.value(nt.partial(C, start)))
     values["w"] = shown(fmt, "w", w.name, ex.value(w))
     texts = {"bias": "nudge the bias: z moves by exactly the nudge",
@@ -293,21 +296,23 @@ def one_layer_back(c: Context) -> Beat:
     author = Author(s, fmt, ex.base_values(0))
     C, w = s.cost_symbol, s.w(L - 1)
     parts = _chain_parts(s, C, w)
-    equations = {"chain": author.eq("chain", [("lhs", d(C, w)), ("eq", "=")] + parts, nt.partial(C, w), s.chain_product(C, w))}
-    shared = [k for k, _ in _chain_parts(s, C, s.a(L - 1))]
+    equations = {"chain": author.eq("chain", [("lhs", d(C, w)), ("eq", "=")] + parts, nt.partial(C, w), s.chain_product(C, w),
+                                    factors=chain_factors(s, C, w))}
+    shared = tuple(f.key for f in chain_factors(s, C, s.a(L - 1)))
     values = {"dC_dw": shown(fmt, "dC_dw", d(C, w), ex.value(nt.partial(C, w))),
               "dC_da_prev": shown(fmt, "dC_da_prev", d(C, s.a(L - 1)), ex.value(nt.partial(C, s.a(L - 1))))}
     return Beat("one_layer_back", "Iterate backwards", equations, values,
-                texts={"shared": " ".join(shared), "reuse": "shared with the last layer's derivatives: computed once, reused",
-                       "longer": "one layer back, the chain is longer"}, data={"start": w.name})
+                texts={"reuse": "shared with the last layer's derivatives: computed once, reused",
+                       "longer": "one layer back, the chain is longer"}, data={"start": w.name, "shared": shared})
 
 
 def _tree_order(s: sp.Symbol) -> int:
-    return {"w": 0, "a": 1, "b": 2, "z": 1, "y": 3}.get(s.name[0], 4)
+    """Inputs of a node left to right: the weight, the activation before, the bias, the target."""
+    return {"weight": 0, "activation": 1, "weighted_input": 1, "bias": 2, "target": 3}.get(nt.role(s) or "", 4)
 
 
 def _chain_parts(s: SymbolicNetwork, top: sp.Symbol, start: sp.Symbol) -> Parts:
-    return [(f"d{short_key(a)}_d{short_key(b)}", d(a, b)) for a, b in s.links(top, start)]
+    return [(link_key(a, b), d(a, b)) for a, b in s.links(top, start)]
 
 
 def _average_graph(s: SymbolicNetwork, n: int) -> tuple[Graph, Scope]:

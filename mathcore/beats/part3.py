@@ -10,6 +10,7 @@ import sympy as sp
 
 from mathcore import notation as nt
 from mathcore.beats.common import Author, Context, Plugged, cost_tex, d, product_parts, shown, slope_tex
+from mathcore.equations import Factor, FactorKind
 from mathcore.examples import Example
 from mathcore.model import Beat
 from mathcore.symbolic import SymbolicNetwork
@@ -64,9 +65,12 @@ def weight_index_form(c: Context) -> Beat:
     locals_ = [("a_prev", n.a(L - 1, "k").name), ("sigma_prime", rf"\sigma'\left({n.z(L, 'j').name}\right)"),
                ("slope", slope_tex(spec.cost.slope_tex_factor, n.a(L, "j").name, n.y("j").name))]
     bindings = [{"j": j, "k": k} for j in range(ex.sizes[L]) for k in range(ex.sizes[L - 1])]
+    kinds: tuple[FactorKind, ...] = ("input", "squish_slope", "cost_slope")
+    local_factors = [Factor(key, kind, L) for (key, _), kind in zip(locals_, kinds)]
     equations = {"chain": author.each(
         "chain", [("lhs", d(C, n.w(L, "j", "k"))), ("eq", "=")] + chain + [("eq2", "=")] + locals_, bindings,
-        lambda j, k: (nt.partial(C, s.w(L, j, k)), s.chain_product(C, s.w(L, j, k)), s.local_product(C, s.w(L, j, k))))}
+        lambda j, k: (nt.partial(C, s.w(L, j, k)), s.chain_product(C, s.w(L, j, k)), s.local_product(C, s.w(L, j, k))),
+        factors=[Factor(key, kind, L) for (key, _), kind in zip(chain, kinds)] + local_factors)}
     j, k = highlighted_edge(ex)
     factors = [ex.value(nt.partial(top, below)) for top, below in s.links(C, s.w(L, j, k))]
     total = ex.value(nt.partial(C, s.w(L, j, k)))
@@ -74,7 +78,7 @@ def weight_index_form(c: Context) -> Beat:
     plugged = Plugged(fmt)
     number_parts, numbers, value = product_parts(plugged, ("a_prev", "sigma_prime", "slope"), factors, total, "eq2")
     equations["numbers"] = author.eq("numbers", [("lhs", d(C, w_jk)), ("eq", "=")] + number_parts, nt.partial(C, w_jk),
-                                     numbers, value, numbers=plugged)
+                                     numbers, value, numbers=plugged, factors=local_factors)
     values = {"j": shown(fmt, "j", "j", j), "k": shown(fmt, "k", "k", k), "dC_dw": shown(fmt, "dC_dw", d(C, w_jk), total)}
     return Beat("weight_index_form", "The same chain, with indices", equations, values)
 
@@ -93,11 +97,13 @@ def sum_over_paths(c: Context) -> Beat:
         "paths": author.each("paths", [("lhs", d(C, n.a(L - 1, "k"))), ("eq", "=")] + chain_tex, bindings,
                              lambda k: (nt.partial(C, s.a(L - 1, k)),
                                         sum(nt.partial(s.z(L, j), s.a(L - 1, k)) * nt.partial(s.a(L, j), s.z(L, j))
-                                            * nt.partial(C, s.a(L, j)) for j in range(nL)))),
+                                            * nt.partial(C, s.a(L, j)) for j in range(nL))),
+                             factors=_path_factors(("dz_da", "da_dz", "dC_da"), L)),
         "terms": author.each("terms", [("lhs", d(C, n.a(L - 1, "k"))), ("eq", "="), ("sum", r"\sum_{j=0}^{n_L - 1}"),
                                        ("w", n.w(L, "j", "k").name), ("sigma_prime", rf"\sigma'\left({n.z(L, 'j').name}\right)"),
                                        ("dC_da", d(C, n.a(L, "j")))], bindings,
-                             lambda k: (nt.partial(C, s.a(L - 1, k)), s.activation_gradient_by_paths(L, k))),
+                             lambda k: (nt.partial(C, s.a(L - 1, k)), s.activation_gradient_by_paths(L, k)),
+                             factors=_path_factors(("w", "sigma_prime", "dC_da"), L)),
     }
     _, k = highlighted_edge(ex)
     terms = ex.bwd.paths[L][0, :, k]
@@ -121,7 +127,8 @@ def recursion(c: Context) -> Beat:
             "recursion",
             [("lhs", d(C, nt.symbol("a^{(l-1)}_{k}"))), ("eq", "="), ("sum", r"\sum_{j=0}^{n_l - 1}"),
              ("w", "w^{(l)}_{jk}"), ("sigma_prime", r"\sigma'\left(z^{(l)}_{j}\right)"), ("dC_da", d(C, nt.symbol("a^{(l)}_{j}")))],
-            bindings, lambda l, k: (nt.partial(C, s.a(l - 1, k)), s.activation_gradient_by_paths(l, k))),
+            bindings, lambda l, k: (nt.partial(C, s.a(l - 1, k)), s.activation_gradient_by_paths(l, k)),
+            factors=_path_factors(("w", "sigma_prime", "dC_da"), None)),
         "base": author.each(
             "base", [("lhs", d(C, n.a(L, "j"))), ("eq", "="), ("rhs", slope_tex(spec.cost.slope_tex_factor, n.a(L, "j").name, n.y("j").name))],
             [{"j": j} for j in range(ex.sizes[L])], lambda j: (nt.partial(C, s.a(L, j)), s.graph.local(C, s.a(L, j)))),
@@ -178,6 +185,11 @@ def highlighted_edge(ex: Example) -> tuple[int, int]:
     g = np.abs(ex.bwd.grad_w[ex.depth][0])
     j, k = np.unravel_index(int(np.argmax(g)), g.shape)
     return int(j), int(k)
+
+
+def _path_factors(keys: tuple[str, str, str], layer: int | None) -> list[Factor]:
+    """One path's term, ``w sigma'(z) dC/da``: a weight, the squish's slope, the cost's slope there."""
+    return [Factor(key, kind, layer) for key, kind in zip(keys, ("weight", "squish_slope", "cost_slope"))]
 
 
 # The part's beats, in the lesson's order.
