@@ -186,8 +186,9 @@ def _shows_numbers(expr: sp.Basic, inst: Instance) -> bool:
 
 
 def _exact(expr: sp.Basic, values: Mapping[sp.Symbol, float]):
-    """``expr`` at the example's inputs, to 50 digits (the inputs as the floats they are)."""
-    number = expr.xreplace({s: sp.Rational(v) for s, v in values.items()})
+    """``expr`` at the example's inputs, to 50 digits (the inputs as the decimals typed in the
+    lesson file: ``repr`` of a float read from ``1.04`` is ``1.04``)."""
+    number = expr.xreplace({s: sp.Rational(repr(float(v))) for s, v in values.items()})
     return honesty.to_mpf(number)
 
 

@@ -5,7 +5,8 @@ rounding leaves unchanged is written without trailing zeros (``0.5``, ``3``); a 
 all its places (``0.200``, ``-0.280``), so the viewer can tell them apart. Live displays ask for a
 fixed width (:meth:`Formatter.fixed`) so that their digits do not jitter. A rounded value that
 would keep fewer than two significant digits is written in scientific form with three
-(``4.12 \\times 10^{-3}``, ``1.10 \\times 10^{-6}``). Math mode sets the hyphen as a minus sign.
+(``4.12 \\times 10^{-3}``, ``1.10 \\times 10^{-6}``), and so is a value of a million or more
+(``2.22 \\times 10^{25}``). Math mode sets the hyphen as a minus sign.
 
 Honest rounding: wherever shown numbers are plugged into a formula and set against a shown
 result, the relation is ``=`` only if the shown numbers, evaluated exactly, round to the shown
@@ -17,10 +18,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import sympy as sp
+
+
+EXACT = 1e-12  # relative: a value this close to its rounding is that number, exactly (float noise)
+LARGE = 1e6  # from here on, numbers are shown in scientific form
 
 
 def round_half_away(value: sp.Basic, quantum: Fraction) -> sp.Rational:
@@ -52,21 +57,28 @@ class Formatter:
     def rounded(self, x: float, places: int | None = None) -> Decimal:
         """``x`` rounded half away from zero, as an exact decimal."""
         p = self.places if places is None else places
-        return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-p), rounding=ROUND_HALF_UP)
+        with localcontext() as context:
+            context.prec = 400  # enough digits for any float, at any places
+            return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-p), rounding=ROUND_HALF_UP)
 
     def is_exact(self, x: float) -> bool:
-        """Whether rounding to the shown places leaves ``x`` unchanged."""
-        return abs(float(self.rounded(x)) - x) <= 1e-12 * max(1.0, abs(x))
+        """Whether rounding to the shown places leaves ``x`` unchanged (to floating-point noise,
+        :data:`EXACT`)."""
+        return abs(float(self.rounded(x)) - x) <= EXACT * max(1.0, abs(x))
 
     def is_tiny(self, x: float) -> bool:
         """Whether rounded ``x`` would keep fewer than two significant digits."""
         return not self.is_exact(x) and abs(x) < 10.0 ** (1 - self.places)
 
+    def is_scientific(self, x: float) -> bool:
+        """Whether ``x`` is shown in scientific form: tiny, or a million or more."""
+        return self.is_tiny(x) or abs(x) >= LARGE
+
     def number(self, x: float) -> str:
         """``x`` for the screen (see the module docstring for the rule)."""
         if not math.isfinite(x):
             raise ValueError(f"cannot show {x} on screen")
-        if self.is_tiny(x):
+        if self.is_scientific(x):
             return self.scientific(x)
         if self.is_exact(x):
             d = self.rounded(x)
@@ -101,18 +113,18 @@ class Formatter:
     def factor(self, x: float) -> str:
         """``x`` as a factor in a product: negative numbers in parentheses."""
         text = self.number(x)
-        return rf"\left({text}\right)" if x < 0 and self.rounded(x) != 0 else text
+        return rf"\left({text}\right)" if text.startswith("-") else text
 
     def shown_value(self, x: float) -> Decimal:
-        """The exact value of what :meth:`number` shows (tiny values: their 3 digits)."""
-        if self.is_tiny(x):
+        """The exact value of what :meth:`number` shows (scientific form: its 3 digits)."""
+        if self.is_scientific(x):
             return Decimal(f"{x:.2e}")
         return self.rounded(x)
 
     def quantum(self, x: float) -> Fraction:
         """The unit in the last place of ``x`` as shown: ``10^-places``, or for scientific form
         the last of its three significant digits."""
-        if self.is_tiny(x):
+        if self.is_scientific(x):
             exponent = int(f"{x:.2e}".split("e")[1])
             return Fraction(10) ** (exponent - 2)
         return Fraction(10) ** -self.places
@@ -120,7 +132,7 @@ class Formatter:
     def num(self, x: float) -> Num:
         """``x`` as :meth:`number` shows it, with the exact value of its digits."""
         shown = Fraction(self.shown_value(x))
-        exact = self.is_exact(x) and not self.is_tiny(x)
+        exact = self.is_exact(x) and not self.is_scientific(x)
         return Num(float(x), self.number(x), shown, Fraction(0) if exact else self.quantum(x) / 2)
 
     def given_num(self, x: float) -> Num:

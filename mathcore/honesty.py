@@ -26,10 +26,10 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from mathcore.formatting import Num, round_half_away
+from mathcore.formatting import EXACT, Num, round_half_away
 
 DIGITS = 50
-SLACK = mpmath.mpf(10) ** -30  # relative: far below any shown digit, far above 50-digit noise
+SLACK = mpmath.mpf(EXACT)  # relative: the formatter's floating-point noise (what it calls exact)
 
 Interval = tuple[mpmath.mpf, mpmath.mpf]
 

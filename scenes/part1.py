@@ -346,7 +346,7 @@ class Squish(LessonScene):
         product = EquationTex(beat, "product").shift(0.8 * DOWN)
         self.play(Write(product), run_time=2)
         squish_keys = product.factor_keys("squish_slope")
-        boxes = VGroup(*(SurroundingRectangle(product.part(k), color=palette.Z, buff=0.06) for k in squish_keys))
+        boxes = VGroup(*(SurroundingRectangle(product.part(k), color=palette.Z, buff=0.03) for k in squish_keys))
         self.play(Create(boxes), *(product.part(k).animate.set_color(palette.Z) for k in squish_keys))
         self.wait(2.5)
 

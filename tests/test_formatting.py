@@ -115,3 +115,12 @@ def test_given_numbers_are_shown_as_typed():
     # Nudges from the lesson file are exact: 0.002 stays 0.002 even at two places.
     f2 = Formatter(2)
     assert [f2.given(x) for x in (0.002, 0.1, 2.0, 1e-4, -0.5)] == ["0.002", "0.1", "2", "0.0001", "-0.5"]
+
+
+def test_large_numbers_are_scientific_and_negative_factors_bracketed():
+    # A cost that a big descent step blows up: 3.4e30 would need 31 digits at any places.
+    assert F3.number(3.4e30) == r"3.40 \times 10^{30}"
+    assert F3.shown_value(3.4e30) == Decimal("3.40e30") and F3.quantum(3.4e30) == Fraction(10) ** 28
+    assert F3.number(999_999.0) == "999999"  # below a million: as usual
+    # A tiny negative factor is bracketed too: 2 * (-6.02 x 10^-5), never 2 * -6.02 x 10^-5.
+    assert F3.factor(-6.02e-5) == r"\left(-6.02 \times 10^{-5}\right)"

@@ -45,7 +45,7 @@ def half_unit(text: str, places: int) -> Fraction:
 
 def read_number(tex: str, places: int) -> tuple[Fraction, Fraction]:
     """A lone shown number (fixed or scientific form): its value as shown and its half unit."""
-    m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*\\times\s*10\^\{(-?\d+)\}\s*", tex)
+    m = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*\\times\s*10\^\{(-?\d+)\}\s*", tex)
     if m:
         mantissa, exponent = m.group(1), int(m.group(2))
         decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
