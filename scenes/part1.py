@@ -372,8 +372,8 @@ class VanishingGradients(LessonScene):
         self.headline(beat)
         eqs = [EquationTex(beat, k, font_size=palette.SMALL_EQUATION_SIZE) for k in ("textbook", "peak")
                if k in beat.equations]
-        left = stack(eqs, buff=0.35).to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
         if eqs:
+            left = stack(eqs, buff=0.35).to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
             self.play(*(Write(e) for e in eqs))
         grads, bound = beat.series["gradient_by_depth"], beat.series["bound_by_depth"]
         decades, zero_row = beat.data["decade_exponents"], bool(beat.data["zero"])
