@@ -20,7 +20,7 @@ import sympy as sp
 from manim import tempconfig
 
 from mathcore import build_model
-from mathcore.lessonfile import DEFAULT_LESSON
+from mathcore.lessonfile import DEFAULT_LESSON, LessonFileError
 from mathcore.numeric import Network, first_weight_gradient_by_depth
 from mathcore.symbolic import SymbolicNetwork
 from mathcore.texparse import parse
@@ -146,6 +146,19 @@ def test_an_identity_chain_with_large_weights_grows(lessons):
     assert all(b > 2 * a for a, b in zip(grads, grads[1:]))
     assert beat.data["decade_exponents"][0] == 0 and 10.0 ** beat.data["decade_exponents"][-1] >= grads[-1]
     assert "times 10^{4}" in beat.series["gradient_by_depth"][-1].tex
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
+def test_a_gradient_too_large_to_show_is_one_line_naming_the_field(tmp_path):
+    # Size limits on weights (|w| <= 10) make this unreachable; the beat still refuses to show inf.
+    text = DEFAULT_LESSON.read_text(encoding="utf-8")
+    start = text.index("[deep_chain]")
+    lesson = tmp_path / "huge.toml"
+    deep = text[start:].replace('"sigmoid"', '"identity"', 1).replace("[[1.2]], [[1.6]]", "[[1e200]], [[1e200]]", 1)
+    lesson.write_text(text[:start] + deep)
+    with pytest.raises(LessonFileError, match=r"huge\.toml: deep_chain\.weights") as error:
+        build_model(lesson)
+    assert "\n" not in str(error.value)
 
 
 # -- the scene -------------------------------------------------------------------------------------
