@@ -39,6 +39,9 @@ class Activation:
         TeX of the textbook derivative, with ``z`` as the argument.
     max_slope:
         The largest value ``sigma'`` takes (``1/4`` for the sigmoid), or ``None``.
+    max_slope_tex:
+        TeX of :attr:`max_slope` (``\\frac{1}{4}``), readable by :mod:`mathcore.texparse`, or
+        ``None``.
     """
 
     name: str
@@ -48,6 +51,7 @@ class Activation:
     textbook: Callable[[sp.Expr], sp.Expr]
     textbook_tex: str
     max_slope: sp.Rational | None
+    max_slope_tex: str | None = None
 
     def symbolic_derivative(self, z: sp.Expr) -> sp.Expr:
         """``sigma'(z)`` by sympy differentiation of :attr:`symbolic`."""
@@ -67,6 +71,13 @@ def _logistic_prime(z: Array) -> Array:
     return e / (1.0 + e) ** 2
 
 
+def _tanh_prime(z: Array) -> Array:
+    # 1 - tanh^2 = 4 e^{-2|z|} / (1 + e^{-2|z|})^2: 1 - tanh(z)^2 is exactly 0 in floats for |z| > 19,
+    # which would show a tiny gradient as a dead one.
+    e = np.exp(-2.0 * np.minimum(np.abs(z), 350.0))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
 def _sym_logistic(z: sp.Expr) -> sp.Expr:
     return 1 / (1 + sp.exp(-z))
 
@@ -79,6 +90,7 @@ IDENTITY = Activation(
     textbook=lambda z: sp.Integer(1),
     textbook_tex="1",
     max_slope=sp.Integer(1),
+    max_slope_tex="1",
 )
 
 SIGMOID = Activation(
@@ -89,16 +101,18 @@ SIGMOID = Activation(
     textbook=lambda z: _sym_logistic(z) * (1 - _sym_logistic(z)),
     textbook_tex=r"\sigma(z)\left(1 - \sigma(z)\right)",
     max_slope=sp.Rational(1, 4),
+    max_slope_tex=r"\frac{1}{4}",
 )
 
 TANH = Activation(
     name="tanh",
     forward=lambda z: np.tanh(np.asarray(z, dtype=float)),
-    derivative=lambda z: 1 - np.tanh(np.asarray(z, dtype=float)) ** 2,
+    derivative=lambda z: _tanh_prime(np.asarray(z, dtype=float)),
     symbolic=sp.tanh,
     textbook=lambda z: 1 - sp.tanh(z) ** 2,
     textbook_tex=r"1 - \sigma(z)^2",
     max_slope=sp.Integer(1),
+    max_slope_tex="1",
 )
 
 RELU = Activation(
@@ -110,6 +124,7 @@ RELU = Activation(
     textbook=lambda z: sp.Heaviside(z),
     textbook_tex=r"\begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
     max_slope=sp.Integer(1),
+    max_slope_tex="1",
 )
 
 GENERIC = Activation(

@@ -11,7 +11,10 @@ lesson's notation only, into sympy objects built by :mod:`mathcore.notation`. It
   ``\\frac{p}{q}``, ``\\sigma(...)``, ``\\sigma'(...)``, powers, ``^T`` (transpose);
 * products by juxtaposition, ``\\cdot``, ``\\times`` and ``\\odot`` (elementwise), sums
   ``\\sum_{j}`` or ``\\sum_{j=0}^{n_L-1}`` (expanded over the index's concrete range),
-  ``\\nabla C``, ``\\nabla_a C_0``, ``bmatrix`` columns, ``=`` and ``\\approx``.
+  ``\\nabla C``, ``\\nabla_a C_0``, ``bmatrix`` columns, ``=`` and ``\\approx``;
+* a two-case step, ``\\begin{cases} p & x > 0 \\\\ q & x < 0 \\end{cases}`` (ReLU's slope), read
+  as ``p H(x) + q (1 - H(x))`` with sympy's ``Heaviside`` ``H``: equal to the TeX wherever the
+  TeX defines it (``x != 0``); at the kink itself the TeX says nothing, and ``H(0) = 1/2``.
 
 Index letters (``j``, ``k``, ``i``) and the layer letter ``l`` are bound to numbers by the
 caller; a free letter that is not bound is an error, which is how tests catch a ``j`` written
@@ -35,10 +38,11 @@ class TexParseError(ValueError):
 
 
 _TOKEN = re.compile(
-    r"\\begin\{bmatrix\}|\\end\{bmatrix\}|\\\\|\\[a-zA-Z]+|\\[,;!: ]|\d+(?:\.\d+)?|\S",
+    r"\\begin\{(?:bmatrix|cases)\}|\\end\{(?:bmatrix|cases)\}|\\\\|\\[a-zA-Z]+|\\[,;!: ]|\d+(?:\.\d+)?|\S",
 )
 _SPACING = {r"\,", r"\;", r"\!", r"\:", "\\ ", r"\quad", r"\qquad"}
-_STOP = {"+", "-", "=", r"\approx", ")", r"\right", "}", "\\\\", r"\end{bmatrix}", "]", None}
+_STOP = {"+", "-", "=", r"\approx", ")", r"\right", "}", "\\\\", r"\end{bmatrix}", r"\end{cases}", "]", "&", "<", ">",
+         None}
 _PRODUCT_OPS = {r"\cdot", r"\times", r"\odot"}
 _FUNCTIONS = {r"\sin": sp.sin, r"\cos": sp.cos, r"\exp": sp.exp}
 _LAYER = re.compile(r"^(L|l|\d+)(?:([+-])(\d+))?$")
@@ -222,6 +226,8 @@ class _Parser:
             return self.nabla()
         if tok == r"\begin{bmatrix}":
             return self.column()
+        if tok == r"\begin{cases}":
+            return self.cases()
         return self.symbol()
 
     def parenthesised(self) -> sp.Basic:
@@ -334,6 +340,31 @@ class _Parser:
             rows.append(self.expression())
         self.take(r"\end{bmatrix}")
         return sp.Matrix(rows)
+
+    def cases(self) -> sp.Basic:
+        """``p & x > 0 \\\\ q & x < 0``, in either order: a step at ``x = 0`` (see the module docstring)."""
+        self.take(r"\begin{cases}")
+        values: dict[str, sp.Basic] = {}
+        points = []
+        while True:
+            value = self.expression()
+            self.take("&")
+            left = self.expression()
+            side = self.take()
+            if side not in (">", "<"):
+                raise self.error(f"expected a condition with > or <, found {side!r}")
+            right = self.expression()
+            if side in values:
+                raise self.error(f"two cases with {side}")
+            values[side] = value
+            points.append(left - right)
+            if not self.accept("\\\\"):
+                break
+        self.take(r"\end{cases}")
+        if set(values) != {">", "<"} or points[0] != points[1]:
+            raise self.error("only a two-case step (x > c and x < c) is in the lesson")
+        step = sp.Heaviside(points[0])
+        return values[">"] * step + values["<"] * (1 - step)
 
     # -- symbols -------------------------------------------------------------------------------
     def symbol(self) -> sp.Basic:

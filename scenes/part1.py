@@ -14,6 +14,10 @@ from manim import (
     ORIGIN,
     RIGHT,
     UP,
+    UR,
+    UL,
+    DR,
+    DL,
     Arrow,
     Axes,
     Brace,
@@ -31,6 +35,7 @@ from manim import (
     SurroundingRectangle,
     VGroup,
     Write,
+    config,
 )
 
 from mathcore.equations import Factor
@@ -39,7 +44,7 @@ from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
 from scenes.network import NetworkDiagram
-from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, fit_below, stack, stack_at, transform_by_key
+from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, fit_below, fit_width, stack, stack_at, transform_by_key
 
 
 class Title(LessonScene):
@@ -352,7 +357,14 @@ class Squish(LessonScene):
 
 
 class VanishingGradients(LessonScene):
-    """Beat 9: sigma' <= 1/4, so the first weight's gradient shrinks with depth."""
+    """Beat 9: each layer multiplies the first weight's gradient by one more ``sigma'``, bounded
+    by ``max sigma'`` (1/4 for the sigmoid, 1 for tanh, ReLU and the identity).
+
+    The gradient of the chain cut after each depth is plotted on a log scale, one tick per decade
+    (or per few decades), wide enough for gradients that grow as well as shrink; the bound is a
+    short red dash at each depth. A gradient that is exactly 0 (a ReLU with ``z < 0``) sits on a
+    row of its own, labelled 0, below a break in the log axis.
+    """
 
     beats = ("vanishing",)
 
@@ -360,40 +372,95 @@ class VanishingGradients(LessonScene):
         self.headline(beat)
         eqs = [EquationTex(beat, k, font_size=palette.SMALL_EQUATION_SIZE) for k in ("textbook", "peak")
                if k in beat.equations]
-        stack(eqs, buff=0.35).to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
-        self.play(*(Write(e) for e in eqs))
-        grads = beat.series["gradient_by_depth"]
-        bound = beat.series["bound_by_depth"]
-        values = [g.value for g in grads] + [b.value for b in bound]
-        low = int(np.floor(np.log10(min(values))))
+        if eqs:
+            left = stack(eqs, buff=0.35).to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
+            self.play(*(Write(e) for e in eqs))
+        grads, bound = beat.series["gradient_by_depth"], beat.series["bound_by_depth"]
+        decades, zero_row = beat.data["decade_exponents"], bool(beat.data["zero"])
         depth = len(grads)
-        # Log scale: one tick per decade, the x-axis at the bottom decade.
+        step = decades[1] - decades[0]
+        # One unit per tick. The lowest decade sits half a unit above the x-axis, so that no value
+        # lies on it; with a zero row, that row is the x-axis and the decades start one unit up.
+        base = 1.0 if zero_row else 0.5
+        units = len(decades) - 1 + base
         axes = Axes(
-            x_range=[0, depth + 1, 1], y_range=[0, -low, 1], x_length=7.0, y_length=4.6,
+            x_range=[0, depth + 1, 1], y_range=[0, units, 1], x_length=6.6, y_length=4.6,
             tips=False, axis_config={"include_numbers": False, "stroke_color": palette.MUTED},
-        ).to_edge(RIGHT, buff=0.7).shift(0.5 * DOWN)
+            y_axis_config={"include_ticks": False},
+        ).to_edge(RIGHT, buff=0.8).shift(0.45 * DOWN)
 
         def point(n: int, v: float):
-            return axes.c2p(n, np.log10(v) - low)
+            u = 0.0 if v == 0 else (np.log10(v) - decades[0]) / step + base
+            return axes.c2p(n, u)
 
+        ticks, marks = VGroup(), VGroup()
+        for i, k in enumerate(decades):
+            at = axes.c2p(0, i + base)
+            marks.add(Line(at + 0.1 * LEFT, at + 0.1 * RIGHT, color=palette.MUTED, stroke_width=2))
+            label = SymbolTex(beat.data["decades"][i], (beat.key, "data", "decades", str(i)), font_size=24)
+            ticks.add(label.next_to(marks[-1], LEFT, buff=0.1))
+        floor = VGroup()
+        if zero_row:
+            zero = SymbolTex(beat.data["zero"][0], (beat.key, "data", "zero", "0"), font_size=24)
+            floor.add(zero.next_to(axes.c2p(0, 0) + 0.1 * LEFT, LEFT, buff=0.1))
+            mid = axes.c2p(0, 0.5)
+            gap = Line(mid + 0.08 * DOWN, mid + 0.08 * UP, color=config.background_color, stroke_width=8)
+            slashes = VGroup(*(Line(mid + dy * UP + 0.12 * LEFT + 0.05 * DOWN, mid + dy * UP + 0.12 * RIGHT + 0.05 * UP,
+                                    color=palette.MUTED, stroke_width=3) for dy in (-0.08, 0.08)))
+            floor.add(gap, slashes)
+        depths = VGroup(*(SymbolTex(t, (beat.key, "data", "depths", str(i)), font_size=22).next_to(
+            axes.c2p(i + 1, 0), DOWN, buff=0.15) for i, t in enumerate(beat.data["depths"])))
         x_label = SymbolTex(beat.values["depth"].label, (beat.key, "values", "depth", "label"), font_size=28)
-        x_label.next_to(axes.x_axis.get_right(), DOWN, buff=0.2)
+        x_label.next_to(axes.x_axis.get_right(), RIGHT, buff=0.2)
         y_label = SymbolTex(grads[0].label, (beat.key, "series", "gradient_by_depth", "0", "label"), font_size=26)
-        y_label.next_to(axes.y_axis.get_top(), LEFT, buff=0.2)
-        self.play(Create(axes), FadeIn(x_label), FadeIn(y_label))
+        y_label.next_to(axes.y_axis.get_top(), UP, buff=0.2)
+        self.play(Create(axes), Create(marks), FadeIn(ticks), FadeIn(floor), FadeIn(depths), FadeIn(x_label), FadeIn(y_label))
+
+        ceiling = VGroup(*(Line(point(n, b.value) + 0.15 * LEFT, point(n, b.value) + 0.15 * RIGHT,
+                                color=palette.COST, stroke_width=4) for n, b in enumerate(bound, start=1)))
+        legend_label = SymbolTex(bound[0].label, (beat.key, "series", "bound_by_depth", "0", "label"),
+                                 font_size=28, color=palette.COST)
+        swatch = ceiling[0].copy()
+        legend = VGroup(swatch, legend_label).arrange(RIGHT, buff=0.2)
+        room = ticks.get_left()[0] - 0.3 - (-config.frame_width / 2 + palette.MARGIN + 0.3)
+        fit_width(legend, room)
+        if eqs:
+            legend.next_to(left, DOWN, buff=0.6, aligned_edge=LEFT)
+        else:
+            legend.to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
+        self.play(Create(ceiling), FadeIn(legend), run_time=1.2)
+
         dots = VGroup(*(Dot(point(n, g.value), color=palette.HIGHLIGHT, radius=0.07)
                         for n, g in enumerate(grads, start=1)))
-        if bound:
-            ceiling = VGroup(*(Line(point(n, b.value) + 0.15 * LEFT, point(n, b.value) + 0.15 * RIGHT,
-                                    color=palette.COST, stroke_width=4) for n, b in enumerate(bound, start=1)))
-            legend = SymbolTex(bound[0].label, (beat.key, "series", "bound_by_depth", "0", "label"),
-                               font_size=32, color=palette.COST)
-            legend.move_to(axes.c2p(depth, -low)).shift(0.4 * LEFT + 0.2 * DOWN)
-            swatch = ceiling[0].copy().next_to(legend, LEFT, buff=0.2)
-            self.play(Create(ceiling), FadeIn(legend), FadeIn(swatch), run_time=1.2)
         self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in dots), lag_ratio=0.2), run_time=2.5)
-        first = ShownTex(beat, "series", "gradient_by_depth", 0, font_size=26).next_to(dots[0], RIGHT, buff=0.2)
-        last = ShownTex(beat, "series", "gradient_by_depth", depth - 1, font_size=26)
-        last.next_to(dots[-1], LEFT, buff=0.25).shift(0.3 * DOWN)
-        self.play(FadeIn(first), FadeIn(last))
+
+        # The first and last values, each beside its dot where it covers nothing else.
+        taken = [*eqs, legend, *ticks, *floor[:1], *depths, x_label, y_label, *dots, *ceiling,
+                 axes.x_axis, axes.y_axis]
+        labels = []
+        for index, directions in ((0, (RIGHT, UP, UR, DR, DOWN)), (depth - 1, (LEFT, UP, UL, DL, DOWN, RIGHT))):
+            label = ShownTex(beat, "series", "gradient_by_depth", index, font_size=26)
+            self.place_clear(label, dots[index], directions, taken)
+            taken.append(label)
+            labels.append(label)
+        self.play(*(FadeIn(m) for m in labels))
         self.wait(2.5)
+
+    @staticmethod
+    def place_clear(mob, anchor, directions, taken, buff: float = 0.15) -> None:
+        """Put ``mob`` next to ``anchor`` on the first side where it overlaps none of ``taken``
+        and stays inside the frame (the first side if none is clear)."""
+        half_w, half_h = config.frame_width / 2 - palette.MARGIN, config.frame_height / 2 - palette.MARGIN
+        for direction in directions:
+            mob.next_to(anchor, direction, buff=buff)
+            inside = (mob.get_left()[0] > -half_w and mob.get_right()[0] < half_w
+                      and mob.get_bottom()[1] > -half_h and mob.get_top()[1] < half_h)
+            if inside and not any(_boxes_meet(mob, other, 0.05) for other in taken):
+                return
+        mob.next_to(anchor, directions[0], buff=buff)
+
+
+def _boxes_meet(a, b, pad: float) -> bool:
+    """Whether the bounding boxes of ``a`` and ``b``, grown by ``pad``, overlap."""
+    return (a.get_left()[0] - pad < b.get_right()[0] and b.get_left()[0] < a.get_right()[0] + pad
+            and a.get_bottom()[1] - pad < b.get_top()[1] and b.get_bottom()[1] < a.get_top()[1] + pad)

@@ -243,3 +243,11 @@ def test_cost_conventions():
     # And the TeX written in front of (a - y)^2 and (a - y) follows the same convention.
     assert (QUADRATIC.tex_factor, QUADRATIC.slope_tex_factor) == ("", "2")
     assert (HALF_QUADRATIC.tex_factor, HALF_QUADRATIC.slope_tex_factor) == (r"\frac{1}{2}", "")
+
+
+def test_tanh_slope_far_out_is_tiny_but_not_zero():
+    # 1 - tanh(z)^2 is exactly 0 in floats for |z| > 19; sech(z)^2 = 4 e^{-2|z|} / (1 + e^{-2|z|})^2 is not.
+    for far in (20.0, 40.0, -60.0, 300.0):
+        slope = TANH.derivative(np.array([far]))[0]
+        assert slope > 0
+        assert slope == pytest.approx(float(sp.sech(sp.Float(far, 50)) ** 2), rel=1e-12)

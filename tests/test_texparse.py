@@ -71,3 +71,28 @@ def test_vectors_matrices_and_gradient():
     assert grad.shape == (len(vec.parameters()), 1)
     (col,) = read(r"\begin{bmatrix} 1 \\ a^{(L)}_{0} \end{bmatrix}", vec).sides
     assert list(col) == [1, vec.a(2, 0)]
+
+
+def test_relu_slope_written_with_cases_is_sympys_derivative_away_from_the_kink():
+    from mathcore.functions import RELU
+
+    z = sp.Symbol("z", real=True)
+    (step,) = read(RELU.textbook_tex).sides
+    (z_read,) = step.free_symbols
+    derivative = sp.diff(sp.Max(0, z), z)  # sympy's own derivative of ReLU
+    for value in (sp.Rational(-7, 2), -1, sp.Rational(-1, 1000), sp.Rational(1, 1000), 1, 5):
+        assert step.subs(z_read, value) == derivative.subs(z, value) == (1 if value > 0 else 0)
+    # The order of the cases and the values are read, not assumed.
+    (other,) = read(r"\begin{cases} 0 & z < 0 \\ 3 & z > 0 \end{cases}").sides
+    assert other.subs(z_read, 2) == 3 and other.subs(z_read, -2) == 0
+
+
+@pytest.mark.parametrize("tex", [
+    r"\begin{cases} 1 & z > 0 \\ 0 & z > 0 \end{cases}",  # the same side twice
+    r"\begin{cases} 1 & z > 0 \\ 0 & z < 1 \end{cases}",  # not one kink
+    r"\begin{cases} 1 & z > 0 \end{cases}",  # one case
+    r"\begin{cases} 1 & z = 0 \\ 0 & z < 0 \end{cases}",  # not a strict side
+])
+def test_cases_other_than_a_step_are_rejected(tex):
+    with pytest.raises(TexParseError):
+        read(tex)

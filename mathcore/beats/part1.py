@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
 import sympy as sp
 
 from mathcore import notation as nt
@@ -27,8 +28,8 @@ from mathcore.beats.common import (
 from mathcore.equations import Factor
 from mathcore.examples import Example
 from mathcore.formatting import Formatter
-from mathcore.functions import GENERIC, RELU, SIGMOID
-from mathcore.lessonfile import LessonSpec
+from mathcore.functions import GENERIC, Activation
+from mathcore.lessonfile import LessonFileError, LessonSpec
 from mathcore.model import Beat, Shown
 from mathcore.numeric import first_weight_gradient_by_depth
 from mathcore.symbolic import Graph, SymbolicNetwork
@@ -231,33 +232,78 @@ def squish(c: Context) -> Beat:
 
 
 def vanishing(c: Context) -> Beat:
+    """Beat 9: the first weight's gradient against depth, under the squish's own bound.
+
+    Every layer multiplies the gradient by one more ``sigma'(z)``, so ``L`` of them are at most
+    ``(max sigma')^L``: ``(1/4)^L`` for the sigmoid, ``1`` for tanh, ReLU and the identity, where the
+    weights alone decide whether the gradient shrinks or grows. A ReLU layer with ``z < 0`` has
+    ``sigma' = 0``: the gradient is exactly 0 from that depth on, which a log scale cannot place, so
+    ``data["zero"]`` names the row that shows it.
+    """
     ex, fmt, spec = c.deep, c.fmt, c.spec
     act = ex.spec.activation
     s = SymbolicNetwork((1, 1), act, spec.cost)
     z = nt.symbol("z")
     author = Author(s, fmt)
-    equations = {}
-    if act is not RELU:  # ReLU's derivative is written with cases, outside the parser's reach
-        equations["textbook"] = author.eq("textbook", [("lhs", r"\sigma'(z)"), ("eq", "="), ("rhs", act.textbook_tex)],
-                                          s.sigma_prime(z), act.textbook(z))
-    if act is SIGMOID:
-        equations["peak"] = author.eq("peak", [("lhs", r"\sigma'(0)"), ("eq", "="), ("rhs", r"\frac{1}{4}")],
+    slope = s.sigma_prime(z)
+    flat = not act.textbook(z).free_symbols  # sigma' is the same number everywhere (identity)
+    equations = {"textbook": author.eq("textbook", [("lhs", r"\sigma'(z)"), ("eq", "="), ("rhs", act.textbook_tex)],
+                                       slope, act.textbook(z))}
+    if not flat and s.sigma_prime(sp.Integer(0)) == act.max_slope:  # sigmoid, tanh: the peak is at z = 0
+        equations["peak"] = author.eq("peak", [("lhs", r"\sigma'(0)"), ("eq", "="), ("rhs", act.max_slope_tex)],
                                       s.sigma_prime(sp.Integer(0)), act.max_slope)
-    grads = first_weight_gradient_by_depth(ex.net, ex.spec.inputs, ex.spec.targets)
+    grads = np.abs(first_weight_gradient_by_depth(ex.net, ex.spec.inputs, ex.spec.targets))
+    if not np.all(np.isfinite(grads)):
+        raise LessonFileError(spec.path, "deep_chain.weights",
+                              "the first weight's gradient overflows; use smaller weights, inputs or targets")
+    bounds = [float(act.max_slope) ** n for n in range(1, len(grads) + 1)]
     first_weight = r"\left|\frac{\partial C}{\partial w^{(1)}}\right|"
     series = {
-        "gradient_by_depth": tuple(
-            Shown(f"depth{n}", first_weight, abs(float(g)), fmt.number(abs(float(g))))
-            for n, g in enumerate(grads, start=1)
-        ),
-        "bound_by_depth": tuple(
-            Shown(f"depth{n}", r"\left(\tfrac14\right)^{L}", float(act.max_slope) ** n, fmt.number(float(act.max_slope) ** n))
-            for n in range(1, len(grads) + 1)
-        ) if act.max_slope is not None else (),
+        "gradient_by_depth": tuple(Shown(f"depth{n}", first_weight, float(g), _magnitude(fmt, float(g)))
+                                   for n, g in enumerate(grads, start=1)),
+        "bound_by_depth": tuple(Shown(f"depth{n}", _bound_tex(act, flat), b, _magnitude(fmt, b))
+                                for n, b in enumerate(bounds, start=1)),
     }
-    values = {"max_slope": shown(fmt, "max_slope", r"\max \sigma'", float(act.max_slope or 0)),
+    values = {"max_slope": shown(fmt, "max_slope", r"\max \sigma'", float(act.max_slope)),
               "depth": shown(fmt, "depth", "L", ex.depth)}
-    return Beat("vanishing", "Vanishing gradients", equations, values, series)
+    decades = _decades([float(g) for g in grads if g > 0] + bounds)
+    data = {
+        "decade_exponents": decades,
+        "decades": tuple("1" if k == 0 else f"10^{{{k}}}" for k in decades),
+        "depths": tuple(str(n) for n in range(1, len(grads) + 1)),
+        "zero": ("0",) if np.any(grads == 0) else (),
+    }
+    return Beat("vanishing", "Vanishing gradients", equations, values, series, data=data)
+
+
+def _bound_tex(act: Activation, flat: bool) -> str:
+    """What the bound bounds and its value: ``prod sigma'(z^{(l)}) <= (1/4)^L``, ``... <= 1``, ``... = 1``."""
+    product = r"\prod_{l=1}^{L} \sigma'\left(z^{(l)}\right)"
+    power = "1" if act.max_slope == 1 else rf"\left({act.max_slope_tex}\right)^{{L}}"
+    relation = "=" if flat else r"\le"
+    return f"{product} {relation} {power}"
+
+
+def _magnitude(fmt: Formatter, x: float) -> str:
+    """A gradient of any size: scientific when large, or when tiny but not 0 (never shown as 0)."""
+    if x != 0 and (abs(x) >= 1e4 or abs(x) < 10.0 ** (1 - fmt.places)):
+        return fmt.scientific(x)
+    return fmt.number(x)
+
+
+MAX_DECADE_TICKS = 8
+
+
+def _decades(values: list[float]) -> tuple[int, ...]:
+    """Powers of ten for a log axis over ``values`` (all above 0): every decade, or every k-th
+    decade when there are more than :data:`MAX_DECADE_TICKS`; at least two ticks."""
+    low = math.floor(min(math.log10(v) for v in values))
+    high = math.ceil(max(math.log10(v) for v in values))
+    step = max(1, math.ceil((high - low) / MAX_DECADE_TICKS))
+    low, high = step * math.floor(low / step), step * math.ceil(high / step)
+    if high == low:
+        high += step
+    return tuple(range(low, high + 1, step))
 
 
 def _worked_author(ex: Example, fmt: Formatter) -> Author:
