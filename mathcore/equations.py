@@ -12,9 +12,14 @@ agrees
     The TeX, read back by :mod:`mathcore.texparse`, is the derived expression (their difference
     expands to zero, side by side).
 holds
-    The equation is true: each side, with every derivative symbol given its meaning and every
-    intermediate expanded, equals the side before it, proved by sympy. Where numbers are
-    plugged in, both sides are evaluated with the example's exact inputs and parameters: ``=``
+    The equation is true: each side, with every derivative symbol given its meaning, equals the
+    side before it, proved by sympy (:meth:`~mathcore.symbolic.Graph.equal`). The lesson's
+    networks write their activation as an unevaluated ``sigma`` with derivative ``sigma'``
+    (:class:`~mathcore.symbolic.Squish`), so these are proofs for any differentiable squish,
+    which do not depend on the numbers: they are cached between runs, keyed by the code, the
+    TeX, the network's definitions and the sides (:mod:`mathcore.proofcache`). Where numbers
+    are plugged in, both sides are evaluated with the example's inputs and parameters, exactly
+    where the arithmetic allows (rationals; ``exp`` and ``tanh`` to 30 digits): ``=``
     must agree to one unit in the last shown place (shown numbers are rounded), ``\\approx``
     to one percent. Whether a rounded product earns ``=`` is the formatter's rule, tested there.
 """
@@ -26,7 +31,8 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from mathcore.symbolic import Graph, is_zero
+from mathcore import proofcache
+from mathcore.symbolic import Graph, is_zero, unfold
 from mathcore.texparse import Parsed, Scope, TexParseError, parse
 
 
@@ -112,18 +118,33 @@ class Equation:
         return Check(True, True, f"{len(self.instances)} instance(s)")
 
     def _holds(self, parsed: Parsed, inst: Instance) -> str:
-        resolved = [self.graph.resolve(s) for s in inst.sides]
-        for n in range(1, len(resolved)):
+        for n in range(1, len(inst.sides)):
             relation = parsed.relations[n - 1]
-            left, right = resolved[n - 1], resolved[n]
-            if relation == "=" and _symbolic(left) == _symbolic(right) and is_zero(left - right):
+            left, right = inst.sides[n - 1], inst.sides[n]
+            if relation == "=" and self._proved_equal(left, right):
                 continue
             if inst.values is None:
                 return f"side {n} is not proved equal to side {n - 1}"
-            lv, rv = _value(left, inst.values), _value(right, inst.values)
+            lv, rv = _value(self.graph, left, inst.values), _value(self.graph, right, inst.values)
             if not _numerically(relation, lv, rv, self.places):
                 return f"side {n} = {rv!r} is not {relation} side {n - 1} = {lv!r}"
         return ""
+
+    def _proved_equal(self, left: sp.Basic, right: sp.Basic) -> bool:
+        """Whether sympy proves ``left = right`` exactly (symbolic proofs are cached, see :mod:`mathcore.proofcache`)."""
+        lm, rm = self.graph.steps(left), self.graph.steps(right)
+        if _symbolic(lm) != _symbolic(rm):
+            return False  # a formula and a number: only the numbers can compare them
+        if not _symbolic(lm):
+            return _same_number(lm, rm)
+        store = proofcache.store()
+        key = proofcache.key(self.tex, self.graph.fingerprint, sp.srepr(left), sp.srepr(right))
+        if key in store:
+            return True
+        if self.graph.equal(left, right):
+            store.add(key)
+            return True
+        return False
 
 
 def _symbolic(expr: sp.Basic) -> bool:
@@ -136,14 +157,23 @@ def _same(read: sp.Basic, derived: sp.Basic) -> bool:
         return False
     if isinstance(read, sp.MatrixBase) and read.shape != derived.shape:
         return False
-    return is_zero(read - derived)
+    return read == derived or is_zero(read - derived)
 
 
-def _value(expr: sp.Basic, values: Mapping[sp.Symbol, float]) -> float:
-    number = expr.xreplace({s: sp.Float(v, 30) for s, v in values.items()}).evalf(30)
-    if number.free_symbols:
-        raise ValueError(f"no value for {sorted(map(str, number.free_symbols))}")
-    return float(number)
+def _same_number(left: sp.Basic, right: sp.Basic) -> bool:
+    """Exact equality of two numbers (``sigma'(0)`` and ``1/4``): evaluated first, proved if close."""
+    difference = unfold(left - right)
+    if difference == 0:
+        return True
+    if not isinstance(difference, sp.MatrixBase) and abs(difference.evalf(30)) > 1e-20:
+        return False  # evalf's digits are correct: clearly not zero
+    return is_zero(difference)
+
+
+def _value(graph: Graph, expr: sp.Basic, values: Mapping[sp.Symbol, float]) -> float:
+    """``expr``'s value for the example: inputs and parameters as the decimals they were written as."""
+    exact = {s: sp.Rational(repr(float(v))) for s, v in values.items()}
+    return float(graph.value(expr, exact))
 
 
 def _numerically(relation: str, exact: float, shown: float, places: int) -> bool:

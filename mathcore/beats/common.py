@@ -48,9 +48,9 @@ class Context:
             spec, Formatter(spec.decimals),
             example(worked, SymbolicNetwork(worked.sizes, IDENTITY, spec.cost, squish=False, biases=False,
                                             style="subscript")),
-            example(sigmoid, SymbolicNetwork(sigmoid.sizes, sigmoid.activation, spec.cost)),
-            example(deep, SymbolicNetwork(deep.sizes, deep.activation, spec.cost)),
-            example(wide, SymbolicNetwork(wide.sizes, wide.activation, spec.cost)),
+            example(sigmoid, SymbolicNetwork(sigmoid.sizes, sigmoid.activation, spec.cost, opaque=True)),
+            example(deep, SymbolicNetwork(deep.sizes, deep.activation, spec.cost, opaque=True)),
+            example(wide, SymbolicNetwork(wide.sizes, wide.activation, spec.cost, opaque=True)),
         )
 
 
