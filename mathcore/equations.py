@@ -17,7 +17,7 @@ holds
     networks write their activation as an unevaluated ``sigma`` with derivative ``sigma'``
     (:class:`~mathcore.symbolic.Squish`), so these are proofs for any differentiable squish,
     which do not depend on the numbers: they are cached between runs, keyed by the code, the
-    TeX, the network's definitions and the sides (:mod:`mathcore.proofcache`). Where numbers
+    network's definitions and the two sides (:mod:`mathcore.proofcache`). Where numbers
     are plugged in, both sides are evaluated with the example's inputs and parameters, exactly
     where the arithmetic allows (rationals; ``exp`` and ``tanh`` to 30 digits): ``=``
     must agree to one unit in the last shown place (shown numbers are rounded), ``\\approx``
@@ -138,7 +138,7 @@ class Equation:
         if not _symbolic(lm):
             return _same_number(lm, rm)
         store = proofcache.store()
-        key = proofcache.key(self.tex, self.graph.fingerprint, sp.srepr(left), sp.srepr(right))
+        key = proofcache.key(self.graph.fingerprint, sp.srepr(left), sp.srepr(right))
         if key in store:
             return True
         if self.graph.equal(left, right):

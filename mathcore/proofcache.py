@@ -2,19 +2,19 @@
 
 :meth:`~mathcore.equations.Equation.check` proves each symbolic step of an equation (side
 ``n - 1`` equals side ``n``, both with symbols only) with sympy. That proof does not depend on
-the lesson's numbers, only on the sizes, the activation and the cost (through the network's
-definitions), the TeX and the code, so it is stored under a key of exactly those:
+the lesson's numbers, only on the statement (which follows from the sizes, the activation, the
+cost and the formula) and the code, so it is stored under a key of exactly those:
 
 * the source of the modules that build and prove the statement (:data:`CODE_FILES`) and
   sympy's version;
-* the equation's TeX;
 * the graph's definitions and aliases (sizes, activation and cost are in them);
-* the two sides, written out with ``sympy.srepr``.
+* the two sides, written out with ``sympy.srepr`` (symbols only: a side with numbers is never
+  proved symbolically).
 
 Only successes are stored, so a cache can make a check faster, never make it pass: a changed
-TeX, side or line of code is a different key, and a failed proof is redone (and fails) every
-run. Numbers (sides with values plugged in) and the TeX's agreement with the derived
-expressions are checked every run; they are fast.
+side or line of code is a different key, and a failed proof is redone (and fails) every run.
+The TeX's agreement with the derived sides and the numbers (sides with values plugged in) are
+checked every run, so a changed TeX is always read again; both are fast.
 
 The store is one JSON file, ``proofs.json``, in ``$BACKPROP_LESSON_CACHE`` if set, else in
 ``$XDG_CACHE_HOME/backprop-lesson`` or ``~/.cache/backprop-lesson``. It holds the keys of one
@@ -50,7 +50,7 @@ def code_version() -> str:
 
 
 def key(*parts: str) -> str:
-    """The key of one statement: the code version and ``parts`` (TeX, graph, sides), hashed."""
+    """The key of one statement: the code version and ``parts`` (graph, sides), hashed."""
     h = hashlib.blake2b(code_version().encode(), digest_size=16)
     for part in parts:
         h.update(len(part).to_bytes(8, "little") + part.encode())
