@@ -131,20 +131,19 @@ class Equation:
         return ""
 
     def _proved_equal(self, left: sp.Basic, right: sp.Basic) -> bool:
-        """Whether sympy proves ``left = right`` exactly (symbolic proofs are cached, see :mod:`mathcore.proofcache`)."""
+        """Whether sympy proves ``left = right`` exactly; proofs between formulas are cached."""
+        if _symbolic(left) and _symbolic(right):
+            key = proofcache.key(self.graph.fingerprint, sp.srepr(left), sp.srepr(right))
+            return proofcache.store().prove(key, lambda: self._prove(left, right))
+        return self._prove(left, right)  # a number on one side at least: fast, not cached
+
+    def _prove(self, left: sp.Basic, right: sp.Basic) -> bool:
         lm, rm = self.graph.steps(left), self.graph.steps(right)
         if _symbolic(lm) != _symbolic(rm):
             return False  # a formula and a number: only the numbers can compare them
         if not _symbolic(lm):
             return _same_number(lm, rm)
-        store = proofcache.store()
-        key = proofcache.key(self.graph.fingerprint, sp.srepr(left), sp.srepr(right))
-        if key in store:
-            return True
-        if self.graph.equal(left, right):
-            store.add(key)
-            return True
-        return False
+        return self.graph.equal(left, right)
 
 
 def _symbolic(expr: sp.Basic) -> bool:

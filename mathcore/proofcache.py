@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -96,17 +97,26 @@ class ProofCache:
         return self._keys
 
     def __contains__(self, key: str) -> bool:
-        found = key in self.keys or key in self._new
-        if found:
-            self.hits += 1
-        else:
-            self.misses += 1
-        return found
+        return key in self.keys or key in self._new
 
     def add(self, key: str) -> None:
         """Remember that the statement ``key`` was proved (kept by the next :meth:`save`)."""
         if key not in self.keys:
             self._new.add(key)
+
+    def prove(self, key: str, proof: Callable[[], bool]) -> bool:
+        """``True`` if ``key`` was proved before; else the result of ``proof()``, remembered if ``True``.
+
+        ``hits`` and ``misses`` count the two cases.
+        """
+        if key in self:
+            self.hits += 1
+            return True
+        self.misses += 1
+        if proof():
+            self.add(key)
+            return True
+        return False
 
     def save(self) -> bool:
         """Write the new keys, merged with what is on disk now; ``False`` if that was not possible."""
