@@ -16,8 +16,9 @@ holds
     side before it, proved by sympy (:meth:`~mathcore.symbolic.Graph.equal`). The lesson's
     networks write their activation as an unevaluated ``sigma`` with derivative ``sigma'``
     (:class:`~mathcore.symbolic.Squish`), so these are proofs for any differentiable squish,
-    which do not depend on the numbers: they are cached between runs, keyed by the code, the
-    network's definitions and the two sides (:mod:`mathcore.proofcache`). Where numbers
+    which do not depend on the numbers. Where no numbers are plugged in, both checks are
+    cached between runs, keyed by the code and the statement (:mod:`mathcore.proofcache`).
+    Where numbers
     are plugged in, both sides are evaluated with the example's inputs and parameters, exactly
     where the arithmetic allows (rationals; ``exp`` and ``tanh`` to 30 digits): ``=``
     must agree to one unit in the last shown place (shown numbers are rounded), ``\\approx``
@@ -101,29 +102,49 @@ class Equation:
         return self._cache["check"]
 
     def _check(self) -> Check:
+        store = proofcache.store()
         for inst in self.instances:
-            where = f" with {inst.scope.bindings}" if inst.scope.bindings else ""
-            try:
-                parsed = parse(self.tex, inst.scope)
-            except TexParseError as e:
-                return Check(False, False, f"TeX not readable{where}: {e}")
-            if len(parsed.sides) != len(inst.sides):
-                return Check(False, False, f"TeX has {len(parsed.sides)} sides, expression {len(inst.sides)}{where}")
-            for n, (read, derived) in enumerate(zip(parsed.sides, inst.sides)):
-                if not _same(read, derived):
-                    return Check(False, False, f"side {n} of the TeX reads {read}, expected {derived}{where}")
-            problem = self._holds(parsed, inst)
-            if problem:
-                return Check(True, False, problem + where)
+            # An instance with symbols only is one statement, true or not whatever the numbers:
+            # cached whole when it agrees and every step is proved without them.
+            key = self._instance_key(inst)
+            if key is not None and store.prove(key, lambda: self._verify(inst, numbers=False) is None):
+                continue
+            failed = self._verify(inst)
+            if failed is not None:
+                return failed
         return Check(True, True, f"{len(self.instances)} instance(s)")
 
-    def _holds(self, parsed: Parsed, inst: Instance) -> str:
+    def _instance_key(self, inst: Instance) -> str | None:
+        """The proof cache's key for ``inst``, or ``None`` if a side is a number (checked every run)."""
+        if not all(_symbolic(side) for side in inst.sides):
+            return None
+        return proofcache.key(self.tex, _scope_text(inst.scope), self.graph.fingerprint,
+                              *(_text(side) for side in inst.sides))
+
+    def _verify(self, inst: Instance, numbers: bool = True) -> Check | None:
+        """``None`` if ``inst`` agrees and holds (with the example's numbers where proofs do not close)."""
+        where = f" with {inst.scope.bindings}" if inst.scope.bindings else ""
+        try:
+            parsed = parse(self.tex, inst.scope)
+        except TexParseError as e:
+            return Check(False, False, f"TeX not readable{where}: {e}")
+        if len(parsed.sides) != len(inst.sides):
+            return Check(False, False, f"TeX has {len(parsed.sides)} sides, expression {len(inst.sides)}{where}")
+        for n, (read, derived) in enumerate(zip(parsed.sides, inst.sides)):
+            if not _same(read, derived):
+                return Check(False, False, f"side {n} of the TeX reads {read}, expected {derived}{where}")
+        problem = self._holds(parsed, inst, numbers)
+        if problem:
+            return Check(True, False, problem + where)
+        return None
+
+    def _holds(self, parsed: Parsed, inst: Instance, numbers: bool = True) -> str:
         for n in range(1, len(inst.sides)):
             relation = parsed.relations[n - 1]
             left, right = inst.sides[n - 1], inst.sides[n]
             if relation == "=" and self._proved_equal(left, right):
                 continue
-            if inst.values is None:
+            if inst.values is None or not numbers:
                 return f"side {n} is not proved equal to side {n - 1}"
             lv, rv = _value(self.graph, left, inst.values), _value(self.graph, right, inst.values)
             if not _numerically(relation, lv, rv, self.places):
@@ -133,7 +154,7 @@ class Equation:
     def _proved_equal(self, left: sp.Basic, right: sp.Basic) -> bool:
         """Whether sympy proves ``left = right`` exactly; proofs between formulas are cached."""
         if _symbolic(left) and _symbolic(right):
-            key = proofcache.key(self.graph.fingerprint, sp.srepr(left), sp.srepr(right))
+            key = proofcache.key(self.graph.fingerprint, _text(left), _text(right))
             return proofcache.store().prove(key, lambda: self._prove(left, right))
         return self._prove(left, right)  # a number on one side at least: fast, not cached
 
@@ -151,6 +172,22 @@ def _symbolic(expr: sp.Basic) -> bool:
     return bool(getattr(expr, "free_symbols", None))
 
 
+def _text(expr: sp.Basic) -> str:
+    """``expr`` written out in full (sympy's canonical order of terms), for a cache key."""
+    return sp.srepr(expr, order="none")
+
+
+_T = sp.Symbol("t", real=True)
+
+
+def _scope_text(scope: Scope) -> str:
+    """Everything that decides how TeX is read in ``scope``, written out for a cache key."""
+    n = scope.notation
+    return repr((n.depth, n.style, scope.sizes, _text(scope.squish(_T)), _text(scope.squish_prime(_T)),
+                 scope.examples, scope.vectors, sorted(scope.bindings.items()), sorted(scope.ranges.items()),
+                 [p.name for p in scope.gradient]))
+
+
 def _same(read: sp.Basic, derived: sp.Basic) -> bool:
     if isinstance(read, sp.MatrixBase) != isinstance(derived, sp.MatrixBase):
         return False
@@ -164,8 +201,10 @@ def _same_number(left: sp.Basic, right: sp.Basic) -> bool:
     difference = unfold(left - right)
     if difference == 0:
         return True
-    if not isinstance(difference, sp.MatrixBase) and abs(difference.evalf(30)) > 1e-20:
-        return False  # evalf's digits are correct: clearly not zero
+    if not isinstance(difference, sp.MatrixBase):
+        approx = difference.evalf(30)
+        if approx.is_comparable and abs(approx) > 1e-20:
+            return False  # evalf's digits are correct: clearly not zero
     return is_zero(difference)
 
 

@@ -1,20 +1,23 @@
 """Proved identities, remembered between runs, so that each symbolic proof is done once.
 
-:meth:`~mathcore.equations.Equation.check` proves each symbolic step of an equation (side
-``n - 1`` equals side ``n``, both with symbols only) with sympy. That proof does not depend on
-the lesson's numbers, only on the statement (which follows from the sizes, the activation, the
-cost and the formula) and the code, so it is stored under a key of exactly those:
+:meth:`~mathcore.equations.Equation.check` reads each instance's TeX back and proves each
+step of it (side ``n - 1`` equals side ``n``) with sympy. Where every side is a formula (no
+numbers plugged in), none of that depends on the lesson's numbers, only on the statement (which
+follows from the sizes, the activation, the cost and the formula) and on the code, so the results
+are stored under keys of exactly those:
 
-* the source of the modules that build and prove the statement (:data:`CODE_FILES`) and
-  sympy's version;
-* the graph's definitions and aliases (sizes, activation and cost are in them);
-* the two sides, written out with ``sympy.srepr`` (symbols only: a side with numbers is never
-  proved symbolically).
+* a whole instance that agrees and whose steps are all proved: the TeX, what its letters mean
+  (:class:`~mathcore.texparse.Scope`: sizes, squish, bound indices), the network's definitions
+  and aliases (sizes, activation and cost are in them) and the sides;
+* one proved step between two formulas (also in instances that show numbers further on): the
+  definitions and the two sides;
+
+each with the source of the modules that read and prove (:data:`CODE_FILES`) and sympy's
+version. Sides are written out with ``sympy.srepr``.
 
 Only successes are stored, so a cache can make a check faster, never make it pass: a changed
-side or line of code is a different key, and a failed proof is redone (and fails) every run.
-The TeX's agreement with the derived sides and the numbers (sides with values plugged in) are
-checked every run, so a changed TeX is always read again; both are fast.
+TeX, side or line of code is a different key, and a failed check is redone (and fails) every
+run. Sides with numbers are checked every run, against the numbers; that is fast.
 
 The store is one JSON file, ``proofs.json``, in ``$BACKPROP_LESSON_CACHE`` if set, else in
 ``$XDG_CACHE_HOME/backprop-lesson`` or ``~/.cache/backprop-lesson``. It holds the keys of one
@@ -51,7 +54,7 @@ def code_version() -> str:
 
 
 def key(*parts: str) -> str:
-    """The key of one statement: the code version and ``parts`` (graph, sides), hashed."""
+    """The key of one statement: the code version and ``parts`` (TeX, scope, graph, sides), hashed."""
     h = hashlib.blake2b(code_version().encode(), digest_size=16)
     for part in parts:
         h.update(len(part).to_bytes(8, "little") + part.encode())

@@ -112,8 +112,11 @@ class Graph:
     @cached_property
     def fingerprint(self) -> str:
         """The definitions and aliases as text, in a fixed order: what proofs about this graph depend on."""
-        defs = sorted((sp.srepr(x), sp.srepr(f)) for x, f in self.definitions.items())
-        aliases = sorted((sp.srepr(x), sp.srepr(f)) for x, f in self.aliases.items())
+        def text(e: sp.Basic) -> str:
+            return sp.srepr(e, order="none")  # sympy's canonical order of terms, not the printer's
+
+        defs = sorted((text(x), text(f)) for x, f in self.definitions.items())
+        aliases = sorted((text(x), text(f)) for x, f in self.aliases.items())
         return repr((defs, aliases))
 
     def expand(self, expr: sp.Basic, keep: Iterable[sp.Symbol] = ()) -> sp.Basic:
