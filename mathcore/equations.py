@@ -10,7 +10,7 @@ Each :class:`Instance` gives the sympy sides that the TeX stands for, derived by
 
 agrees
     The TeX, read back by :mod:`mathcore.texparse`, is the derived expression (their difference
-    expands to zero, side by side).
+    expands to zero, side by side; a difference that is not zero at a sample point fails at once).
 holds
     The equation is true: each side, with every derivative symbol given its meaning, equals the
     side before it, proved by sympy (:meth:`~mathcore.symbolic.Graph.equal`). The lesson's
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from mathcore import proofcache
-from mathcore.symbolic import Graph, is_zero, unfold
+from mathcore.symbolic import Graph, differs_formally, is_zero, unfold
 from mathcore.texparse import Parsed, Scope, TexParseError, parse
 
 
@@ -193,7 +193,10 @@ def _same(read: sp.Basic, derived: sp.Basic) -> bool:
         return False
     if isinstance(read, sp.MatrixBase) and read.shape != derived.shape:
         return False
-    return read == derived or is_zero(read - derived)
+    if read == derived:
+        return True
+    difference = read - derived
+    return not differs_formally(difference) and is_zero(difference)
 
 
 def _same_number(left: sp.Basic, right: sp.Basic) -> bool:

@@ -22,6 +22,7 @@ proof for a generic differentiable ``sigma`` (fast, and true for each activation
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -181,12 +182,48 @@ class Graph:
         """Whether two expressions (or matrices) are equal once resolved.
 
         First in terms of intermediate symbols (:meth:`steps`): equal there means equal after
-        composing too. Only if that does not close, composed down to the inputs
-        (:meth:`resolve`), which can take long for a wide, deep network.
+        composing too. If that does not close at a glance, both sides are evaluated at one
+        point (:meth:`differ`): a difference there disproves the equation at once. Only then are
+        they expanded, and last composed down to the inputs (:meth:`resolve`), which can take
+        long for a wide, deep network.
         """
-        if _cancels(self.steps(left) - self.steps(right)):
+        difference = self.steps(left) - self.steps(right)
+        if _all_zero(difference):
+            return True
+        if self.differ(left, right):
+            return False
+        if _cancels(difference):
             return True
         return is_zero(self.resolve(left) - self.resolve(right))
+
+    def differ(self, left: sp.Basic, right: sp.Basic) -> bool:
+        """Whether ``left`` and ``right`` take different values at one point (a quick disproof).
+
+        Every input, target and parameter gets a value fixed by its name (:func:`sample`);
+        both sides are evaluated as in :meth:`value`. ``False`` when they agree there, or when
+        a side cannot be evaluated (an undefined function, the generic ``sigma``).
+        """
+        point = {s: sample(s) for s in self._leaves(left) | self._leaves(right)}
+        try:
+            gap = self.value(left, point) - self.value(right, point)
+        except (TypeError, ValueError):
+            return False
+        return _clearly_nonzero(gap)
+
+    def _leaves(self, expr: sp.Basic) -> set[sp.Symbol]:
+        """The symbols without a formula that ``expr`` depends on, through the definitions."""
+        leaves, seen = set(), set()
+        todo = list(self.steps(expr).free_symbols)
+        while todo:
+            s = todo.pop()
+            if s in seen:
+                continue
+            seen.add(s)
+            if s in self.definitions:
+                todo += self.definitions[s].free_symbols
+            else:
+                leaves.add(s)
+        return leaves
 
     def value(self, expr: sp.Basic, values: Mapping[sp.Symbol, sp.Basic]) -> sp.Basic:
         """The number ``expr`` stands for, given the inputs and parameters ``values``.
@@ -215,6 +252,34 @@ def _number(expr: sp.Basic) -> sp.Basic:
     if isinstance(expr, sp.MatrixBase):
         return expr.applyfunc(_number)
     return expr if expr.is_Rational else expr.evalf(30)
+
+
+def sample(s: sp.Symbol) -> sp.Rational:
+    """A value for ``s`` fixed by its name (the same in every run), a fraction between -1 and 1."""
+    h = int.from_bytes(hashlib.blake2b(s.name.encode(), digest_size=8).digest(), "little")
+    return sp.Rational(h % 199_999 - 99_999, 99_991)
+
+
+def differs_formally(expr: sp.Basic) -> bool:
+    """Whether ``expr`` is nonzero with every symbol at its :func:`sample` value (then it is not zero)."""
+    gap = unfold(expr.xreplace({s: sample(s) for s in expr.free_symbols}))
+    try:
+        gap = gap.applyfunc(lambda e: e.evalf(30)) if isinstance(gap, sp.MatrixBase) else gap.evalf(30)
+    except (TypeError, ValueError):
+        return False
+    return _clearly_nonzero(gap)
+
+
+def _clearly_nonzero(number: sp.Basic) -> bool:
+    """Whether a number (or any entry of a matrix of numbers) is far from zero for 30 digits."""
+    entries = list(number) if isinstance(number, sp.MatrixBase) else [number]
+    return any(e.is_comparable and abs(e) > 1e-15 for e in entries)
+
+
+def _all_zero(expr: sp.Basic) -> bool:
+    if isinstance(expr, sp.MatrixBase):
+        return all(e == 0 for e in expr)
+    return expr == 0
 
 
 def _cancels(expr: sp.Basic) -> bool:

@@ -12,7 +12,7 @@ import sympy as sp
 
 from mathcore import notation as nt
 from mathcore.functions import ACTIVATIONS, GENERIC, HALF_QUADRATIC, IDENTITY, RELU, SIGMOID, TANH
-from mathcore.symbolic import SymbolicNetwork, is_zero, squish_functions, unfold
+from mathcore.symbolic import SymbolicNetwork, differs_formally, is_zero, squish_functions, unfold
 
 ACTS = [GENERIC, *ACTIVATIONS.values()]
 
@@ -201,3 +201,33 @@ def test_transcendental_values_have_30_digits():
         assert abs(mpmath.mpf(str(s.graph.value(s.a(1), values))) - expected) < mpmath.mpf("1e-28")
         got = s.graph.value(nt.partial(s.cost_symbol, s.w(1)), values)
         assert abs(mpmath.mpf(str(got)) - slope) < mpmath.mpf("1e-28")
+
+
+def test_one_point_disproves_a_wrong_equation_and_never_a_true_one():
+    """Graph.differ: BP4 with the right error term agrees at the sample point, with another one it does not."""
+    s = SymbolicNetwork((2, 3, 2), TANH, opaque=True)
+    g, C = s.graph, s.cost_symbol
+    for l in (1, 2):
+        n = s.sizes[l]
+        for j in range(n):
+            for k in range(s.sizes[l - 1]):
+                dw = nt.partial(C, s.w(l, j, k))
+                assert not g.differ(dw, s.a(l - 1, k) * s.delta(l, j))
+                assert g.differ(dw, s.a(l - 1, k) * s.delta(l, (j + 1) % n))
+                assert not g.equal(dw, s.a(l - 1, k) * s.delta(l, (j + 1) % n))
+    # The generic sigma has no values: no disproof, the full proof decides.
+    generic = SymbolicNetwork((1, 1, 1))
+    C, w = generic.cost_symbol, generic.w(2)
+    wrong = nt.partial(C, generic.a(2)) * nt.partial(generic.z(2), w)
+    assert not generic.graph.differ(nt.partial(C, w), wrong)
+    assert not generic.graph.equal(nt.partial(C, w), wrong)
+
+
+def test_formal_difference_at_the_sample_point():
+    x, y = nt.symbol("x"), nt.symbol("y")
+    assert differs_formally(x * y - y * x + x)
+    assert not differs_formally((x + y) ** 2 - x**2 - 2 * x * y - y**2)
+    assert not differs_formally(nt.sigma(x) - nt.sigma(y))  # no value for the generic sigma: no claim
+    tanh_squish, _ = squish_functions(TANH)
+    assert differs_formally(tanh_squish(x) - tanh_squish(y))
+    assert not differs_formally(sp.Matrix([tanh_squish(x) - sp.tanh(x), 0]))
