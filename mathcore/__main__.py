@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mathcore.explain import write_json, write_text
+from mathcore.explain import check_all, write_json, write_text
 from mathcore.lessonfile import LessonFileError
 from mathcore.beats import build_model
 
@@ -26,13 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     except LessonFileError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    failed = check_all(model, progress=sys.stderr)
     try:
         (write_json if args.json else write_text)(model, sys.stdout)
         sys.stdout.flush()
     except BrokenPipeError:  # the reader (head, less) stopped early: not an error
         sys.stdout = None  # type: ignore[assignment]
         return 0
-    failed = [f"{b.key}.{eq.key}" for b, eq in model.equations() if not eq.check().ok]
     if failed:
         print(f"error: {len(failed)} equation(s) failed their sympy check: {', '.join(failed)}", file=sys.stderr)
         return 1

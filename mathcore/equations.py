@@ -10,15 +10,19 @@ Each :class:`Instance` gives the sympy sides that the TeX stands for, derived by
 
 agrees
     The TeX, read back by :mod:`mathcore.texparse`, is the derived expression (their difference
-    expands to zero, side by side).
+    expands to zero, side by side; a difference that is not zero at a sample point fails at once).
 holds
-    The equation is true: each side, with every derivative symbol given its meaning and every
-    intermediate expanded, equals the side before it, proved by sympy. Where numbers are
-    plugged in (each a placeholder symbol with its :class:`~mathcore.formatting.Num`), the
-    relations are judged by :mod:`mathcore.honesty`: the line's exact value (its symbolic side
-    at the example's inputs) lies within what the shown numbers can stand for, a shown result is
-    that value correctly rounded, and ``=`` before a result means the shown numbers, evaluated
-    exactly, round to it.
+    The equation is true: each side, with every derivative symbol given its meaning, equals the
+    side before it, proved by sympy (:meth:`~mathcore.symbolic.Graph.equal`). The lesson's
+    networks write their activation as an unevaluated ``sigma`` with derivative ``sigma'``
+    (:class:`~mathcore.symbolic.Squish`), so these are proofs for any differentiable squish,
+    which do not depend on the numbers. Where no numbers are plugged in, both checks are
+    cached between runs, keyed by the code and the statement (:mod:`mathcore.proofcache`).
+    Where numbers are plugged in (each a placeholder symbol with its
+    :class:`~mathcore.formatting.Num`), the relations are judged by :mod:`mathcore.honesty`: the
+    line's exact value (its symbolic side at the example's inputs, typed as decimals) lies
+    within what the shown numbers can stand for, a shown result is that value correctly
+    rounded, and ``=`` before a result means the shown numbers, evaluated exactly, round to it.
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ from typing import Literal
 import mpmath
 import sympy as sp
 
-from mathcore import honesty
+from mathcore import honesty, proofcache
 from mathcore import notation as nt
 from mathcore.formatting import Num
-from mathcore.symbolic import Graph, is_zero
+from mathcore.symbolic import Graph, differs_formally, is_zero, unfold
 from mathcore.texparse import Parsed, Scope, TexParseError, parse
 
 
@@ -139,57 +143,84 @@ class Equation:
         return self._cache["check"]
 
     def _check(self) -> Check:
+        store = proofcache.store()
         for inst in self.instances:
-            where = f" with {inst.scope.bindings}" if inst.scope.bindings else ""
-            try:
-                parsed = parse(self.tex, inst.scope)
-            except TexParseError as e:
-                return Check(False, False, f"TeX not readable{where}: {e}")
-            if len(parsed.sides) != len(inst.sides):
-                return Check(False, False, f"TeX has {len(parsed.sides)} sides, expression {len(inst.sides)}{where}")
-            for n, (read, derived) in enumerate(zip(parsed.sides, inst.shown_sides())):
-                if not _same(read, derived):
-                    return Check(False, False, f"side {n} of the TeX reads {read}, expected {derived}{where}")
-            problem = self._holds(parsed, inst)
-            if problem:
-                return Check(True, False, problem + where)
+            # An instance with symbols only is one statement, true or not whatever the numbers:
+            # cached whole when it agrees and every step is proved without them.
+            key = self._instance_key(inst)
+            if key is not None and store.prove(key, lambda: self._verify(inst, numbers=False) is None):
+                continue
+            failed = self._verify(inst)
+            if failed is not None:
+                return failed
         return Check(True, True, f"{len(self.instances)} instance(s)")
 
-    def _holds(self, parsed: Parsed, inst: Instance) -> str:
-        resolved = [self.graph.resolve(s) for s in inst.sides]
+    def _instance_key(self, inst: Instance) -> str | None:
+        """The proof cache's key for ``inst``, or ``None`` if it shows numbers (checked every run)."""
+        if inst.numbers or not all(_symbolic(side) for side in inst.sides):
+            return None
+        return proofcache.key(self.tex, _scope_text(inst.scope), self.graph.fingerprint,
+                              *(_text(side) for side in inst.sides))
+
+    def _verify(self, inst: Instance, numbers: bool = True) -> Check | None:
+        """``None`` if ``inst`` agrees and holds (with the example's numbers where proofs do not close)."""
+        where = f" with {inst.scope.bindings}" if inst.scope.bindings else ""
+        try:
+            parsed = parse(self.tex, inst.scope)
+        except TexParseError as e:
+            return Check(False, False, f"TeX not readable{where}: {e}")
+        if len(parsed.sides) != len(inst.sides):
+            return Check(False, False, f"TeX has {len(parsed.sides)} sides, expression {len(inst.sides)}{where}")
+        for n, (read, derived) in enumerate(zip(parsed.sides, inst.shown_sides())):
+            if not _same(read, derived):
+                return Check(False, False, f"side {n} of the TeX reads {read}, expected {derived}{where}")
+        problem = self._holds(parsed, inst, numbers)
+        if problem:
+            return Check(True, False, problem + where)
+        return None
+
+    def _holds(self, parsed: Parsed, inst: Instance, numbers: bool = True) -> str:
         exact = None  # the line's value: its latest symbolic side at the example's inputs
-        for n in range(1, len(resolved)):
+        for n in range(1, len(inst.sides)):
             relation = parsed.relations[n - 1]
-            left, right = resolved[n - 1], resolved[n]
+            left, right = inst.sides[n - 1], inst.sides[n]
             shown_left, shown_right = _shows_numbers(left, inst), _shows_numbers(right, inst)
             if not shown_left and not shown_right:
-                if relation == "=" and _symbolic(left) == _symbolic(right) and is_zero(left - right):
+                if relation == "=" and self._proved_equal(left, right):
                     continue
-                if inst.values is None:
+                if inst.values is None or not numbers:
                     return f"side {n} is not proved equal to side {n - 1}"
-                lv, rv = _value(left, inst.values), _value(right, inst.values)
+                lv, rv = _value(self.graph, left, inst.values), _value(self.graph, right, inst.values)
                 if not _numerically(relation, lv, rv, self.places):
                     return f"side {n} = {rv!r} is not {relation} side {n - 1} = {lv!r}"
                 continue
             if not shown_left:
                 if inst.values is None:
                     return f"side {n - 1} has no example values to plug in"
-                exact = _exact(left, inst.values)
+                exact = honesty.to_mpf(_exact_value(self.graph, left, inst.values))
             problem = _plugged(relation, left if shown_left else None, right, exact, inst, self.places)
             if problem:
                 return f"side {n} {problem}"
         return ""
 
+    def _proved_equal(self, left: sp.Basic, right: sp.Basic) -> bool:
+        """Whether sympy proves ``left = right`` exactly; proofs between formulas are cached."""
+        if _symbolic(left) and _symbolic(right):
+            key = proofcache.key(self.graph.fingerprint, _text(left), _text(right))
+            return proofcache.store().prove(key, lambda: self._prove(left, right))
+        return self._prove(left, right)  # a number on one side at least: fast, not cached
+
+    def _prove(self, left: sp.Basic, right: sp.Basic) -> bool:
+        lm, rm = self.graph.steps(left), self.graph.steps(right)
+        if _symbolic(lm) != _symbolic(rm):
+            return False  # a formula and a number: only the numbers can compare them
+        if not _symbolic(lm):
+            return _same_number(lm, rm)
+        return self.graph.equal(left, right)
+
 
 def _shows_numbers(expr: sp.Basic, inst: Instance) -> bool:
     return bool(getattr(expr, "free_symbols", set()) & inst.numbers.keys())
-
-
-def _exact(expr: sp.Basic, values: Mapping[sp.Symbol, float]):
-    """``expr`` at the example's inputs, to 50 digits (the inputs as the decimals typed in the
-    lesson file: ``repr`` of a float read from ``1.04`` is ``1.04``)."""
-    number = expr.xreplace({s: sp.Rational(repr(float(v))) for s, v in values.items()})
-    return honesty.to_mpf(number)
 
 
 def _plugged(relation: str, numbers: sp.Basic | None, right: sp.Basic, exact, inst: Instance, places: int) -> str:
@@ -197,6 +228,7 @@ def _plugged(relation: str, numbers: sp.Basic | None, right: sp.Basic, exact, in
     if exact is None:
         return "shows numbers before any symbolic side gives them a value"
     result = inst.numbers.get(right)
+    right, numbers = unfold(right), None if numbers is None else unfold(numbers)
     if result is None:  # symbolic = numbers plugged in
         bounds = honesty.interval(right, inst.numbers)
         if not honesty.contains(bounds, exact):
@@ -223,19 +255,53 @@ def _symbolic(expr: sp.Basic) -> bool:
     return bool(getattr(expr, "free_symbols", None))
 
 
+def _text(expr: sp.Basic) -> str:
+    """``expr`` written out in full (sympy's canonical order of terms), for a cache key."""
+    return sp.srepr(expr, order="none")
+
+
+_T = sp.Symbol("t", real=True)
+
+
+def _scope_text(scope: Scope) -> str:
+    """Everything that decides how TeX is read in ``scope``, written out for a cache key."""
+    n = scope.notation
+    return repr((n.depth, n.style, scope.sizes, _text(scope.squish(_T)), _text(scope.squish_prime(_T)),
+                 scope.examples, scope.vectors, sorted(scope.bindings.items()), sorted(scope.ranges.items()),
+                 [p.name for p in scope.gradient]))
+
+
 def _same(read: sp.Basic, derived: sp.Basic) -> bool:
     if isinstance(read, sp.MatrixBase) != isinstance(derived, sp.MatrixBase):
         return False
     if isinstance(read, sp.MatrixBase) and read.shape != derived.shape:
         return False
-    return is_zero(read - derived)
+    if read == derived:
+        return True
+    difference = read - derived
+    return not differs_formally(difference) and is_zero(difference)
 
 
-def _value(expr: sp.Basic, values: Mapping[sp.Symbol, float]) -> float:
-    number = expr.xreplace({s: sp.Float(v, 30) for s, v in values.items()}).evalf(30)
-    if number.free_symbols:
-        raise ValueError(f"no value for {sorted(map(str, number.free_symbols))}")
-    return float(number)
+def _same_number(left: sp.Basic, right: sp.Basic) -> bool:
+    """Exact equality of two numbers (``sigma'(0)`` and ``1/4``): evaluated first, proved if close."""
+    difference = unfold(left - right)
+    if difference == 0:
+        return True
+    if not isinstance(difference, sp.MatrixBase):
+        approx = difference.evalf(30)
+        if approx.is_comparable and abs(approx) > 1e-20:
+            return False  # evalf's digits are correct: clearly not zero
+    return is_zero(difference)
+
+
+def _exact_value(graph: Graph, expr: sp.Basic, values: Mapping[sp.Symbol, float]) -> sp.Basic:
+    """``expr``'s value for the example: inputs and parameters as the decimals they were written
+    as (``repr`` of a float read from ``1.04`` is ``1.04``); exact where the arithmetic allows."""
+    return graph.value(expr, {s: sp.Rational(repr(float(v))) for s, v in values.items()})
+
+
+def _value(graph: Graph, expr: sp.Basic, values: Mapping[sp.Symbol, float]) -> float:
+    return float(_exact_value(graph, expr, values))
 
 
 def _numerically(relation: str, exact: float, shown: float, places: int) -> bool:

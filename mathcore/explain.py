@@ -7,17 +7,42 @@ The text report lists, beat by beat, each equation's TeX with the result of its 
 screen next to its full-precision value. ``--json`` gives the same, machine-readable, plus every
 example network as read from the file (weights and biases in the file's shapes), its forward
 values, costs, and the gradient of every weight and bias in the same shapes as the file.
+
+The symbolic proofs behind the checks are remembered between runs (:mod:`mathcore.proofcache`):
+:func:`check_all` runs them, says so on stderr when a first run takes a while, and saves them.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, TextIO
 
 import numpy as np
 
+from mathcore import proofcache
 from mathcore.examples import Example
 from mathcore.model import Beat, LessonModel
+
+
+def check_all(model: LessonModel, progress: TextIO | None = None, after: float = 1.0) -> list[str]:
+    """Check every equation (each keeps its result) and save new proofs; the failed ones' names.
+
+    If proofs were missing from the cache and the checks have taken more than ``after``
+    seconds, one line saying so goes to ``progress``; with a warm cache, nothing does.
+    """
+    store = proofcache.store()
+    equations = model.equations()
+    start, told, failed = time.monotonic(), False, []
+    for n, (beat, eq) in enumerate(equations):
+        if progress is not None and not told and store.misses and time.monotonic() - start > after:
+            progress.write(f"proving {len(equations) - n} more equations (first run; cached afterwards)...\n")
+            progress.flush()
+            told = True
+        if not eq.check().ok:
+            failed.append(f"{beat.key}.{eq.key}")
+    store.save()
+    return failed
 
 
 def report(model: LessonModel) -> dict[str, Any]:

@@ -1,7 +1,12 @@
-"""Shared fixtures: the default lesson model and the tests' second lesson, built once."""
+"""Shared fixtures: the default lesson model and the tests' second lesson, built once.
+
+Every test (and every command a test runs) keeps its proof cache in a temporary folder, never in
+the user's ``~/.cache``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +16,15 @@ from mathcore.model import LessonModel
 
 DATA = Path(__file__).parent / "data"
 OTHER_LESSON = DATA / "other_lesson.toml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def proof_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """``$BACKPROP_LESSON_CACHE`` for the whole session, subprocesses included."""
+    folder = tmp_path_factory.mktemp("proof-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BACKPROP_LESSON_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,8 +14,9 @@ from mathcore.lessonfile import DEFAULT_LESSON
 from .conftest import OTHER_LESSON
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mathcore", *args], capture_output=True, text=True)
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mathcore", *args], capture_output=True, text=True,
+                          env=None if env is None else os.environ | env)
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +80,15 @@ def test_missing_file_and_bad_arguments_exit_2(tmp_path):
     assert out.returncode == 2 and "no such file" in out.stderr and "Traceback" not in out.stderr
     assert run("explain", "--bogus").returncode == 2
     assert run().returncode == 2
+
+
+def test_explain_with_a_cold_and_a_warm_proof_cache(tmp_path):
+    """Same report both times; the second run proves nothing and prints nothing on stderr."""
+    env = {"BACKPROP_LESSON_CACHE": str(tmp_path / "cache")}
+    cold = run("explain", str(OTHER_LESSON), env=env)
+    assert cold.returncode == 0, cold.stderr
+    proofs = tmp_path / "cache" / "proofs.json"
+    assert len(json.loads(proofs.read_text())["proved"]) > 50
+    warm = run("explain", str(OTHER_LESSON), env=env)
+    assert warm.returncode == 0 and warm.stderr == ""
+    assert warm.stdout == cold.stdout

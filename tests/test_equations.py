@@ -11,7 +11,9 @@ import re
 
 import pytest
 
+from mathcore.beats import build_model
 from mathcore.equations import Equation
+from mathcore.lessonfile import DEFAULT_LESSON
 from mathcore.model import LessonModel
 
 
@@ -125,3 +127,30 @@ def test_rounded_products_use_approx_exactly_when_the_shown_factors_disagree(any
         assert relation == ("=" if agrees else r"\approx"), f"{beat.key}.{eq.key}: {eq.tex}"
         checked += 1
     assert checked >= 5
+
+
+@pytest.fixture(scope="module")
+def relu_model(tmp_path_factory: pytest.TempPathFactory) -> LessonModel:
+    """The default lesson with every squish a ReLU: the same checks, through another activation."""
+    text = DEFAULT_LESSON.read_text()
+    assert text.count('activation = "sigmoid"') == 3
+    path = tmp_path_factory.mktemp("relu") / "relu.toml"
+    path.write_text(text.replace('activation = "sigmoid"', 'activation = "relu"'))
+    return build_model(path)
+
+
+SYMBOLIC_BEATS = {"weighted_input", "local_derivatives", "bias_and_previous", "one_layer_back", "sums",
+                  "weight_index_form", "sum_over_paths", "recursion", "vector_form"}
+
+
+def test_a_relu_lesson_agrees_and_holds(relu_model: LessonModel):
+    failures = [f"{b.key}.{eq.key}: {eq.check().detail}" for b, eq in relu_model.equations() if not eq.check().ok]
+    assert not failures, "\n".join(failures)
+    assert relu_model.wide.spec.activation.name == "relu"
+
+
+@pytest.mark.parametrize("beat,key,part,old,new", [m for m in MUTATIONS if m[0] in SYMBOLIC_BEATS], ids=lambda v: str(v))
+def test_a_wrong_formula_fails_its_check_with_relu(relu_model: LessonModel, beat, key, part, old, new):
+    eq = relu_model.beat(beat).equations[key]
+    assert eq.check().ok
+    assert not mutated(eq, part, old, new).check().ok

@@ -23,7 +23,7 @@ from mathcore.formatting import Formatter, Num
 from mathcore.functions import IDENTITY
 from mathcore.lessonfile import LessonSpec
 from mathcore.model import Shown
-from mathcore.symbolic import Graph, SymbolicNetwork
+from mathcore.symbolic import Graph, SymbolicNetwork, unfold
 from mathcore.texparse import Scope
 
 Parts = list[tuple[str, str]]
@@ -50,9 +50,9 @@ class Context:
             spec, Formatter(spec.decimals),
             example(worked, SymbolicNetwork(worked.sizes, IDENTITY, spec.cost, squish=False, biases=False,
                                             style="subscript")),
-            example(sigmoid, SymbolicNetwork(sigmoid.sizes, sigmoid.activation, spec.cost)),
-            example(deep, SymbolicNetwork(deep.sizes, deep.activation, spec.cost)),
-            example(wide, SymbolicNetwork(wide.sizes, wide.activation, spec.cost)),
+            example(sigmoid, SymbolicNetwork(sigmoid.sizes, sigmoid.activation, spec.cost, opaque=True)),
+            example(deep, SymbolicNetwork(deep.sizes, deep.activation, spec.cost, opaque=True)),
+            example(wide, SymbolicNetwork(wide.sizes, wide.activation, spec.cost, opaque=True)),
         )
 
 
@@ -143,7 +143,7 @@ class Plugged:
     def result(self, expr: sp.Expr, x: float) -> tuple[str, Slot]:
         """The relation between ``expr`` (made of this line's slots) and its value ``x``, and ``x``
         shown: ``=`` only if the shown numbers, evaluated exactly, round to the shown ``x``."""
-        relation = self.fmt.relation(honesty.shown_value(expr, self.numbers), x)
+        relation = self.fmt.relation(unfold(honesty.shown_value(expr, self.numbers)), x)
         return relation, self.number(x)
 
     def product(self, factors: Iterable[float], x: float) -> tuple[list[Slot], str, Slot, sp.Expr]:

@@ -141,7 +141,7 @@ def recursion(c: Context) -> Beat:
 def vector_form(c: Context) -> Beat:
     ex, fmt, spec = c.wide, c.fmt, c.spec
     L = ex.depth
-    s = SymbolicNetwork(ex.sizes, ex.spec.activation, spec.cost, vectors=True)
+    s = SymbolicNetwork(ex.sizes, ex.spec.activation, spec.cost, vectors=True, opaque=True)
     author = Author(s, fmt, ex.base_values(0))
     C = s.cost_symbol
     inner = [{"l": l} for l in range(1, L)]
