@@ -55,8 +55,10 @@ from scenes.tex import (
     ShownTex,
     SymbolTex,
     fit_height,
+    fit_readable,
     fit_width,
     roomy_rows,
+    stagger,
     transform_by_key,
 )
 
@@ -84,14 +86,14 @@ class ChainPicture(VGroup):
 
         self.names = [self.net.put_below(l, label(f"a{l}")) for l in range(L + 1)]
         self.cost_name = label("C0", color=palette.COST).next_to(self.cost, DOWN, buff=0.2)
-        self.weights = [None] + [
-            self.net.put_on_edge(l, ShownTex(beat, "values", f"w{l}", labelled=True, font_size=24,
-                                             color=palette.weight_color(v[f"w{l}"].value)))
-            for l in range(1, L + 1)]
+        self.weights = [None] + self.net.label_edges([
+            ShownTex(beat, "values", f"w{l}", labelled=True, font_size=24, color=palette.weight_color(v[f"w{l}"].value))
+            for l in range(1, L + 1)])
         self.biases = [None] + [
             ShownTex(beat, "values", f"b{l}", labelled=True, font_size=24, color=palette.BIAS).next_to(
                 self.names[l], DOWN, buff=0.15)
             for l in range(1, L + 1)]
+        stagger(self.biases[1:])  # long values: every other one a line lower
         self.values = [self.net.put_inside(l, 0, ShownTex(beat, "values", f"a{l}", font_size=26)) for l in range(L + 1)]
         self.target = ShownTex(beat, "values", "y", labelled=True, color=palette.TARGET).next_to(self.cost, UP, buff=0.25)
         self.add(self.net, self.cost_link, self.cost, self.cost_name, self.target, *self.names,
@@ -178,8 +180,11 @@ class FourNeurons(LessonScene):
         self.reveal(cost, "lhs", "eq", "formula", anim=Write, run_time=1.2)
         self.reveal(cost, "eq2", "numbers", also=[Indicate(chain.values[L]), Indicate(chain.target)], run_time=1.2)
         self.reveal(cost, "eq3", "value")
-        value = ShownTex(beat, "values", "C0", font_size=26).move_to(chain.cost)
-        self.play(TransformFromCopy(cost.part("value"), value), run_time=1.0)
+        value = fit_readable(ShownTex(beat, "values", "C0", font_size=26), chain.cost.width - 0.2)
+        room = max(chain.cost.width, value.width + 0.2)  # a long value widens the cost node to the right
+        grow = [chain.cost.animate.stretch_to_fit_width(room, about_edge=LEFT)] if room > chain.cost.width else []
+        value.move_to(chain.cost.get_center() + (room - chain.cost.width) / 2 * RIGHT)
+        self.play(TransformFromCopy(cost.part("value"), value), *grow, run_time=1.0)
         self.play(Circumscribe(chain.cost, color=palette.COST))
         self.wait(1.5)
         self.cost_eq, self.note, self.cost_value, self.target_note = cost, note, value, target
@@ -529,7 +534,9 @@ class AverageOverExamples(LessonScene):
         count = len(beat.series["costs"])
         cells = VGroup(*(ShownTex(beat, "series", name, i, labelled=True, font_size=30, color=color)
                          for i in range(count) for name, color in self.COLUMNS))
-        cells.arrange_in_grid(rows=count, cols=len(self.COLUMNS), buff=(0.7, 0.2), col_alignments="l" * len(self.COLUMNS))
+        # Many examples: rows closer together, so that the table stays large enough to read.
+        cells.arrange_in_grid(rows=count, cols=len(self.COLUMNS), buff=(0.7, 0.2 if count <= 4 else 0.1),
+                              col_alignments="l" * len(self.COLUMNS))
         note = Caption(beat, "note", font_size=24, color=palette.MUTED).to_edge(DOWN, buff=0.35)
         mean_cost = ShownTex(beat, "values", "mean_cost", labelled=True, font_size=30, color=palette.COST)
         mean = ShownTex(beat, "values", "mean", labelled=True, font_size=30, color=palette.HIGHLIGHT)
