@@ -14,7 +14,7 @@ from manim import BLACK, DOWN, LEFT, RIGHT, UP, Circle, Line, Square, VGroup, VM
 
 from mathcore.examples import Example
 from scenes import palette
-from scenes.tex import fit_readable, stagger
+from scenes.tex import fit_readable, font_size_of, stagger
 
 MIN_EDGE_WIDTH = 1.5
 MAX_EDGE_WIDTH = 9.0
@@ -70,6 +70,14 @@ class NetworkDiagram(VGroup):
         self.edge_group = VGroup(*self.edges.values())
         self.neuron_group = VGroup(*(c for layer in self.layers for c in layer))
         self.add(self.edge_group, self.neuron_group)
+
+    @staticmethod
+    def radius_for(labels: list[VMobject], spacing: float, radius: float) -> float:
+        """A neuron radius that holds every label readably (``put_inside`` fits 1.6 radii),
+        at least ``radius`` and at most what leaves short edges between layers ``spacing`` apart."""
+        widest = max(label.width * min(1.0, palette.MIN_FONT_SIZE / (font_size_of(label) or palette.MIN_FONT_SIZE))
+                     for label in labels)
+        return max(radius, min(widest / 1.6, spacing / 2 - 0.3))
 
     def cost_node(self, buff: float = 1.2, side: float = 0.8) -> tuple[Square, Line]:
         """A cost node (a red square) after a chain's output neuron, and the line to it."""

@@ -48,6 +48,7 @@ from scenes.tex import (
     fit_readable,
     fit_width,
     flow,
+    font_size_of,
     room_right_of,
     stack,
     stack_at,
@@ -67,10 +68,16 @@ class Title(LessonScene):
         self.wait(0.5)
         before = Caption(beat, "after", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
         after = Caption(beat, "before", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
-        track = VGroup(before, title.copy().scale(0.6).set_color(palette.HIGHLIGHT), after)
+        marker = Arrow(LEFT, RIGHT, color=palette.HIGHLIGHT).scale(0.5)
+        # In the track the title is smaller (0.6 of its size, or less if a long title was shrunk
+        # already), with room for the marker on its left.
+        small = title.copy().set_color(palette.HIGHLIGHT)
+        small.scale(min(1.0, 0.6 * palette.TITLE_SIZE / font_size_of(small)))
+        fit_width(small, SAFE_WIDTH - 2 * (marker.width + 0.3))
+        track = VGroup(before, small, after)
         track.arrange(DOWN, buff=0.5)
         self.play(ReplacementTransform(title, track[1]), FadeIn(before, shift=DOWN), FadeIn(after, shift=UP))
-        marker = Arrow(LEFT, RIGHT, color=palette.HIGHLIGHT).scale(0.5).next_to(track[1], LEFT, buff=0.3)
+        marker.next_to(track[1], LEFT, buff=0.3)
         self.play(GrowArrow(marker))
         self.wait(1.5)
 
@@ -161,7 +168,11 @@ class WorkedChain(VGroup):
         ex = model.worked
         self.L = ex.depth
         nested, forward = model.beat("nested_cost"), model.beat("forward_pass")
-        self.net = NetworkDiagram(ex, width=min(2.6 * ex.depth, 9.5), height=0, radius=0.42)
+        width = min(2.6 * ex.depth, 9.5)
+        # Values built first: long ones make the neurons larger, to hold them readably.
+        self.activations = [ShownTex(forward, "values", f"a{l}") for l in range(ex.depth + 1)]
+        radius = NetworkDiagram.radius_for(self.activations, width / ex.depth, 0.42)
+        self.net = NetworkDiagram(ex, width=width, height=0, radius=radius)
         self.fills = [self.net.fill_of(l) for l in range(ex.depth + 1)]
         self.cost, self.cost_link = self.net.cost_node()
         # The cost's value, built first: the cost node widens if a long value cannot fit it readably.
@@ -178,8 +189,8 @@ class WorkedChain(VGroup):
         self.add(self.net, self.cost_link, self.cost, self.names, self.weight_names)
         self.center().shift(1.9 * UP)
         # Values, built now (placed with the picture) and shown when the forward pass reaches them.
-        self.activations = [self.net.put_inside(l, 0, ShownTex(forward, "values", f"a{l}"))
-                            for l in range(ex.depth + 1)]
+        for l, value in enumerate(self.activations):
+            self.net.put_inside(l, 0, value)
         self.weights = self.net.label_edges([
             ShownTex(forward, "values", f"w{l}", labelled=True, font_size=26,
                      color=palette.weight_color(float(ex.net.w[l][0, 0]))) for l in range(1, ex.depth + 1)])

@@ -77,6 +77,9 @@ class ChainPicture(VGroup):
         self.L = L = ex.depth
         spacing = min(spacing, (SAFE_WIDTH - 2.8) / L)  # the cost node and y take the rest
         v = beat.values
+        # Values built first: long ones make the neurons larger, to hold them readably.
+        self.values = [ShownTex(beat, "values", f"a{l}", font_size=26) for l in range(L + 1)]
+        radius = NetworkDiagram.radius_for(self.values, spacing, radius)
         self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius)
         self.fills = [self.net.fill_of(l) for l in range(L + 1)]
         self.cost, self.cost_link = self.net.cost_node(buff=1.3)
@@ -94,7 +97,8 @@ class ChainPicture(VGroup):
                 self.names[l], DOWN, buff=0.15)
             for l in range(1, L + 1)]
         stagger(self.biases[1:])  # long values: every other one a line lower
-        self.values = [self.net.put_inside(l, 0, ShownTex(beat, "values", f"a{l}", font_size=26)) for l in range(L + 1)]
+        for l, value in enumerate(self.values):
+            self.net.put_inside(l, 0, value)
         self.target = ShownTex(beat, "values", "y", labelled=True, color=palette.TARGET).next_to(self.cost, UP, buff=0.25)
         self.add(self.net, self.cost_link, self.cost, self.cost_name, self.target, *self.names,
                  *self.weights[1:], *self.biases[1:], *self.values)
@@ -198,6 +202,10 @@ class FourNeurons(LessonScene):
         z_label = SymbolTex(beat.values["z"].label, (beat.key, "values", "z", "label"), color=palette.Z,
                             font_size=palette.LABEL_SIZE * 1.25)
         z_label.next_to(chain.neuron(L), UP, buff=0.2)
+        # A long weight label sits above the neurons (ChainPicture): keep z's label clear of it.
+        w_label = chain.weights[L]
+        if w_label.get_top()[1] > z_label.get_bottom()[1] - 0.3 and w_label.get_right()[0] + 0.3 > z_label.get_left()[0]:
+            z_label.next_to(w_label, UP, buff=0.1).match_x(chain.neuron(L))
         caption = Caption(beat, "z_caption", font_size=26, color=palette.MUTED).move_to(0.55 * DOWN)
         z_eq = EquationTex(beat, "z").color_roles().next_to(caption, DOWN, buff=0.5)
         a_eq = EquationTex(beat, "a").color_roles().next_to(z_eq, DOWN, buff=0.5)
@@ -577,7 +585,11 @@ class AverageOverExamples(LessonScene):
         mean = self.mean
         self.clear_stage(mean)
         grads = beat.series["gradient"]
-        gradient = EquationTex(beat, "gradient", font_size=palette.EQUATION_SIZE, tex_template=roomy_rows())
+        # A long column (a deep chain) is shrunk a lot to fit: set its fractions full size, not in
+        # the small type TeX uses in a matrix, so that they stay readable.
+        many = len(grads) > 6
+        gradient = EquationTex(beat, "gradient", font_size=palette.EQUATION_SIZE,
+                               tex_template=roomy_rows(2.5, display_fractions=True) if many else roomy_rows())
         fit_height(gradient, config.frame_height - 2.3).move_to(2.6 * LEFT + 0.3 * DOWN)
         column = gradient.part("column")
         ys = row_centres(column, len(grads))

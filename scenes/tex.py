@@ -267,12 +267,16 @@ def stack_at(equations: Iterable[EquationTex], key: str = "eq", buff: float = 0.
     return group
 
 
-def roomy_rows(stretch: float = 1.8) -> TexTemplate:
+def roomy_rows(stretch: float = 1.8, display_fractions: bool = False) -> TexTemplate:
     """Manim's default TeX template with matrix rows ``stretch`` times as tall.
 
-    For a column of fractions (``bmatrix``), whose rows otherwise touch. The TeX shown is
+    For a column of fractions (``bmatrix``), whose rows otherwise touch. With
+    ``display_fractions``, fractions are set full size (as ``\\dfrac``), not in the small type TeX
+    uses inside a matrix: a long column shrunk to fit the frame stays readable. The TeX shown is
     unchanged: pass it as ``EquationTex(beat, key, tex_template=roomy_rows())``.
     """
     template = TexTemplate()
     template.add_to_preamble(rf"\renewcommand{{\arraystretch}}{{{stretch}}}")
+    if display_fractions:
+        template.add_to_preamble(r"\let\textfrac\frac \renewcommand{\frac}[2]{{\displaystyle\textfrac{#1}{#2}}}")
     return template
