@@ -47,8 +47,12 @@ GENERATED = {
 KNOWN_BROKEN_UNTIL_VANISH_MERGE = {"VanishingGradients"}
 
 
-def render_all(media: Path, skip: set[str] = frozenset()) -> dict[str, tuple[list[BeatRecord], Path | None]]:
-    """Render every lesson scene's last frame (but ``skip``); return its beat records and its still."""
+def render_all(media: Path, skip: set[str] = frozenset(), tex: Path | None = None,
+               ) -> dict[str, tuple[list[BeatRecord], Path | None]]:
+    """Render every lesson scene's last frame (but ``skip``); return its beat records and its still.
+
+    ``tex`` is where compiled TeX goes (shared by the lessons: their symbolic formulas and words
+    are mostly the same), by default in ``media``."""
     out = {}
     for module, name in LESSON_SCENES:
         if name in skip:
@@ -56,7 +60,7 @@ def render_all(media: Path, skip: set[str] = frozenset()) -> dict[str, tuple[lis
         cls = getattr(importlib.import_module(module), name)
         config = {
             "media_dir": str(media), "quality": "low_quality", "save_last_frame": True, "write_to_movie": False,
-            "disable_caching": True, "verbosity": "WARNING", "progress_bar": "none", "tex_dir": str(media / "Tex"),
+            "disable_caching": True, "verbosity": "WARNING", "progress_bar": "none", "tex_dir": str(tex or media / "Tex"),
         }
         with tempconfig(config):
             scene = cls()
@@ -66,8 +70,13 @@ def render_all(media: Path, skip: set[str] = frozenset()) -> dict[str, tuple[lis
     return out
 
 
+@pytest.fixture(scope="module")
+def tex_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("tex")
+
+
 @pytest.fixture(scope="module", params=["default", "other", *GENERATED])
-def rendered(request, tmp_path_factory, model, other_model):
+def rendered(request, tmp_path_factory, tex_dir, model, other_model):
     mp = pytest.MonkeyPatch()
     skip: set[str] = set()
     if request.param == "default":
@@ -84,7 +93,7 @@ def rendered(request, tmp_path_factory, model, other_model):
         lesson = build_model(path)
         skip = KNOWN_BROKEN_UNTIL_VANISH_MERGE
     try:
-        records = render_all(tmp_path_factory.mktemp(f"media-{request.param}"), skip)
+        records = render_all(tmp_path_factory.mktemp(f"media-{request.param}"), skip, tex_dir)
     finally:
         mp.undo()
     return lesson, records
