@@ -106,7 +106,9 @@ class Formatter:
         return text if text.startswith("-") or text == "0" else "+" + text
 
     def scientific(self, x: float, digits: int = 3) -> str:
-        """``x`` as ``m \\times 10^{e}`` with ``digits`` significant digits."""
+        """``x`` as ``m \\times 10^{e}`` with ``digits`` significant digits (0 is ``0``)."""
+        if x == 0:
+            return "0"
         mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 

@@ -99,11 +99,42 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "wide_network": NETWORK_KEYS + ("learning_rate",),
 }
 CHAINS = ("worked_chain", "sigmoid_chain", "deep_chain")
-# Fewest layers a section may have, and why: the beats that use it need them.
-MIN_LAYERS = {
-    "sigmoid_chain": (2, "Part 2 goes one layer back from the last"),
-    "deep_chain": (2, "the vanishing-gradient curve needs more than one depth"),
+
+# -- limits ------------------------------------------------------------------------------------
+# Any file validation accepts must render readably: every beat's rows of numbers, tables and
+# pictures fit a 720p frame at a legible size. These bounds (agreed with the scenes' authors)
+# are what the scenes are laid out and tested for (tests/lessongen.py generates files across
+# exactly these ranges); a file outside them gets a one-line error instead of a broken video.
+
+# Places shown: at 5 or more, products of four factors and rows of three numbers no longer fit.
+DECIMALS = (1, 4)
+# Characters: the title card shows the title large on one line, the neighbours smaller.
+TEXT_LENGTH = {"title": 60, "after": 80, "before": 80}
+# Beat 2's x: |x| at most 3 keeps x, g = x^2 and f = sin(g) short on the number lines.
+CHAIN_RULE_X = 3
+# Every nudge h (chain_rule.h, worked_chain.nudge, sigmoid_chain.nudges): 0 < h <= 1. A nudge is
+# small; a larger one makes "moves by about rate * h" false and the zoomed number lines unreadable.
+MAX_NUDGE = 1
+# Layers after the input: (least, why, most, why). The beats that use a section need the least;
+# the pictures (a neuron with its labels per layer, a dot per depth) fit the frame up to the most.
+LAYERS = {
+    "worked_chain": (1, "", 5, "the chain is drawn across the frame with its values"),
+    "sigmoid_chain": (2, "Part 2 goes one layer back from the last", 5,
+                      "the chain is drawn across the frame with its values"),
+    "deep_chain": (2, "the vanishing-gradient curve needs more than one depth", 12, "one dot per depth on the curve"),
+    "wide_network": (2, "Part 3 goes one layer back from the last", 4, "each layer is a column of the picture"),
 }
+# Neurons in each layer of the wide network, input included: each layer is a column of circles.
+WIDE_NEURONS = (1, 5)
+# Training examples (rows of inputs and targets): the averaging table shows one row per example.
+EXAMPLES = {"sigmoid_chain": (1, 8), "wide_network": (1, 8)}
+# Nudges of the sigmoid chain: the nudge-ratio table shows one row per nudge.
+NUDGES = (1, 6)
+# Learning rate eta of the gradient-descent step: 0 < eta <= 10.
+MAX_LEARNING_RATE = 10
+# |weights|, |biases|, |inputs|, |targets| of every network: larger values make the products'
+# numbers too wide for their rows and saturate every squish to 0 or 1.
+MAX_ABS_VALUE = 10
 
 
 class _Reader:
@@ -141,18 +172,24 @@ class _Reader:
                 raise self.fail(_name(name), f"unknown section; expected one of {', '.join(SECTIONS)}")
 
     # -- values ------------------------------------------------------------------------------
-    def text(self, field: str, value: Any) -> str:
+    def text(self, field: str, value: Any, most: int | None = None) -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(field, f"expected a non-empty string, got {_kind(value)}")
+        if most is not None and len(value) > most:
+            raise self.fail(field, f"expected at most {most} characters, got {len(value)}")
         return value
 
-    def number(self, field: str, value: Any, *, positive: bool = False) -> float:
+    def number(self, field: str, value: Any, *, positive_to: float | None = None,
+               magnitude: float | None = None) -> float:
+        """A finite number; ``0 < value <= positive_to``, or ``|value| <= magnitude``, if given."""
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(field, f"expected a number, got {_kind(value)}")
         if not _finite(value):
             raise self.fail(field, f"expected a finite number, got {_short(value)}")
-        if positive and value <= 0:
-            raise self.fail(field, f"expected a number above 0, got {value}")
+        if positive_to is not None and not 0 < value <= positive_to:
+            raise self.fail(field, f"expected a number above 0 and at most {positive_to}, got {_short(value)}")
+        if magnitude is not None and not -magnitude <= value <= magnitude:
+            raise self.fail(field, f"expected a number from {-magnitude} to {magnitude}, got {_short(value)}")
         return float(value)
 
     def integer(self, field: str, value: Any, low: int, high: int) -> int:
@@ -165,8 +202,8 @@ class _Reader:
             raise self.fail(field, f"unknown {field.rsplit('.', 1)[-1]} {value!r}; expected one of {', '.join(options)}")
         return options[value]
 
-    def array(self, field: str, value: Any, ndim: int) -> np.ndarray:
-        """A rectangular array of finite numbers with ``ndim`` dimensions."""
+    def array(self, field: str, value: Any, ndim: int, magnitude: float = MAX_ABS_VALUE) -> np.ndarray:
+        """A rectangular array of finite numbers with ``ndim`` dimensions, each within ``±magnitude``."""
         shape = _shape(value, ndim)
         if shape is None:
             what = {1: "a list of numbers", 2: "a list of equal-length lists of numbers"}[ndim]
@@ -177,6 +214,8 @@ class _Reader:
                 raise self.fail(field, f"expected numbers, got {_kind(x)}")
             if not _finite(x):
                 raise self.fail(field, f"expected finite numbers, got {_short(x)}")
+            if not -magnitude <= x <= magnitude:
+                raise self.fail(field, f"expected numbers from {-magnitude} to {magnitude}, got {_short(x)}")
         arr = np.array(flat, dtype=float).reshape(shape)
         arr.setflags(write=False)
         return arr
@@ -185,9 +224,11 @@ class _Reader:
         weights_raw = table["weights"]
         if not isinstance(weights_raw, list) or not weights_raw:
             raise self.fail(f"{name}.weights", "expected one matrix per layer, and at least one layer")
-        if name in MIN_LAYERS and len(weights_raw) < MIN_LAYERS[name][0]:
-            least, why = MIN_LAYERS[name]
-            raise self.fail(f"{name}.weights", f"expected at least {least} layers ({why}), got {len(weights_raw)}")
+        least, why_least, most, why_most = LAYERS[name]
+        if len(weights_raw) < least:
+            raise self.fail(f"{name}.weights", f"expected at least {least} layers ({why_least}), got {len(weights_raw)}")
+        if len(weights_raw) > most:
+            raise self.fail(f"{name}.weights", f"expected at most {most} layers ({why_most}), got {len(weights_raw)}")
         weights = tuple(self.array(f"{name}.weights[{i}]", w, 2) for i, w in enumerate(weights_raw))
         if name in CHAINS:
             for i, w in enumerate(weights):
@@ -200,6 +241,21 @@ class _Reader:
                     f"{name}.weights[{i}]",
                     f"expected shape ({w.shape[0]}, {sizes[i]}) (neurons in layer {i + 1}, in layer {i}), "
                     f"got {w.shape}",
+                )
+        if name == "wide_network":
+            fewest, most_neurons = WIDE_NEURONS
+            for i, n in enumerate(sizes):
+                if n > most_neurons:
+                    raise self.fail(
+                        f"{name}.weights[{max(i - 1, 0)}]",
+                        f"expected at most {most_neurons} neurons in layer {i} (each layer is a column of the "
+                        f"picture), got {n}",
+                    )
+            if max(sizes) == 1:
+                raise self.fail(
+                    f"{name}.weights",
+                    "expected a layer of 2 or more neurons: with one neuron in every layer this is a chain, "
+                    "not a wide network; got sizes " + "-".join(map(str, sizes)),
                 )
         if "biases" in table:
             biases_raw = table["biases"]
@@ -231,6 +287,13 @@ class _Reader:
                 f"{name}.targets",
                 f"expected one row per training example ({inputs.shape[0]} inputs), got {targets.shape[0]}",
             )
+        if name in EXAMPLES and not EXAMPLES[name][0] <= inputs.shape[0] <= EXAMPLES[name][1]:
+            fewest, most_examples = EXAMPLES[name]
+            raise self.fail(
+                f"{name}.inputs",
+                f"expected {fewest} to {most_examples} training examples (one row each; the averaging table "
+                f"shows them all), got {inputs.shape[0]}",
+            )
         return NetworkSpec(activation, weights, biases, inputs, targets)
 
     def read(self) -> LessonSpec:
@@ -243,27 +306,32 @@ class _Reader:
         wide = self.section("wide_network")
         nudges_raw = sigmoid["nudges"]
         if not isinstance(nudges_raw, list) or not nudges_raw:
-            raise self.fail("sigmoid_chain.nudges", "expected a non-empty list of numbers above 0")
+            raise self.fail("sigmoid_chain.nudges", f"expected a non-empty list of numbers above 0 and at most {MAX_NUDGE}")
+        if not NUDGES[0] <= len(nudges_raw) <= NUDGES[1]:
+            raise self.fail("sigmoid_chain.nudges",
+                            f"expected {NUDGES[0]} to {NUDGES[1]} nudges (one row each in the nudge-ratio table), "
+                            f"got {len(nudges_raw)}")
         nudges = tuple(
-            self.number(f"sigmoid_chain.nudges[{i}]", h, positive=True) for i, h in enumerate(nudges_raw)
+            self.number(f"sigmoid_chain.nudges[{i}]", h, positive_to=MAX_NUDGE) for i, h in enumerate(nudges_raw)
         )
         return LessonSpec(
             path=self.path,
             name=self.text("lesson.name", lesson["name"]),
-            title=self.text("lesson.title", lesson["title"]),
-            after=self.text("lesson.after", lesson["after"]),
-            before=self.text("lesson.before", lesson["before"]),
+            title=self.text("lesson.title", lesson["title"], TEXT_LENGTH["title"]),
+            after=self.text("lesson.after", lesson["after"], TEXT_LENGTH["after"]),
+            before=self.text("lesson.before", lesson["before"], TEXT_LENGTH["before"]),
             cost=self.choice("lesson.cost", lesson["cost"], COSTS),
-            decimals=self.integer("lesson.decimals", lesson["decimals"], 1, 6),
-            chain_rule_x=self.number("chain_rule.x", chain_rule["x"]),
-            chain_rule_h=self.number("chain_rule.h", chain_rule["h"], positive=True),
+            decimals=self.integer("lesson.decimals", lesson["decimals"], *DECIMALS),
+            chain_rule_x=self.number("chain_rule.x", chain_rule["x"], magnitude=CHAIN_RULE_X),
+            chain_rule_h=self.number("chain_rule.h", chain_rule["h"], positive_to=MAX_NUDGE),
             worked_chain=self.network("worked_chain", worked),
-            worked_nudge=self.number("worked_chain.nudge", worked["nudge"], positive=True),
+            worked_nudge=self.number("worked_chain.nudge", worked["nudge"], positive_to=MAX_NUDGE),
             sigmoid_chain=self.network("sigmoid_chain", sigmoid),
             nudges=nudges,
             deep_chain=self.network("deep_chain", deep),
             wide_network=self.network("wide_network", wide),
-            learning_rate=self.number("wide_network.learning_rate", wide["learning_rate"], positive=True),
+            learning_rate=self.number("wide_network.learning_rate", wide["learning_rate"],
+                                      positive_to=MAX_LEARNING_RATE),
         )
 
 

@@ -27,7 +27,7 @@ from manim.mobject.text.tex_mobject import MathTexPart
 from mathcore.model import Beat, LessonModel
 from scenes import palette
 from scenes.lesson import lesson_model
-from scenes.tex import Caption
+from scenes.tex import Caption, font_size_of
 
 TEXT_TYPES = (SingleStringMathTex, MathTexPart, Text, DecimalNumber)
 
@@ -40,6 +40,7 @@ class OnScreen:
     tex: tuple[str, ...]  # its TeX parts (or words)
     box: tuple[float, float, float, float]  # left, bottom, right, top in scene units
     mobject: Mobject = field(repr=False)
+    font_size: float | None = None  # its type size as shown (the smallest of its texts)
 
 
 @dataclass
@@ -126,11 +127,16 @@ class LessonScene(Scene):
             yield from _texts(top)
 
 
+def texts_of(*mobjects: Mobject) -> list[OnScreen]:
+    """What :meth:`LessonScene.on_screen` would record for a stage holding ``mobjects``."""
+    return [item for mob in mobjects for item in _texts(mob)]
+
+
 def _texts(mob: Mobject) -> Iterator[OnScreen]:
     source = getattr(mob, "lesson_source", None)
     if source is not None or isinstance(mob, TEXT_TYPES):
         if _visible(mob):
-            yield OnScreen(source, _tex_of(mob), _box(mob), mob)
+            yield OnScreen(source, _tex_of(mob), _box(mob), mob, font_size_of(mob))
         return
     for sub in mob.submobjects:
         yield from _texts(sub)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 
 import numpy as np
-from manim import BLACK, DOWN, RIGHT, UP, Circle, Line, Square, VGroup, VMobject
+from manim import BLACK, DOWN, LEFT, RIGHT, UP, Circle, Line, Square, VGroup, VMobject
 
 from mathcore.examples import Example
 from scenes import palette
+from scenes.tex import fit_readable, font_size_of, stagger
 
 MIN_EDGE_WIDTH = 1.5
 MAX_EDGE_WIDTH = 9.0
@@ -44,6 +45,7 @@ class NetworkDiagram(VGroup):
         self.layers: list[list[Circle]] = []
         self.fills: dict[int, dict[int, float]] = {}
         xs = np.linspace(-width / 2, width / 2, L + 1)
+        self.spacing = width / L if L else width  # from one layer's centre to the next
         for l, n in enumerate(sizes):
             ys = np.linspace(height / 2, -height / 2, n) if n > 1 else [0.0]
             layer = []
@@ -69,6 +71,14 @@ class NetworkDiagram(VGroup):
         self.neuron_group = VGroup(*(c for layer in self.layers for c in layer))
         self.add(self.edge_group, self.neuron_group)
 
+    @staticmethod
+    def radius_for(labels: list[VMobject], spacing: float, radius: float) -> float:
+        """A neuron radius that holds every label readably (``put_inside`` fits 1.6 radii),
+        at least ``radius`` and at most what leaves short edges between layers ``spacing`` apart."""
+        widest = max(label.width * min(1.0, palette.MIN_FONT_SIZE / (font_size_of(label) or palette.MIN_FONT_SIZE))
+                     for label in labels)
+        return max(radius, min(widest / 1.6, spacing / 2 - 0.3))
+
     def cost_node(self, buff: float = 1.2, side: float = 0.8) -> tuple[Square, Line]:
         """A cost node (a red square) after a chain's output neuron, and the line to it."""
         out = self.neuron(len(self.layers) - 1)
@@ -83,13 +93,35 @@ class NetworkDiagram(VGroup):
         return self.edges[(l, j, k)]
 
     def put_inside(self, l: int, j: int, label: VMobject) -> VMobject:
-        """Place ``label`` in neuron ``(l, j)``, shrunk to fit, dark on a bright fill."""
+        """Place ``label`` in neuron ``(l, j)``, shrunk to fit (but kept readable), dark on a bright fill."""
         c = self.neuron(l, j)
-        if label.width > 1.6 * self.radius:
-            label.scale_to_fit_width(1.6 * self.radius)
+        fit_readable(label, 1.6 * self.radius)
         if self.fill_of(l, j) > 0.5:
             label.set_color(BLACK)
         return label.move_to(c)
+
+    def put_in_node(self, node: VMobject, label: VMobject, pad: float = 0.2) -> VMobject:
+        """Place ``label`` in a box-shaped node (the cost), shrunk to fit but kept readable; the
+        node widens to the right (its left edge, where the link arrives, stays) if it must."""
+        fit_readable(label, node.width - pad)
+        if label.width > node.width - pad:
+            node.stretch_to_fit_width(label.width + pad, about_edge=LEFT)
+        return label.move_to(node)
+
+    def label_edges(self, labels: list[VMobject], gap: float = 0.15, buff: float = 0.12) -> list[VMobject]:
+        """``labels[i]`` beside edge ``i + 1`` of a chain. A label longer than its edge would
+        cover the neurons: then every label sits above the neurons and every other one a line
+        higher, so each has two links' width; one still wider shrinks (readably) to that."""
+        for l, label in enumerate(labels, start=1):
+            self.put_on_edge(l, label)
+        if all(label.width + gap <= self.edge(l).get_length() for l, label in enumerate(labels, start=1)):
+            return labels
+        top = max(c.get_top()[1] for c in self.neuron_group)
+        for l, label in enumerate(labels, start=1):
+            fit_readable(label, 2 * self.spacing - 2 * gap)
+            label.move_to(self.edge(l).get_center()[0] * RIGHT + (top + buff + label.height / 2) * UP)
+        stagger(labels, gap, direction=UP)
+        return labels
 
     def fill_of(self, l: int, j: int = 0) -> float:
         """The fill opacity that shows neuron ``(l, j)``'s activation."""

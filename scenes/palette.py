@@ -32,6 +32,10 @@ CAPTION_SIZE = 30
 # Space kept free at the frame's edges (scene units).
 MARGIN = 0.3
 
+# Smallest type size a text may be shrunk to and still read at 720p (digits about 11 pixels
+# tall): layouts that would shrink text further wrap, stagger or page it instead (tests check it).
+MIN_FONT_SIZE = 18
+
 
 def weight_color(w: float) -> ManimColor:
     """Blue for a positive weight, red for a negative one."""

@@ -44,7 +44,23 @@ from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
 from scenes.network import NetworkDiagram
-from scenes.tex import Caption, EquationTex, ShownTex, SymbolTex, fit_below, fit_width, stack, stack_at, transform_by_key
+from scenes.tex import (
+    SAFE_WIDTH,
+    Caption,
+    EquationTex,
+    ShownTex,
+    SymbolTex,
+    fit_below,
+    fit_readable,
+    fit_width,
+    flow,
+    font_size_of,
+    room_right_of,
+    stack,
+    stack_at,
+    stagger,
+    transform_by_key,
+)
 
 
 class Title(LessonScene):
@@ -58,10 +74,16 @@ class Title(LessonScene):
         self.wait(0.5)
         before = Caption(beat, "after", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
         after = Caption(beat, "before", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
-        track = VGroup(before, title.copy().scale(0.6).set_color(palette.HIGHLIGHT), after)
+        marker = Arrow(LEFT, RIGHT, color=palette.HIGHLIGHT).scale(0.5)
+        # In the track the title is smaller (0.6 of its size, or less if a long title was shrunk
+        # already), with room for the marker on its left.
+        small = title.copy().set_color(palette.HIGHLIGHT)
+        small.scale(min(1.0, 0.6 * palette.TITLE_SIZE / font_size_of(small)))
+        fit_width(small, SAFE_WIDTH - 2 * (marker.width + 0.3))
+        track = VGroup(before, small, after)
         track.arrange(DOWN, buff=0.5)
         self.play(ReplacementTransform(title, track[1]), FadeIn(before, shift=DOWN), FadeIn(after, shift=UP))
-        marker = Arrow(LEFT, RIGHT, color=palette.HIGHLIGHT).scale(0.5).next_to(track[1], LEFT, buff=0.3)
+        marker.next_to(track[1], LEFT, buff=0.3)
         self.play(GrowArrow(marker))
         self.wait(1.5)
 
@@ -152,9 +174,15 @@ class WorkedChain(VGroup):
         ex = model.worked
         self.L = ex.depth
         nested, forward = model.beat("nested_cost"), model.beat("forward_pass")
-        self.net = NetworkDiagram(ex, width=min(2.6 * ex.depth, 9.5), height=0, radius=0.42)
+        width = min(2.6 * ex.depth, 9.5)
+        # Values built first: long ones make the neurons larger, to hold them readably.
+        self.activations = [ShownTex(forward, "values", f"a{l}") for l in range(ex.depth + 1)]
+        radius = NetworkDiagram.radius_for(self.activations, width / ex.depth, 0.42)
+        self.net = NetworkDiagram(ex, width=width, height=0, radius=radius)
         self.fills = [self.net.fill_of(l) for l in range(ex.depth + 1)]
         self.cost, self.cost_link = self.net.cost_node()
+        # The cost's value, built first: the cost node widens if a long value cannot fit it readably.
+        self.cost_value = self.net.put_in_node(self.cost, ShownTex(forward, "values", "C"))
         chain = nested.data["chain"]
         self.names = VGroup(*(SymbolTex(t, (nested.key, "data", "chain", str(i))) for i, t in enumerate(chain)))
         for l, name in enumerate(self.names[:-1]):
@@ -167,13 +195,12 @@ class WorkedChain(VGroup):
         self.add(self.net, self.cost_link, self.cost, self.names, self.weight_names)
         self.center().shift(1.9 * UP)
         # Values, built now (placed with the picture) and shown when the forward pass reaches them.
-        self.activations = [self.net.put_inside(l, 0, ShownTex(forward, "values", f"a{l}"))
-                            for l in range(ex.depth + 1)]
-        self.weights = [ShownTex(forward, "values", f"w{l}", labelled=True, font_size=26, color=palette.weight_color(
-            float(ex.net.w[l][0, 0]))).move_to(self.weight_names[l - 1]) for l in range(1, ex.depth + 1)]
-        self.cost_value = ShownTex(forward, "values", "C").move_to(self.cost)
-        if self.cost_value.width > 0.6:
-            self.cost_value.scale_to_fit_width(0.6)
+        for l, value in enumerate(self.activations):
+            self.net.put_inside(l, 0, value)
+        self.weights = self.net.label_edges([
+            ShownTex(forward, "values", f"w{l}", labelled=True, font_size=26,
+                     color=palette.weight_color(float(ex.net.w[l][0, 0]))) for l in range(1, ex.depth + 1)])
+        self.cost_value.move_to(self.cost)
         self.target = ShownTex(forward, "values", "y", labelled=True, color=palette.TARGET)
         self.target.next_to(self.cost, UP, buff=0.25)
 
@@ -276,7 +303,8 @@ class ProductOfRates(LessonScene):
         self.play(Write(eq))
         output = chain.net.neuron(chain.L)
         desire = beat.values["desire"].value
-        words = [Caption(beat, key, font_size=24) for key in ("desire", "carry", "input")]
+        room = room_right_of(eq.get_right()[0] + 0.6)  # the words and the check stay right of eq
+        words = [fit_width(Caption(beat, key, font_size=24), room) for key in ("desire", "carry", "input")]
         column = stack(words, buff=0.25).next_to(eq, RIGHT, buff=0.6)
         if desire:  # the cost wants the output to move downhill (no arrow when it is content)
             direction = UP if desire < 0 else DOWN
@@ -288,12 +316,13 @@ class ProductOfRates(LessonScene):
         self.play(FadeIn(words[2]), Indicate(chain.activations[0], color=palette.HIGHLIGHT))
         self.wait(1.5)
         # The check: nudge w1 and watch C move by about dC/dw1 times the nudge.
-        check = Caption(beat, "check", font_size=26, color=palette.HIGHLIGHT)
+        check = fit_width(Caption(beat, "check", font_size=26, color=palette.HIGHLIGHT), room)
         nudge = ShownTex(beat, "values", "nudge", labelled=True)
         change = ShownTex(beat, "values", "delta_cost", labelled=True)
         predicted = ShownTex(beat, "values", "predicted", labelled=True)
-        row = VGroup(nudge, change, predicted).arrange(RIGHT, buff=0.6)
-        VGroup(check, row).arrange(DOWN, buff=0.3).move_to(column).align_to(column, LEFT)
+        # One row if it fits beside eq, else wrapped onto a second line (long numbers, 4 places).
+        rows = flow([nudge, change, predicted], room, buff=0.6)
+        VGroup(check, rows).arrange(DOWN, buff=0.3, aligned_edge=LEFT).move_to(column).align_to(column, LEFT)
         self.play(FadeOut(column), FadeIn(check))
         self.play(FadeIn(nudge), Indicate(chain.net.edge(1)))
         self.play(FadeIn(change, shift=0.2 * UP), Indicate(chain.cost_value, color=palette.COST))
@@ -317,19 +346,22 @@ class BackwardSweep(LessonScene):
             l = chain.L - i
             label = ShownTex(beat, "series", "running_product", i, labelled=True, color=palette.HIGHLIGHT,
                              font_size=26)
-            label.next_to(chain.names[l], DOWN, buff=0.25)
+            fit_readable(label, 2 * chain.net.spacing - 0.3).next_to(chain.names[l], DOWN, buff=0.25)
             labels.append(label)
-        eqs = [EquationTex(beat, f"w{l}", font_size=palette.SMALL_EQUATION_SIZE)
-               for l in range(chain.L, 0, -1)]
-        column = fit_below(stack_at(eqs, buff=0.3), VGroup(*labels), buff=0.45).to_edge(LEFT, buff=0.8)
-        for label, eq, l in zip(labels, eqs, range(chain.L, 0, -1)):
-            self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.net.edge(l)), run_time=0.9)
-            self.play(Write(eq), run_time=1.2)
-        shared = Caption(beat, "shared", font_size=26, color=palette.HIGHLIGHT)
+        stagger(labels[::-1])  # long values: every other one a line lower, left to right
+        # The counts beside the equations: the column takes the width they leave.
+        shared = Caption(beat, "shared", font_size=26, color=palette.HIGHLIGHT, width=3.6)
         counts = VGroup(*(ShownTex(beat, "values", k, labelled=True, font_size=28)
                           for k in ("naive_multiplications", "sweep_multiplications", "saved")))
         counts.arrange(DOWN, buff=0.25, aligned_edge=RIGHT)
         side = VGroup(shared, counts).arrange(DOWN, buff=0.4, aligned_edge=RIGHT)
+        eqs = [EquationTex(beat, f"w{l}", font_size=palette.SMALL_EQUATION_SIZE)
+               for l in range(chain.L, 0, -1)]
+        column = fit_width(stack_at(eqs, buff=0.3), SAFE_WIDTH - side.width - 0.5)
+        column = fit_below(column, VGroup(*labels), buff=0.45).to_edge(LEFT, buff=0.8)
+        for label, eq, l in zip(labels, eqs, range(chain.L, 0, -1)):
+            self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.net.edge(l)), run_time=0.9)
+            self.play(Write(eq), run_time=1.2)
         side.to_edge(RIGHT, buff=0.6).align_to(column, DOWN)
         # The first factor, dC/da_L, is the one every weight's chain shares.
         self.play(FadeIn(shared), *(Indicate(eq.part(*eq.factor_keys("cost_slope"))) for eq in eqs))

@@ -55,8 +55,10 @@ from scenes.tex import (
     ShownTex,
     SymbolTex,
     fit_height,
+    fit_readable,
     fit_width,
     roomy_rows,
+    stagger,
     transform_by_key,
 )
 
@@ -75,6 +77,9 @@ class ChainPicture(VGroup):
         self.L = L = ex.depth
         spacing = min(spacing, (SAFE_WIDTH - 2.8) / L)  # the cost node and y take the rest
         v = beat.values
+        # Values built first: long ones make the neurons larger, to hold them readably.
+        self.values = [ShownTex(beat, "values", f"a{l}", font_size=26) for l in range(L + 1)]
+        radius = NetworkDiagram.radius_for(self.values, spacing, radius)
         self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius)
         self.fills = [self.net.fill_of(l) for l in range(L + 1)]
         self.cost, self.cost_link = self.net.cost_node(buff=1.3)
@@ -84,15 +89,16 @@ class ChainPicture(VGroup):
 
         self.names = [self.net.put_below(l, label(f"a{l}")) for l in range(L + 1)]
         self.cost_name = label("C0", color=palette.COST).next_to(self.cost, DOWN, buff=0.2)
-        self.weights = [None] + [
-            self.net.put_on_edge(l, ShownTex(beat, "values", f"w{l}", labelled=True, font_size=24,
-                                             color=palette.weight_color(v[f"w{l}"].value)))
-            for l in range(1, L + 1)]
+        self.weights = [None] + self.net.label_edges([
+            ShownTex(beat, "values", f"w{l}", labelled=True, font_size=24, color=palette.weight_color(v[f"w{l}"].value))
+            for l in range(1, L + 1)])
         self.biases = [None] + [
             ShownTex(beat, "values", f"b{l}", labelled=True, font_size=24, color=palette.BIAS).next_to(
                 self.names[l], DOWN, buff=0.15)
             for l in range(1, L + 1)]
-        self.values = [self.net.put_inside(l, 0, ShownTex(beat, "values", f"a{l}", font_size=26)) for l in range(L + 1)]
+        stagger(self.biases[1:])  # long values: every other one a line lower
+        for l, value in enumerate(self.values):
+            self.net.put_inside(l, 0, value)
         self.target = ShownTex(beat, "values", "y", labelled=True, color=palette.TARGET).next_to(self.cost, UP, buff=0.25)
         self.add(self.net, self.cost_link, self.cost, self.cost_name, self.target, *self.names,
                  *self.weights[1:], *self.biases[1:], *self.values)
@@ -178,8 +184,11 @@ class FourNeurons(LessonScene):
         self.reveal(cost, "lhs", "eq", "formula", anim=Write, run_time=1.2)
         self.reveal(cost, "eq2", "numbers", also=[Indicate(chain.values[L]), Indicate(chain.target)], run_time=1.2)
         self.reveal(cost, "eq3", "value")
-        value = ShownTex(beat, "values", "C0", font_size=26).move_to(chain.cost)
-        self.play(TransformFromCopy(cost.part("value"), value), run_time=1.0)
+        value = fit_readable(ShownTex(beat, "values", "C0", font_size=26), chain.cost.width - 0.2)
+        room = max(chain.cost.width, value.width + 0.2)  # a long value widens the cost node to the right
+        grow = [chain.cost.animate.stretch_to_fit_width(room, about_edge=LEFT)] if room > chain.cost.width else []
+        value.move_to(chain.cost.get_center() + (room - chain.cost.width) / 2 * RIGHT)
+        self.play(TransformFromCopy(cost.part("value"), value), *grow, run_time=1.0)
         self.play(Circumscribe(chain.cost, color=palette.COST))
         self.wait(1.5)
         self.cost_eq, self.note, self.cost_value, self.target_note = cost, note, value, target
@@ -193,6 +202,10 @@ class FourNeurons(LessonScene):
         z_label = SymbolTex(beat.values["z"].label, (beat.key, "values", "z", "label"), color=palette.Z,
                             font_size=palette.LABEL_SIZE * 1.25)
         z_label.next_to(chain.neuron(L), UP, buff=0.2)
+        # A long weight label sits above the neurons (ChainPicture): keep z's label clear of it.
+        w_label = chain.weights[L]
+        if w_label.get_top()[1] > z_label.get_bottom()[1] - 0.3 and w_label.get_right()[0] + 0.3 > z_label.get_left()[0]:
+            z_label.next_to(w_label, UP, buff=0.1).match_x(chain.neuron(L))
         caption = Caption(beat, "z_caption", font_size=26, color=palette.MUTED).move_to(0.55 * DOWN)
         z_eq = EquationTex(beat, "z").color_roles().next_to(caption, DOWN, buff=0.5)
         a_eq = EquationTex(beat, "a").color_roles().next_to(z_eq, DOWN, buff=0.5)
@@ -529,7 +542,9 @@ class AverageOverExamples(LessonScene):
         count = len(beat.series["costs"])
         cells = VGroup(*(ShownTex(beat, "series", name, i, labelled=True, font_size=30, color=color)
                          for i in range(count) for name, color in self.COLUMNS))
-        cells.arrange_in_grid(rows=count, cols=len(self.COLUMNS), buff=(0.7, 0.2), col_alignments="l" * len(self.COLUMNS))
+        # Many examples: rows closer together, so that the table stays large enough to read.
+        cells.arrange_in_grid(rows=count, cols=len(self.COLUMNS), buff=(0.7, 0.2 if count <= 4 else 0.1),
+                              col_alignments="l" * len(self.COLUMNS))
         note = Caption(beat, "note", font_size=24, color=palette.MUTED).to_edge(DOWN, buff=0.35)
         mean_cost = ShownTex(beat, "values", "mean_cost", labelled=True, font_size=30, color=palette.COST)
         mean = ShownTex(beat, "values", "mean", labelled=True, font_size=30, color=palette.HIGHLIGHT)
@@ -570,7 +585,11 @@ class AverageOverExamples(LessonScene):
         mean = self.mean
         self.clear_stage(mean)
         grads = beat.series["gradient"]
-        gradient = EquationTex(beat, "gradient", font_size=palette.EQUATION_SIZE, tex_template=roomy_rows())
+        # A long column (a deep chain) is shrunk a lot to fit: set its fractions full size, not in
+        # the small type TeX uses in a matrix, so that they stay readable.
+        many = len(grads) > 6
+        gradient = EquationTex(beat, "gradient", font_size=palette.EQUATION_SIZE,
+                               tex_template=roomy_rows(2.5, display_fractions=True) if many else roomy_rows())
         fit_height(gradient, config.frame_height - 2.3).move_to(2.6 * LEFT + 0.3 * DOWN)
         column = gradient.part("column")
         ys = row_centres(column, len(grads))

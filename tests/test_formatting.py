@@ -124,3 +124,8 @@ def test_large_numbers_are_scientific_and_negative_factors_bracketed():
     assert F3.number(999_999.0) == "999999"  # below a million: as usual
     # A tiny negative factor is bracketed too: 2 * (-6.02 x 10^-5), never 2 * -6.02 x 10^-5.
     assert F3.factor(-6.02e-5) == r"\left(-6.02 \times 10^{-5}\right)"
+
+
+def test_zero_in_scientific_form_is_just_zero():
+    # A nudge that leaves the cost unchanged: Delta C = 0, not 0.00 x 10^0.
+    assert F3.scientific(0.0) == "0"

@@ -257,7 +257,7 @@ def test_path_may_be_str_or_path(tmp_path: Path, as_str: bool) -> None:
 def test_half_quadratic_and_other_numbers(tmp_path: Path) -> None:
     edit = both(
         replace("lesson", 'cost = "quadratic"', 'cost = "half_quadratic"'),
-        replace("lesson", "decimals = 3", "decimals = 6"),
+        replace("lesson", "decimals = 3", "decimals = 4"),
         replace("chain_rule", "x = 1.0", "x = -2"),  # an integer is read as a float
         replace("worked_chain", "[[[2.0]], [[3.0]], [[0.5]]]", "[[[1.0]], [[-4.0]]]"),
         replace("worked_chain", "targets = [[2.0]]", "targets = [[-1.5]]"),
@@ -268,7 +268,7 @@ def test_half_quadratic_and_other_numbers(tmp_path: Path) -> None:
     spec = load_lesson(write_variant(tmp_path, edit(DEFAULT_TEXT)))
     default = load_lesson()
     assert spec.cost is HALF_QUADRATIC and default.cost is QUADRATIC
-    assert spec.decimals == 6
+    assert spec.decimals == 4
     assert spec.chain_rule_x == -2.0 and isinstance(spec.chain_rule_x, float)
     assert spec.worked_chain.sizes == (1, 1, 1)
     assert [w.item() for w in spec.worked_chain.weights] == [1.0, -4.0]
@@ -304,7 +304,7 @@ learning_rate = 0.1
     assert spec.learning_rate == 0.1
 
 
-@pytest.mark.parametrize("decimals", [1, 6])
+@pytest.mark.parametrize("decimals", [1, 4])
 def test_decimals_bounds_are_inclusive(tmp_path: Path, decimals: int) -> None:
     edit = replace("lesson", "decimals = 3", f"decimals = {decimals}")
     assert load_lesson(write_variant(tmp_path, edit(DEFAULT_TEXT))).decimals == decimals
@@ -434,21 +434,21 @@ BAD_FIELDS = [
          "lesson.cost", "unknown cost 2; expected one of quadratic, half_quadratic"),
     # ranges
     case("decimals-zero", replace("lesson", "decimals = 3", "decimals = 0"),
-         "lesson.decimals", "expected a whole number from 1 to 6, got a number (0)"),
-    case("decimals-too-many", replace("lesson", "decimals = 3", "decimals = 7"),
-         "lesson.decimals", "expected a whole number from 1 to 6, got a number (7)"),
+         "lesson.decimals", "expected a whole number from 1 to 4, got a number (0)"),
+    case("decimals-too-many", replace("lesson", "decimals = 3", "decimals = 5"),
+         "lesson.decimals", "expected a whole number from 1 to 4, got a number (5)"),
     case("decimals-float", replace("lesson", "decimals = 3", "decimals = 3.0"),
-         "lesson.decimals", "expected a whole number from 1 to 6, got a number (3.0)"),
+         "lesson.decimals", "expected a whole number from 1 to 4, got a number (3.0)"),
     case("decimals-boolean", replace("lesson", "decimals = 3", "decimals = true"),
-         "lesson.decimals", "expected a whole number from 1 to 6, got a boolean (true)"),
+         "lesson.decimals", "expected a whole number from 1 to 4, got a boolean (true)"),
     case("zero-nudge", replace("worked_chain", "nudge = 0.01", "nudge = 0.0"),
-         "worked_chain.nudge", "expected a number above 0, got 0.0"),
+         "worked_chain.nudge", "expected a number above 0 and at most 1, got 0.0"),
     case("negative-learning-rate", replace("wide_network", "learning_rate = 1.0", "learning_rate = -1.0"),
-         "wide_network.learning_rate", "expected a number above 0, got -1.0"),
+         "wide_network.learning_rate", "expected a number above 0 and at most 10, got -1.0"),
     case("zero-chain-rule-h", replace("chain_rule", "h = 0.1", "h = 0"),
-         "chain_rule.h", "expected a number above 0, got 0"),
+         "chain_rule.h", "expected a number above 0 and at most 1, got 0"),
     case("negative-nudge-in-list", replace("sigmoid_chain", "0.001,", "-0.001,"),
-         "sigmoid_chain.nudges[2]", "expected a number above 0, got -0.001"),
+         "sigmoid_chain.nudges[2]", "expected a number above 0 and at most 1, got -0.001"),
     case("empty-nudges", replace("sigmoid_chain", "nudges = [0.1, 0.01, 0.001, 0.0001]", "nudges = []"),
          "sigmoid_chain.nudges", "expected a non-empty list of numbers above 0"),
     case("nudges-not-a-list", replace("sigmoid_chain", "nudges = [0.1, 0.01, 0.001, 0.0001]", "nudges = 0.1"),
@@ -579,3 +579,158 @@ def test_two_neuron_middle_layer_of_a_chain_is_blamed_on_its_own_matrix(tmp_path
     error = load_error(path)
     assert error.field == "sigmoid_chain.weights[1]"
     assert error.problem == "expected shape (1, 1): a chain has one neuron per layer; got (2, 1)"
+
+
+# -- limits: every file validation accepts renders readably -----------------------------------
+# Each limit is tested at its boundary (accepted) and just past it (rejected, one line). The
+# sections are written whole, so the sizes can reach the limits whatever the default file holds.
+def chain_section(name: str, layers: int, examples: int = 1, value: float = 0.5, nudges: int = 2) -> str:
+    """A valid ``[name]`` chain section with ``layers`` layers and ``examples`` training examples."""
+    weights = ", ".join(f"[[{value}]]" for _ in range(layers))
+    lines = [f"[{name}]"]
+    if name != "worked_chain":
+        lines += ['activation = "sigmoid"', "biases = [" + ", ".join(f"[{-value}]" for _ in range(layers)) + "]"]
+    lines += [f"weights = [{weights}]",
+              "inputs = [" + ", ".join(f"[{value}]" for _ in range(examples)) + "]",
+              "targets = [" + ", ".join(f"[{-value}]" for _ in range(examples)) + "]"]
+    if name == "worked_chain":
+        lines.append("nudge = 0.01")
+    if name == "sigmoid_chain":
+        lines.append("nudges = [" + ", ".join(str(10.0 ** -(i + 1)) for i in range(nudges)) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def wide_section(sizes: tuple[int, ...], examples: int = 1, value: float = 0.5, learning_rate: float = 1.0) -> str:
+    """A valid ``[wide_network]`` section with the given neurons per layer, input first."""
+    def matrix(rows: int, cols: int) -> str:
+        return "[" + ", ".join("[" + ", ".join([str(value)] * cols) + "]" for _ in range(rows)) + "]"
+
+    def rows(width: int) -> str:
+        return "[" + ", ".join("[" + ", ".join([str(value)] * width) + "]" for _ in range(examples)) + "]"
+
+    weights = ", ".join(matrix(n, m) for m, n in zip(sizes, sizes[1:]))
+    biases = ", ".join("[" + ", ".join([str(-value)] * n) + "]" for n in sizes[1:])
+    return (f'[wide_network]\nactivation = "tanh"\nweights = [{weights}]\nbiases = [{biases}]\n'
+            f"inputs = {rows(sizes[0])}\ntargets = {rows(sizes[-1])}\nlearning_rate = {learning_rate}\n")
+
+
+def swap(section: str, text: str) -> Edit:
+    """Replace the whole ``[section]`` by ``text``."""
+    return both(drop_section(section), append(text))
+
+
+def titled(key: str, length: int) -> Edit:
+    old = {"title": 'title = "Backpropagation calculus"', "after": 'after = "What is backpropagation really doing?"',
+           "before": 'before = "Seeing it whole"'}[key]
+    return replace("lesson", old, f'{key} = "{"x" * length}"')
+
+
+AT_THE_LIMITS = [
+    pytest.param(replace("lesson", "decimals = 3", "decimals = 4"), id="decimals-4"),
+    pytest.param(titled("title", 60), id="title-60-characters"),
+    pytest.param(both(titled("after", 80), titled("before", 80)), id="after-before-80-characters"),
+    pytest.param(replace("chain_rule", "x = 1.0", "x = 3"), id="chain-rule-x-3"),
+    pytest.param(replace("chain_rule", "x = 1.0", "x = -3.0"), id="chain-rule-x-minus-3"),
+    pytest.param(replace("chain_rule", "h = 0.1", "h = 1"), id="chain-rule-h-1"),
+    pytest.param(swap("worked_chain", chain_section("worked_chain", 5)), id="worked-chain-5-layers"),
+    pytest.param(swap("worked_chain", chain_section("worked_chain", 1)), id="worked-chain-1-layer"),
+    pytest.param(replace("worked_chain", "nudge = 0.01", "nudge = 1.0"), id="worked-nudge-1"),
+    pytest.param(swap("sigmoid_chain", chain_section("sigmoid_chain", 5, examples=8)), id="sigmoid-5-layers-8-examples"),
+    pytest.param(swap("sigmoid_chain", chain_section("sigmoid_chain", 2, examples=1, nudges=1)),
+                 id="sigmoid-2-layers-1-example-1-nudge"),
+    pytest.param(swap("sigmoid_chain", chain_section("sigmoid_chain", 3, nudges=6)), id="sigmoid-6-nudges"),
+    pytest.param(replace("sigmoid_chain", "nudges = [0.1,", "nudges = [1,"), id="sigmoid-nudge-1"),
+    pytest.param(swap("deep_chain", chain_section("deep_chain", 12)), id="deep-chain-12-layers"),
+    pytest.param(swap("wide_network", wide_section((5, 5, 5, 5, 5), examples=8)), id="wide-4-layers-5-neurons-8-examples"),
+    pytest.param(swap("wide_network", wide_section((1, 2, 1))), id="wide-2-layers-one-wide-layer"),
+    pytest.param(swap("wide_network", wide_section((2, 1, 1))), id="wide-input-the-only-wide-layer"),
+    pytest.param(replace("wide_network", "learning_rate = 1.0", "learning_rate = 10"), id="learning-rate-10"),
+    pytest.param(swap("worked_chain", chain_section("worked_chain", 3, value=10.0)), id="worked-values-10"),
+    pytest.param(swap("sigmoid_chain", chain_section("sigmoid_chain", 3, value=-10)), id="sigmoid-values-minus-10"),
+    pytest.param(swap("deep_chain", chain_section("deep_chain", 4, value=10)), id="deep-values-10"),
+    pytest.param(swap("wide_network", wide_section((3, 3, 2), value=-10.0)), id="wide-values-minus-10"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("edit", AT_THE_LIMITS)
+def test_values_at_the_limits_are_accepted(tmp_path: Path, edit: Edit) -> None:
+    text = edit(DEFAULT_TEXT)
+    assert text != DEFAULT_TEXT
+    assert isinstance(load_lesson(write_variant(tmp_path, text)), LessonSpec)
+
+
+def test_limits_at_the_boundary_read_as_written(tmp_path: Path) -> None:
+    edit = both(swap("sigmoid_chain", chain_section("sigmoid_chain", 5, examples=8, nudges=6)),
+                swap("wide_network", wide_section((5, 5, 5, 5, 5), examples=8, value=10, learning_rate=10)))
+    spec = load_lesson(write_variant(tmp_path, edit(DEFAULT_TEXT)))
+    assert spec.sigmoid_chain.depth == 5 and spec.sigmoid_chain.examples == 8 and len(spec.nudges) == 6
+    assert spec.wide_network.sizes == (5,) * 5 and spec.wide_network.examples == 8
+    assert spec.learning_rate == 10.0 and spec.wide_network.weights[3].max() == 10.0
+
+
+PAST_THE_LIMITS = [
+    case("decimals-5", replace("lesson", "decimals = 3", "decimals = 5"),
+         "lesson.decimals", "expected a whole number from 1 to 4, got a number (5)"),
+    case("title-61-characters", titled("title", 61), "lesson.title", "expected at most 60 characters, got 61"),
+    case("after-81-characters", titled("after", 81), "lesson.after", "expected at most 80 characters, got 81"),
+    case("before-81-characters", titled("before", 81), "lesson.before", "expected at most 80 characters, got 81"),
+    case("chain-rule-x-above-3", replace("chain_rule", "x = 1.0", "x = 3.01"),
+         "chain_rule.x", "expected a number from -3 to 3, got 3.01"),
+    case("chain-rule-x-below-minus-3", replace("chain_rule", "x = 1.0", "x = -4"),
+         "chain_rule.x", "expected a number from -3 to 3, got -4"),
+    case("chain-rule-h-above-1", replace("chain_rule", "h = 0.1", "h = 1.01"),
+         "chain_rule.h", "expected a number above 0 and at most 1, got 1.01"),
+    case("worked-chain-6-layers", swap("worked_chain", chain_section("worked_chain", 6)),
+         "worked_chain.weights", "expected at most 5 layers (the chain is drawn across the frame with its values), got 6"),
+    case("worked-nudge-above-1", replace("worked_chain", "nudge = 0.01", "nudge = 1.5"),
+         "worked_chain.nudge", "expected a number above 0 and at most 1, got 1.5"),
+    case("sigmoid-chain-6-layers", swap("sigmoid_chain", chain_section("sigmoid_chain", 6)),
+         "sigmoid_chain.weights", "expected at most 5 layers (the chain is drawn across the frame with its values), got 6"),
+    case("sigmoid-chain-9-examples", swap("sigmoid_chain", chain_section("sigmoid_chain", 3, examples=9)),
+         "sigmoid_chain.inputs", "expected 1 to 8 training examples (one row each; the averaging table shows them all), got 9"),
+    case("sigmoid-chain-7-nudges", swap("sigmoid_chain", chain_section("sigmoid_chain", 3, nudges=7)),
+         "sigmoid_chain.nudges", "expected 1 to 6 nudges (one row each in the nudge-ratio table), got 7"),
+    case("sigmoid-nudge-above-1", replace("sigmoid_chain", "nudges = [0.1,", "nudges = [1.001,"),
+         "sigmoid_chain.nudges[0]", "expected a number above 0 and at most 1, got 1.001"),
+    case("deep-chain-13-layers", swap("deep_chain", chain_section("deep_chain", 13)),
+         "deep_chain.weights", "expected at most 12 layers (one dot per depth on the curve), got 13"),
+    case("wide-5-layers", swap("wide_network", wide_section((2, 2, 2, 2, 2, 2))),
+         "wide_network.weights", "expected at most 4 layers (each layer is a column of the picture), got 5"),
+    case("wide-1-layer", swap("wide_network", wide_section((3, 2))),
+         "wide_network.weights", "expected at least 2 layers (Part 3 goes one layer back from the last), got 1"),
+    case("wide-6-input-neurons", swap("wide_network", wide_section((6, 3, 2))),
+         "wide_network.weights[0]", "expected at most 5 neurons in layer 0 (each layer is a column of the picture), got 6"),
+    case("wide-6-hidden-neurons", swap("wide_network", wide_section((3, 6, 2))),
+         "wide_network.weights[0]", "expected at most 5 neurons in layer 1 (each layer is a column of the picture), got 6"),
+    case("wide-6-output-neurons", swap("wide_network", wide_section((3, 3, 6))),
+         "wide_network.weights[1]", "expected at most 5 neurons in layer 2 (each layer is a column of the picture), got 6"),
+    case("wide-is-a-chain", swap("wide_network", wide_section((1, 1, 1))),
+         "wide_network.weights", "expected a layer of 2 or more neurons: with one neuron in every layer this is a "
+         "chain, not a wide network; got sizes 1-1-1"),
+    case("wide-9-examples", swap("wide_network", wide_section((3, 3, 2), examples=9)),
+         "wide_network.inputs", "expected 1 to 8 training examples (one row each; the averaging table shows them all), got 9"),
+    case("learning-rate-above-10", replace("wide_network", "learning_rate = 1.0", "learning_rate = 10.5"),
+         "wide_network.learning_rate", "expected a number above 0 and at most 10, got 10.5"),
+    case("worked-weight-above-10", replace("worked_chain", "[[3.0]]", "[[10.01]]"),
+         "worked_chain.weights[1]", "expected numbers from -10 to 10, got 10.01"),
+    case("worked-input-above-10", replace("worked_chain", "inputs = [[1.0]]", "inputs = [[11]]"),
+         "worked_chain.inputs", "expected numbers from -10 to 10, got 11"),
+    case("sigmoid-bias-below-minus-10", replace("sigmoid_chain", "[-0.5]]", "[-10.5]]"),
+         "sigmoid_chain.biases[2]", "expected numbers from -10 to 10, got -10.5"),
+    case("sigmoid-target-above-10", replace("sigmoid_chain", "targets = [[1.0],", "targets = [[12.0],"),
+         "sigmoid_chain.targets", "expected numbers from -10 to 10, got 12.0"),
+    case("deep-weight-below-minus-10", replace("deep_chain", "weights = [[[1.2]]", "weights = [[[-10.001]]"),
+         "deep_chain.weights[0]", "expected numbers from -10 to 10, got -10.001"),
+    case("wide-input-above-10", replace("wide_network", "[[0.9, 0.1, 0.5]]", "[[0.9, 10.1, 0.5]]"),
+         "wide_network.inputs", "expected numbers from -10 to 10, got 10.1"),
+    case("wide-weight-below-minus-10", replace("wide_network", "[0.2, 0.9, -0.7]", "[0.2, 0.9, -70]"),
+         "wide_network.weights[0]", "expected numbers from -10 to 10, got -70"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("edit", "field", "phrase"), PAST_THE_LIMITS)
+def test_values_past_the_limits_are_reported_in_one_line(tmp_path: Path, edit: Edit, field: str, phrase: str) -> None:
+    path = write_variant(tmp_path, edit(DEFAULT_TEXT))
+    error = load_error(path)
+    assert_reported(error, path, field, phrase)
+    assert error.problem == phrase, "the whole message: what was expected and the value got"

@@ -1,7 +1,8 @@
 """The scenes, built from the lesson model and read back from the screen.
 
 Every lesson scene is rendered at low quality to its last frame (animations are skipped, the
-logic runs), for the default lesson and for the tests' second lesson. At the end of every beat
+logic runs), for the default lesson, for the tests' second lesson and for two generated lessons
+(:mod:`tests.lessongen`: other sizes, activations, costs and places). At the end of every beat
 the scene records each text-like mobject it shows with its address in the model; these tests
 compare what is on screen with the model, check the beats' order, and check the layout: inside
 the frame with a margin, no two texts overlapping.
@@ -15,27 +16,42 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from manim import tempconfig
+from manim import DOWN, ORIGIN, RIGHT, VGroup, config, tempconfig
 
+from mathcore.beats import build_model
 from mathcore.model import LessonModel
 from scenes import LESSON_SCENES, palette
-from scenes.base import BeatRecord, OnScreen, frame_box
+from scenes.base import BeatRecord, OnScreen, frame_box, texts_of
 from scenes.lesson import LESSON_ENV
+from scenes.tex import ShownTex, flow
 
 from .conftest import OTHER_LESSON
+from .lessongen import lesson_text
 
 SCENES_DIR = Path(__file__).parents[1] / "scenes"
 TOOLKIT = {"__init__.py", "base.py", "lesson.py", "live.py", "network.py", "palette.py", "tex.py"}
 
+# Two generated lessons (seed and fixed choices), far from the hand-written ones: a ReLU deep chain
+# shown to 2 places and a tanh one to 4, with other depths, activations, costs and sizes.
+GENERATED = {
+    "relu-2-places": (101, dict(decimals=2, deep_activation="relu", deep_layers=7, cost="half_quadratic",
+                                worked_layers=5, sigmoid_layers=5, sigmoid_activation="tanh", sigmoid_examples=8,
+                                nudges=6, wide_sizes=(4, 2, 3, 2), wide_activation="relu")),
+    "tanh-4-places": (202, dict(decimals=4, deep_activation="tanh", deep_layers=12, cost="quadratic",
+                                worked_layers=2, sigmoid_layers=4, sigmoid_activation="relu", sigmoid_examples=5,
+                                nudges=1, wide_sizes=(5, 5, 5), wide_activation="sigmoid")),
+}
+def render_all(media: Path, tex: Path | None = None) -> dict[str, tuple[list[BeatRecord], Path | None]]:
+    """Render every lesson scene's last frame; return its beat records and its still.
 
-def render_all(media: Path) -> dict[str, tuple[list[BeatRecord], Path | None]]:
-    """Render every lesson scene's last frame; return its beat records and its still."""
+    ``tex`` is where compiled TeX goes (shared by the lessons: their symbolic formulas and words
+    are mostly the same), by default in ``media``."""
     out = {}
     for module, name in LESSON_SCENES:
         cls = getattr(importlib.import_module(module), name)
         config = {
             "media_dir": str(media), "quality": "low_quality", "save_last_frame": True, "write_to_movie": False,
-            "disable_caching": True, "verbosity": "WARNING", "progress_bar": "none", "tex_dir": str(media / "Tex"),
+            "disable_caching": True, "verbosity": "WARNING", "progress_bar": "none", "tex_dir": str(tex or media / "Tex"),
         }
         with tempconfig(config):
             scene = cls()
@@ -45,18 +61,31 @@ def render_all(media: Path) -> dict[str, tuple[list[BeatRecord], Path | None]]:
     return out
 
 
-@pytest.fixture(scope="module", params=["default", "other"])
-def rendered(request, tmp_path_factory, model, other_model):
+@pytest.fixture(scope="module")
+def tex_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("tex")
+
+
+@pytest.fixture(scope="module", params=["default", "other", *GENERATED])
+def rendered(request, tmp_path_factory, tex_dir, model, other_model):
     mp = pytest.MonkeyPatch()
-    if request.param == "other":
-        mp.setenv(LESSON_ENV, str(OTHER_LESSON))
-    else:
+    if request.param == "default":
         mp.delenv(LESSON_ENV, raising=False)
+        lesson = model
+    elif request.param == "other":
+        mp.setenv(LESSON_ENV, str(OTHER_LESSON))
+        lesson = other_model
+    else:
+        seed, choices = GENERATED[request.param]
+        path = tmp_path_factory.mktemp("lessons") / f"{request.param}.toml"
+        path.write_text(lesson_text(seed, **choices), encoding="utf-8")
+        mp.setenv(LESSON_ENV, str(path))
+        lesson = build_model(path)
     try:
-        records = render_all(tmp_path_factory.mktemp(f"media-{request.param}"))
+        records = render_all(tmp_path_factory.mktemp(f"media-{request.param}"), tex_dir)
     finally:
         mp.undo()
-    return (model if request.param == "default" else other_model), records
+    return lesson, records
 
 
 def test_every_scene_renders_a_still(rendered):
@@ -122,8 +151,8 @@ def _overlap(a, b) -> float:
     return max(w, 0) * max(h, 0)
 
 
-def test_layout_inside_the_frame_and_without_overlaps(rendered):
-    _, records = rendered
+def layout_problems(records) -> list[str]:
+    """Every text that leaves the frame (with half a margin), overlaps another, or is too small to read."""
     left, bottom, right, top = frame_box(palette.MARGIN * 0.5)
     problems = []
     for name, (beats, _) in records.items():
@@ -132,11 +161,43 @@ def test_layout_inside_the_frame_and_without_overlaps(rendered):
             for item, (l, b, r, t) in boxes:
                 if l < left or b < bottom or r > right or t > top:
                     problems.append(f"{name}/{record.key}: {item.source} leaves the frame: {np.round((l, b, r, t), 2)}")
+                if item.font_size is not None and item.font_size < palette.MIN_FONT_SIZE - 0.5:
+                    problems.append(f"{name}/{record.key}: {item.source} is too small to read: "
+                                    f"size {item.font_size:.1f}")
             for i, (a, box_a) in enumerate(boxes):
                 for c, box_c in boxes[i + 1:]:
                     if _overlap(box_a, box_c) > 1e-3:
                         problems.append(f"{name}/{record.key}: {a.source} overlaps {c.source}")
+    return problems
+
+
+def test_layout_inside_the_frame_without_overlaps_and_readable(rendered):
+    _, records = rendered
+    problems = layout_problems(records)
     assert not problems, "\n".join(problems)
+
+
+def test_layout_check_catches_a_row_too_wide_overlaps_and_small_text(model, tmp_path):
+    """The check above can fail: a row of the model's numbers wider than the frame, two texts on
+    top of each other and a text shrunk too far are each reported (a mutation check, no render)."""
+    beat = model.beat("desire")
+    with tempconfig({"media_dir": str(tmp_path), "tex_dir": str(tmp_path / "Tex"), "verbosity": "WARNING"}):
+        row = VGroup(*(ShownTex(beat, "values", key, labelled=True) for key in ("nudge", "delta_cost", "predicted")))
+        row.arrange(RIGHT, buff=5.0)
+        assert row.width > config.frame_width
+        on_top = [ShownTex(beat, "values", "desire"), ShownTex(beat, "values", "input")]
+        tiny = ShownTex(beat, "values", "cost_before").scale(0.3).to_edge(DOWN)
+        fitted = flow([m.copy() for m in row], buff=5.0).move_to(ORIGIN)
+
+    def problems(*mobjects) -> list[str]:
+        return layout_problems({"Mutant": ([BeatRecord("desire", beat.number, texts_of(*mobjects))], None)})
+
+    wide = problems(row)
+    assert any("leaves the frame" in p and "'nudge'" in p for p in wide), wide
+    assert any("leaves the frame" in p and "'predicted'" in p for p in wide), wide
+    assert any("overlaps" in p for p in problems(*on_top))
+    assert any("too small to read" in p and "cost_before" in p for p in problems(tiny))
+    assert problems(fitted) == []  # wrapped onto lines, the same row fits
 
 
 def test_scene_parts_type_no_numbers_or_formulas():

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from manim import ReplacementTransform
+from manim import RIGHT, ReplacementTransform
 
 from mathcore.formatting import Formatter
 from mathcore.model import LessonModel
 from scenes import palette
 from scenes.live import LiveNumber, Nudge
 from scenes.network import NetworkDiagram
-from scenes.tex import EquationTex, ShownTex, stack_at, transform_by_key
+from scenes.tex import (
+    SAFE_WIDTH,
+    Caption,
+    EquationTex,
+    ShownTex,
+    fit_readable,
+    flow,
+    font_size_of,
+    stack_at,
+    stagger,
+    transform_by_key,
+    wrap_words,
+)
 
 
 def test_live_number_rebuilds_only_when_its_text_changes():
@@ -79,3 +91,80 @@ def test_network_diagram_follows_the_weights(model: LessonModel):
     assert all(np.diff(np.array(widths)[order]) >= -1e-9)  # wider for larger |w|
     assert palette.weight_color(-0.1) == palette.WEIGHT_NEGATIVE
     assert palette.weight_color(0.1) == palette.WEIGHT_POSITIVE
+
+
+# -- layout helpers that adapt to the lesson's numbers ----------------------------------------------
+def boxes_apart(a, b, gap: float = 0.0) -> bool:
+    return (a.get_right()[0] + gap <= b.get_left()[0] or b.get_right()[0] + gap <= a.get_left()[0]
+            or a.get_top()[1] + gap <= b.get_bottom()[1] or b.get_top()[1] + gap <= a.get_bottom()[1])
+
+
+def test_flow_keeps_a_row_that_fits_and_wraps_one_that_does_not(model: LessonModel):
+    beat = model.beat("desire")
+    items = [ShownTex(beat, "values", k, labelled=True) for k in ("nudge", "delta_cost", "predicted")]
+    one = flow(items, width=100)
+    assert len(one) == 1
+    row_width = one.width
+    wrapped = flow(items, width=row_width * 0.7)
+    assert len(wrapped) >= 2 and wrapped.width <= row_width * 0.7 + 1e-6
+    assert [m for line in wrapped for m in line] == items  # the same mobjects, in order
+    for a, b in zip(items, items[1:]):
+        assert boxes_apart(a, b)
+    too_long = flow([items[2]], width=items[2].width / 2)  # one item wider than the width: shrunk
+    assert too_long.width <= items[2].width + 1e-6
+
+
+def test_stagger_moves_every_other_crowded_label(model: LessonModel):
+    beat = model.beat("backward_sweep")
+    labels = [ShownTex(beat, "series", "running_product", i, labelled=True) for i in range(3)]
+    for i, label in enumerate(labels):
+        label.move_to(i * 0.5 * RIGHT)  # much closer than their widths
+    ys = [label.get_y() for label in labels]
+    assert stagger(labels)
+    assert labels[0].get_y() == ys[0] and labels[2].get_y() == ys[2] and labels[1].get_y() < ys[1]
+    assert boxes_apart(labels[0], labels[1]) and boxes_apart(labels[1], labels[2])
+    spaced = [label.copy().move_to(i * 10 * RIGHT) for i, label in enumerate(labels)]
+    assert not stagger(spaced)
+
+
+def test_fit_readable_stops_at_the_smallest_readable_size(model: LessonModel):
+    beat = model.beat("forward_pass")
+    value = ShownTex(beat, "values", "C", font_size=30)
+    assert font_size_of(value) == pytest.approx(30)
+    fit_readable(value, value.width / 100)
+    assert font_size_of(value) == pytest.approx(palette.MIN_FONT_SIZE)
+    roomy = fit_readable(ShownTex(beat, "values", "C", font_size=30), 100)
+    assert font_size_of(roomy) == pytest.approx(30)
+
+
+def test_texts_are_never_wider_than_the_frame(model: LessonModel):
+    beat = model.beat("four_neurons")
+    composed = EquationTex(beat, "composed", font_size=200)
+    assert composed.width <= SAFE_WIDTH + 1e-6
+
+
+def test_caption_wraps_to_a_width_and_keeps_its_words(model: LessonModel):
+    beat = model.beat("desire")
+    line = Caption(beat, "desire", font_size=24)
+    wrapped = Caption(beat, "desire", font_size=24, width=line.width * 0.6)
+    assert wrapped.words == line.words == beat.texts["desire"]
+    assert wrapped.width <= line.width * 0.6 + 1e-6 and wrapped.height > 1.5 * line.height
+    assert wrap_words("one two three four", 2) == ["one two", "three four"]
+    assert wrap_words("single", 3) == ["single"]
+
+
+def test_chain_edge_labels_that_do_not_fit_go_above_the_neurons(model: LessonModel):
+    net = NetworkDiagram(model.worked, width=3.0, height=0, radius=0.42)
+    beat = model.beat("forward_pass")
+    labels = net.label_edges([ShownTex(beat, "values", f"w{l}", labelled=True, font_size=40)
+                              for l in range(1, model.worked.depth + 1)])
+    for label in labels:
+        for neuron in net.neuron_group:
+            assert boxes_apart(label, neuron)
+    for a, b in zip(labels, labels[1:]):
+        assert boxes_apart(a, b)
+    roomy = NetworkDiagram(model.worked, width=12.0, height=0, radius=0.42)
+    short = roomy.label_edges([ShownTex(beat, "values", f"w{l}", labelled=True, font_size=20)
+                               for l in range(1, model.worked.depth + 1)])
+    for l, label in enumerate(short, start=1):  # room enough: each stays by its own edge
+        assert abs(label.get_x() - roomy.edge(l).get_center()[0]) < 1e-6
