@@ -63,12 +63,14 @@ class Formatter:
 
     def is_exact(self, x: float) -> bool:
         """Whether rounding to the shown places leaves ``x`` unchanged (to floating-point noise,
-        :data:`EXACT`)."""
+        :data:`EXACT`, absolute below 1: a value under 1e-12 is taken for a 0 that float
+        arithmetic missed, and shows as ``0``)."""
         return abs(float(self.rounded(x)) - x) <= EXACT * max(1.0, abs(x))
 
     def is_tiny(self, x: float) -> bool:
-        """Whether rounded ``x`` would keep fewer than two significant digits."""
-        return not self.is_exact(x) and abs(x) < 10.0 ** (1 - self.places)
+        """Whether rounded ``x`` would keep fewer than two significant digits (``0.0536`` at two
+        places is ``0.05``: tiny; ``-0.0999`` is ``-0.10``: not)."""
+        return not self.is_exact(x) and abs(self.rounded(x)) < Decimal(10) ** (1 - self.places)
 
     def is_scientific(self, x: float) -> bool:
         """Whether ``x`` is shown in scientific form: tiny, or a million or more."""

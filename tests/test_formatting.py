@@ -129,3 +129,9 @@ def test_large_numbers_are_scientific_and_negative_factors_bracketed():
 def test_zero_in_scientific_form_is_just_zero():
     # A nudge that leaves the cost unchanged: Delta C = 0, not 0.00 x 10^0.
     assert F3.scientific(0.0) == "0"
+
+
+def test_tiny_means_fewer_than_two_significant_digits_after_rounding():
+    f2 = Formatter(2)
+    assert f2.number(-0.0999) == "-0.10"  # rounds to -0.10: two significant digits
+    assert f2.number(0.0536) == r"5.36 \times 10^{-2}"  # rounds to 0.05: one

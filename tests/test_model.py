@@ -14,6 +14,7 @@ import sympy as sp
 import pytest
 
 from mathcore import build_model
+from mathcore.formatting import Formatter
 from mathcore.model import LessonModel
 from mathcore.numeric import Network, mean_cost
 
@@ -99,7 +100,7 @@ def test_every_shown_number_uses_the_formatter(any_model: LessonModel):
         shown = list(beat.values.values()) + [v for vs in beat.series.values() for v in vs]
         for v in shown:
             allowed = {fmt.number(v.value), fmt.signed(v.value), fmt.scientific(v.value),
-                       fmt.fixed(v.value, fmt.places + 2), fmt.given(v.value)}
+                       Formatter(fmt.places + 2).number(v.value), fmt.given(v.value)}
             assert v.tex in allowed, (beat.key, v.key, v.tex)
 
 

@@ -41,6 +41,8 @@ GENERATED = {
                                 worked_layers=2, sigmoid_layers=4, sigmoid_activation="relu", sigmoid_examples=5,
                                 nudges=1, wide_sizes=(5, 5, 5), wide_activation="sigmoid")),
 }
+
+
 def render_all(media: Path, tex: Path | None = None) -> dict[str, tuple[list[BeatRecord], Path | None]]:
     """Render every lesson scene's last frame; return its beat records and its still.
 

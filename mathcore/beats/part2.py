@@ -9,6 +9,7 @@ import sympy as sp
 from mathcore import notation as nt
 from mathcore.beats.common import (Author, Context, Parts, Plugged, chain_factors, cost_line, cost_tex, d, link_key,
                                     local_tex, product_parts, shown)
+from mathcore.formatting import Formatter
 from mathcore.model import Beat, Shown
 from mathcore.symbolic import Graph, SymbolicNetwork
 from mathcore.texparse import Scope
@@ -181,20 +182,21 @@ def local_derivatives(c: Context) -> Beat:
     equations["numbers"] = author.eq("numbers", [("lhs", d(C, w)), ("eq", "=")] + number_parts, nt.partial(C, w),
                                      numbers, value, numbers=n, factors=chain_factors(s, C, w, suffix="_value"))
     rows = ex.nudges("w", L, (0, 0), spec.nudges)
+    finer = Formatter(fmt.places + 2)  # the ratios close in on the derivative: two more places
     values = {"dC_dw": shown(fmt, "dC_dw", d(C, w), total)}
     values.update({key: shown(fmt, key, d(t, b), f) for (key, _), (t, b), f in zip(local_parts, links, factors)})
     series = {
         "nudge_h": tuple(Shown(f"h{i}", r"\Delta " + w.name, r.h, fmt.given(r.h)) for i, r in enumerate(rows)),
         "nudge_delta_cost": tuple(Shown(f"dC{i}", r"\Delta " + C.name, r.delta_cost, fmt.scientific(r.delta_cost))
                                   for i, r in enumerate(rows)),
-        "nudge_ratio": tuple(Shown(f"ratio{i}", rf"\Delta {C.name} / \Delta {w.name}", r.ratio, fmt.fixed(r.ratio, fmt.places + 2))
+        "nudge_ratio": tuple(Shown(f"ratio{i}", rf"\Delta {C.name} / \Delta {w.name}", r.ratio, finer.number(r.ratio))
                              for i, r in enumerate(rows)),
     }
     definition = {z: "z_def", a: "a_def", C: "C_def"}
     data = {"definition": {key: definition[top] for (key, _), (top, _) in zip(local_parts, links)}}
     return Beat("local_derivatives", "Three local derivatives", equations, values, series, data=data,
-                texts={"limit": fmt.fixed(total, fmt.places + 2),
-                       "limit_labelled": f"{d(C, w)} = {fmt.fixed(total, fmt.places + 2)}",
+                texts={"limit": finer.number(total),
+                       "limit_labelled": f"{d(C, w)} = {finer.number(total)}",
                        "from_formula": "each factor comes from its own link's formula",
                        "converges": "as the nudge shrinks, the ratio approaches the derivative"})
 
