@@ -38,12 +38,11 @@ from manim import (
     config,
 )
 
-from mathcore.equations import Factor
 from mathcore.model import Beat
 from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
-from scenes.network import NetworkDiagram
+from scenes.chains import WorkedChain
 from scenes.tex import (
     SAFE_WIDTH,
     Caption,
@@ -164,64 +163,6 @@ class ChainRule(LessonScene):
         self.wait(2)
 
 
-# -- the worked chain: a0 -> a1 -> ... -> aL -> C ------------------------------------------------
-class WorkedChain(VGroup):
-    """The worked chain with its cost node, symbol names, and (on request) its values."""
-
-    def __init__(self, scene: LessonScene) -> None:
-        super().__init__()
-        model = scene.model
-        ex = model.worked
-        self.L = ex.depth
-        nested, forward = model.beat("nested_cost"), model.beat("forward_pass")
-        width = min(2.6 * ex.depth, 9.5)
-        # Values built first: long ones make the neurons larger, to hold them readably.
-        self.activations = [ShownTex(forward, "values", f"a{l}") for l in range(ex.depth + 1)]
-        radius = NetworkDiagram.radius_for(self.activations, width / ex.depth, 0.42)
-        self.net = NetworkDiagram(ex, width=width, height=0, radius=radius)
-        self.fills = [self.net.fill_of(l) for l in range(ex.depth + 1)]
-        self.cost, self.cost_link = self.net.cost_node()
-        # The cost's value, built first: the cost node widens if a long value cannot fit it readably.
-        self.cost_value = self.net.put_in_node(self.cost, ShownTex(forward, "values", "C"))
-        chain = nested.data["chain"]
-        self.names = VGroup(*(SymbolTex(t, (nested.key, "data", "chain", str(i))) for i, t in enumerate(chain)))
-        for l, name in enumerate(self.names[:-1]):
-            self.net.put_below(l, name)
-        self.names[-1].next_to(self.cost, DOWN, buff=0.2).set_color(palette.COST)
-        self.weight_names = VGroup(*(
-            self.net.put_on_edge(l, SymbolTex(t, (nested.key, "data", "weights", str(l - 1)), font_size=26).set_color(
-                palette.weight_color(float(ex.net.w[l][0, 0]))))
-            for l, t in enumerate(nested.data["weights"], start=1)))
-        self.add(self.net, self.cost_link, self.cost, self.names, self.weight_names)
-        self.center().shift(1.9 * UP)
-        # Values, built now (placed with the picture) and shown when the forward pass reaches them.
-        for l, value in enumerate(self.activations):
-            self.net.put_inside(l, 0, value)
-        self.weights = self.net.label_edges([
-            ShownTex(forward, "values", f"w{l}", labelled=True, font_size=26,
-                     color=palette.weight_color(float(ex.net.w[l][0, 0]))) for l in range(1, ex.depth + 1)])
-        self.cost_value.move_to(self.cost)
-        self.target = ShownTex(forward, "values", "y", labelled=True, color=palette.TARGET)
-        self.target.next_to(self.cost, UP, buff=0.25)
-
-    def link_of(self, factor: Factor):
-        """The picture's link for a factor of a chain: the cost's slope is the link into the cost,
-        every other factor the edge into its layer."""
-        return self.cost_link if factor.kind == "cost_slope" else self.net.edge(factor.layer)
-
-    def empty(self) -> WorkedChain:
-        for c in self.net.neuron_group:
-            c.set_fill(opacity=0)
-        return self
-
-    def with_values(self) -> VGroup:
-        """The values as the forward pass leaves them (for scenes that start after it).
-
-        The weights' values take the place of their names."""
-        for c, opacity in zip(self.net.neuron_group, self.fills):
-            c.set_fill(opacity=opacity)
-        self.remove(self.weight_names)
-        return VGroup(*self.activations, *self.weights, self.cost_value, self.target)
 
 
 class NestedCost(LessonScene):
@@ -231,7 +172,7 @@ class NestedCost(LessonScene):
 
     def nested_cost(self, beat: Beat) -> None:
         self.headline(beat)
-        chain = WorkedChain(self).empty()
+        chain = WorkedChain(self.model).empty()
         self.chain = chain
         self.play(FadeIn(chain.net), FadeIn(chain.cost), Create(chain.cost_link), FadeIn(chain.names))
         self.play(FadeIn(chain.weight_names))
@@ -277,7 +218,7 @@ class ProductOfRates(LessonScene):
 
     def product_of_rates(self, beat: Beat) -> None:
         self.headline(beat)
-        chain = WorkedChain(self)
+        chain = WorkedChain(self.model)
         self.chain = chain
         values = chain.with_values()
         self.play(FadeIn(chain), FadeIn(values))
@@ -337,7 +278,7 @@ class BackwardSweep(LessonScene):
 
     def backward_sweep(self, beat: Beat) -> None:
         self.headline(beat)
-        chain = WorkedChain(self)
+        chain = WorkedChain(self.model)
         values = chain.with_values()
         self.play(FadeIn(chain), FadeIn(values))
         running = beat.series["running_product"]  # dC/da_L, ..., dC/da_1, output side first

@@ -8,7 +8,6 @@ are only layout (sizes, spacing, timing).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 
 import numpy as np
 from manim import (
@@ -42,11 +41,12 @@ from manim import (
     config,
 )
 
-from mathcore.model import Beat, LessonModel
+from mathcore.model import Beat
 from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
-from scenes.network import NetworkDiagram
+from scenes.chains import ChainPicture
+from scenes.tree import TreeDiagram
 from scenes.tex import (
     SAFE_WIDTH,
     Caption,
@@ -58,64 +58,9 @@ from scenes.tex import (
     fit_readable,
     fit_width,
     roomy_rows,
-    stagger,
     transform_by_key,
 )
 
-# -- the chain of single neurons -------------------------------------------------------------------
-class ChainPicture(VGroup):
-    """The chain of beat 10: activations inside the neurons, weights on the edges, biases below.
-
-    ``focus()`` is its last link (``a^{(L-1)} -> a^{(L)} -> C_0`` with ``w^{(L)}``, ``b^{(L)}``
-    and ``y``), ``early()`` everything before it.
-    """
-
-    def __init__(self, model: LessonModel, spacing: float = 2.9, radius: float = 0.42) -> None:
-        super().__init__()
-        beat = model.beat("four_neurons")
-        ex = model.sigmoid
-        self.L = L = ex.depth
-        spacing = min(spacing, (SAFE_WIDTH - 2.8) / L)  # the cost node and y take the rest
-        v = beat.values
-        # Values built first: long ones make the neurons larger, to hold them readably.
-        self.values = [ShownTex(beat, "values", f"a{l}", font_size=26) for l in range(L + 1)]
-        radius = NetworkDiagram.radius_for(self.values, spacing, radius)
-        self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius)
-        self.fills = [self.net.fill_of(l) for l in range(L + 1)]
-        self.cost, self.cost_link = self.net.cost_node(buff=1.3)
-
-        def label(key: str, **kwargs) -> SymbolTex:
-            return SymbolTex(v[key].label, (beat.key, "values", key, "label"), **kwargs)
-
-        self.names = [self.net.put_below(l, label(f"a{l}")) for l in range(L + 1)]
-        self.cost_name = label("C0", color=palette.COST).next_to(self.cost, DOWN, buff=0.2)
-        self.weights = [None] + self.net.label_edges([
-            ShownTex(beat, "values", f"w{l}", labelled=True, font_size=24, color=palette.weight_color(v[f"w{l}"].value))
-            for l in range(1, L + 1)])
-        self.biases = [None] + [
-            ShownTex(beat, "values", f"b{l}", labelled=True, font_size=24, color=palette.BIAS).next_to(
-                self.names[l], DOWN, buff=0.15)
-            for l in range(1, L + 1)]
-        stagger(self.biases[1:])  # long values: every other one a line lower
-        for l, value in enumerate(self.values):
-            self.net.put_inside(l, 0, value)
-        self.target = ShownTex(beat, "values", "y", labelled=True, color=palette.TARGET).next_to(self.cost, UP, buff=0.25)
-        self.add(self.net, self.cost_link, self.cost, self.cost_name, self.target, *self.names,
-                 *self.weights[1:], *self.biases[1:], *self.values)
-
-    def neuron(self, l: int):
-        return self.net.neuron(l)
-
-    def focus(self) -> VGroup:
-        L = self.L
-        return VGroup(self.neuron(L - 1), self.neuron(L), self.net.edge(L), self.cost_link, self.cost,
-                      self.names[L - 1], self.names[L], self.values[L - 1], self.values[L], self.weights[L],
-                      self.biases[L], self.cost_name, self.target)
-
-    def early(self) -> VGroup:
-        L = self.L
-        return VGroup(*(self.neuron(l) for l in range(L - 1)), *(self.net.edge(l) for l in range(1, L)),
-                      *self.names[:L - 1], *self.values[:L - 1], *self.weights[1:L], *self.biases[1:L])
 
 
 class FourNeurons(LessonScene):
@@ -225,66 +170,6 @@ class FourNeurons(LessonScene):
         self.wait(2)
 
 
-# -- the dependency tree ---------------------------------------------------------------------------
-class TreeDiagram(VGroup):
-    """Beat 13's tree: ``C_0`` at the bottom, each quantity above what it is computed from.
-
-    Each node sits straight above the input that continues the chain (the spine); its other
-    inputs branch to the sides. A node's *stage* counts the layers passed on the way down from
-    the cost: the last layer is stage 0, each ``a -> z`` link starts the next stage up.
-    """
-
-    def __init__(self, beat: Beat, font_size: float = 30, row_gap: float = 0.75, side_gap: float = 1.35) -> None:
-        super().__init__()
-        rows = beat.data["tree"]
-        inputs = {node: tuple(ins) for node, ins in rows}
-        self.labels: dict[str, SymbolTex] = {}
-        for i, name in enumerate(beat.data["nodes"]):
-            color = palette.role_color(beat.data["roles"][name]) or palette.TEXT
-            self.labels[name] = SymbolTex(name, (beat.key, "data", "nodes", str(i)), font_size=font_size, color=color)
-        self.parent: dict[str, str] = {}
-        self.stage: dict[str, int] = {}
-        self.row: dict[str, int] = {}
-
-        def place(node: str, x: float, row: int, crossings: int) -> None:
-            self.labels[node].move_to(x * RIGHT + row * row_gap * UP)
-            self.stage[node], self.row[node] = max(crossings - 1, 0), row
-            kids = inputs.get(node, ())
-            spine = next((i for i, k in enumerate(kids) if k in inputs), len(kids) // 2)
-            for i, kid in enumerate(kids):
-                self.parent[kid] = node
-                place(kid, x + (i - spine) * side_gap, row + 1, crossings + (len(kids) == 1))
-
-        self.root = rows[0][0]
-        place(self.root, 0.0, 0, 0)
-        self.edges: dict[str, Line] = {
-            kid: Line(self.labels[parent].get_top(), self.labels[kid].get_bottom(), buff=0.08).set_stroke(
-                palette.MUTED, 2.5)
-            for kid, parent in self.parent.items()}
-        self.add(*self.edges.values(), *self.labels.values())
-
-    @property
-    def stages(self) -> int:
-        return max(self.stage.values()) + 1
-
-    def nodes_of(self, stage: int) -> list[str]:
-        return [n for n in self.labels if self.stage[n] == stage]
-
-    def rows_of(self, stage: int) -> list[list[str]]:
-        nodes = self.nodes_of(stage)
-        return [[n for n in nodes if self.row[n] == r] for r in sorted({self.row[n] for n in nodes})]
-
-    def block(self, nodes: Sequence[str]) -> VGroup:
-        """The nodes with the edges leading up to them."""
-        return VGroup(*(VGroup(*([self.edges[n]] if n in self.edges else []), self.labels[n]) for n in nodes))
-
-    def path_up(self, name: str) -> list[Line]:
-        """The edges from ``name`` down to the cost, in that order."""
-        edges = []
-        while name in self.parent:
-            edges.append(self.edges[name])
-            name = self.parent[name]
-        return edges
 
 
 class DependencyTree(LessonScene):
