@@ -36,8 +36,8 @@ from pipeline.lesson import LessonInput
 from pipeline.progress import Progress
 from pipeline.quality import Quality
 from pipeline.scenelist import SceneRef
-from pipeline.storage import (NO_SPACE, SpaceNeed, check_writable, disk_full, free_bytes, ran_out_of_space, size,
-                              storage_error)
+from pipeline.storage import (NO_SPACE, NOT_WRITABLE, SpaceNeed, check_writable, disk_full, free_bytes,
+                              ran_out_of_space, size, storage_error)
 
 # Flags that shape what manim writes: part of every cache key (with the quality's flag).
 RENDER_ARGS = ["--disable_caching", "--save_sections"]
@@ -120,7 +120,7 @@ class Renderer:
         :class:`~pipeline.storage.NotWritable` if the media folder cannot be written.
         """
         self.space = SpaceNeed.render(self.layout.media, len(requests), self.quality, self.jobs)
-        check_writable(self.layout.media)
+        check_writable(self.space)
         free = free_bytes(self.layout.media)
         if free is not None and free < self.space.bytes:
             self.progress.say(f"warning: the disk of {show_path(self.layout.media)}/ has {size(free)} free; "
@@ -201,7 +201,7 @@ class Renderer:
                 except EntryError as e:
                     why = str(e)
                 except OSError as e:
-                    if storage_error(e, self.space) is None:
+                    if e.errno not in NO_SPACE | NOT_WRITABLE:
                         raise
                     no_space = e.errno in NO_SPACE
                     why = f"writing its cache entry: {e.strerror}"

@@ -132,25 +132,20 @@ def storage_errors(need: SpaceNeed) -> Iterator[None]:
         raise error from None
 
 
-def check_writable(media: Path) -> None:
-    """Raise :class:`NotWritable` unless files can be created in ``media`` (created if missing).
+def check_writable(need: SpaceNeed) -> None:
+    """Raise :class:`NotWritable` (or :class:`DiskFull`) unless files can be created in the media
+    folder (created if missing).
 
     A real write, not :func:`os.access`: root passes every permission check but still cannot
     write to a read-only file system.
     """
-    probe = media / f".write-test-{os.getpid()}"
-    try:
-        media.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-    except OSError as e:
-        if e.errno in NOT_WRITABLE:
-            raise not_writable(media, e) from None
-        if e.errno in NO_SPACE:
-            raise DiskFull(f"the disk of the media folder {show_path(media)}/ is full: free some space, or "
-                           f"render elsewhere with --media DIR") from None
-        raise
-    finally:
-        probe.unlink(missing_ok=True)
+    probe = need.media / f".write-test-{os.getpid()}"
+    with storage_errors(need):
+        try:
+            need.media.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"")
+        finally:
+            probe.unlink(missing_ok=True)
 
 
 def ran_out_of_space(folder: Path, log: Path) -> bool:

@@ -216,13 +216,9 @@ def link_factor(s: SymbolicNetwork, top: sp.Symbol, below: sp.Symbol, key: str |
     return Factor(key or link_key(top, below), kind, layer_of(s, top))
 
 
-def chain_factors(s: SymbolicNetwork, top: sp.Symbol, start: sp.Symbol, suffix: str = "",
-                  output_side_first: bool = False) -> list[Factor]:
+def chain_factors(s: SymbolicNetwork, top: sp.Symbol, start: sp.Symbol, suffix: str = "") -> list[Factor]:
     """The factors of ``d top / d start`` along the network's links, keyed ``link_key + suffix``."""
-    links = s.links(top, start)
-    if output_side_first:
-        links = list(reversed(links))
-    return [link_factor(s, a, b, link_key(a, b) + suffix) for a, b in links]
+    return [link_factor(s, a, b, link_key(a, b) + suffix) for a, b in s.links(top, start)]
 
 
 def short_key(s: sp.Symbol) -> str:
@@ -240,7 +236,7 @@ def local_tex(s: SymbolicNetwork, top: sp.Symbol, below: sp.Symbol, spec: Lesson
     """The TeX of one link's derivative, from the link's own formula."""
     if top == s.cost_symbol:
         return slope_tex(spec.cost.slope_tex_factor, below.name, s.y().name)
-    if s.squish and below.name.startswith("z") and s.definitions.get(top) == s.sigma(below):
+    if nt.role(below) == "weighted_input" and s.definitions.get(top) == s.sigma(below):
         return rf"\sigma'\left({below.name}\right)"
     formula = s.graph.local(top, below)
     if isinstance(formula, sp.Symbol):
