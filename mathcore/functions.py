@@ -54,9 +54,16 @@ class Activation:
     max_slope_tex: str | None = None
 
     def symbolic_derivative(self, z: sp.Expr) -> sp.Expr:
-        """``sigma'(z)`` by sympy differentiation of :attr:`symbolic`."""
+        """``sigma'(z)`` by sympy differentiation of :attr:`symbolic`, taken as 0 at a kink
+        (sympy's step ``Heaviside(0)`` is ``1/2``): the convention of :attr:`derivative`."""
         t = sp.Dummy("t", real=True)
-        return sp.diff(self.symbolic(t), t).subs(t, z)
+        return at_kink_zero(sp.diff(self.symbolic(t), t)).subs(t, z)
+
+
+def at_kink_zero(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with every step ``Heaviside(x)`` taking the value 0 at ``x = 0``, as the NumPy
+    derivatives (and most libraries) do."""
+    return expr.replace(lambda e: isinstance(e, sp.Heaviside), lambda e: sp.Heaviside(e.args[0], 0))
 
 
 def _logistic(z: Array) -> Array:
@@ -121,7 +128,7 @@ RELU = Activation(
     # The derivative at exactly 0 is taken as 0, as most libraries do.
     derivative=lambda z: (np.asarray(z, dtype=float) > 0).astype(float),
     symbolic=lambda z: sp.Max(0, z),
-    textbook=lambda z: sp.Heaviside(z),
+    textbook=lambda z: sp.Heaviside(z, 0),
     textbook_tex=r"\begin{cases} 1 & z > 0 \\ 0 & z < 0 \end{cases}",
     max_slope=sp.Integer(1),
     max_slope_tex="1",

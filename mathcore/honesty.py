@@ -36,10 +36,6 @@ Interval = tuple[mpmath.mpf, mpmath.mpf]
 
 def to_mpf(x: Fraction | sp.Basic | float) -> mpmath.mpf:
     """``x`` as a 50-digit mpmath number."""
-    return _mpf(x)
-
-
-def _mpf(x: Fraction | sp.Basic | float) -> mpmath.mpf:
     with mpmath.workdps(DIGITS):
         if isinstance(x, Fraction):
             return mpmath.mpf(x.numerator) / x.denominator
@@ -56,9 +52,12 @@ def interval(expr: sp.Basic, numbers: Mapping[sp.Symbol, Num]) -> Interval:
 def _interval(e: sp.Basic, numbers: Mapping[sp.Symbol, Num]) -> Interval:
     if e in numbers:
         n = numbers[e]
-        return _mpf(n.shown - n.half_unit), _mpf(n.shown + n.half_unit)
+        # A number shown exactly is exact to the formatter's float noise (EXACT, absolute below 1):
+        # a slope of 5.7e-13 is shown as 0, and stands for it.
+        h = n.half_unit or Fraction(EXACT) * max(1, abs(n.shown))
+        return to_mpf(n.shown - h), to_mpf(n.shown + h)
     if e.is_Number or e.is_NumberSymbol:
-        v = _mpf(e)
+        v = to_mpf(e)
         return v, v
     if isinstance(e, sp.Add):
         lo, hi = mpmath.mpf(0), mpmath.mpf(0)
@@ -111,7 +110,7 @@ def correctly_rounded(result: Num, exact: mpmath.mpf) -> bool:
     """Whether ``result`` shows ``exact`` rounded: within half a unit of its last place."""
     with mpmath.workdps(DIGITS):
         slack = SLACK * max(mpmath.mpf(1), abs(exact))
-        return abs(exact - _mpf(result.shown)) <= _mpf(result.half_unit) + slack
+        return abs(exact - to_mpf(result.shown)) <= to_mpf(result.half_unit) + slack
 
 
 def rounds_to(evaluated: sp.Basic, result: Num, quantum: Fraction) -> bool:

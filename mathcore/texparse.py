@@ -14,7 +14,8 @@ lesson's notation only, into sympy objects built by :mod:`mathcore.notation`. It
   ``\\nabla C``, ``\\nabla_a C_0``, ``bmatrix`` columns, ``=`` and ``\\approx``;
 * a two-case step, ``\\begin{cases} p & x > 0 \\\\ q & x < 0 \\end{cases}`` (ReLU's slope), read
   as ``p H(x) + q (1 - H(x))`` with sympy's ``Heaviside`` ``H``: equal to the TeX wherever the
-  TeX defines it (``x != 0``); at the kink itself the TeX says nothing, and ``H(0) = 1/2``.
+  TeX defines it (``x != 0``); at the kink itself the TeX says nothing, and ``H(0) = 0``, the
+  lesson's convention for a derivative at a kink (``mathcore.functions.at_kink_zero``).
 
 Index letters (``j``, ``k``, ``i``) and the layer letter ``l`` are bound to numbers by the
 caller; a free letter that is not bound is an error, which is how tests catch a ``j`` written
@@ -363,7 +364,7 @@ class _Parser:
         self.take(r"\end{cases}")
         if set(values) != {">", "<"} or points[0] != points[1]:
             raise self.error("only a two-case step (x > c and x < c) is in the lesson")
-        step = sp.Heaviside(points[0])
+        step = sp.Heaviside(points[0], 0)  # the step is 0 at the kink, as the lesson's derivatives
         return values[">"] * step + values["<"] * (1 - step)
 
     # -- symbols -------------------------------------------------------------------------------

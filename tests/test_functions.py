@@ -18,6 +18,7 @@ from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 
 from mathcore.functions import (
+    at_kink_zero,
     ACTIVATIONS,
     COSTS,
     GENERIC,
@@ -69,8 +70,10 @@ def test_derivative_matches_lambdified_symbolic_derivative(activation: Activatio
     assert_allclose(
         activation.derivative(points), lambdified(activation.symbolic_derivative(z), points), rtol=1e-12, atol=1e-15
     )
-    # symbolic_derivative is sympy's own derivative of symbolic.
-    assert sp.simplify(activation.symbolic_derivative(z) - sp.diff(activation.symbolic(z), z)) == 0
+    # symbolic_derivative is sympy's own derivative of symbolic, with a step taken as 0 at its kink.
+    assert sp.simplify(activation.symbolic_derivative(z) - at_kink_zero(sp.diff(activation.symbolic(z), z))) == 0
+    # ... which is what the NumPy derivative says there too (sympy alone would say 1/2 for relu).
+    assert float(activation.symbolic_derivative(sp.Integer(0))) == float(activation.derivative(np.zeros(1))[0])
 
 
 @pytest.mark.parametrize("activation", ALL, ids=lambda a: a.name)

@@ -16,11 +16,13 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from mathcore.__main__ import main as mathcore_main
 from mathcore.beats import build_model
 
+from .conftest import DATA
 from .lessongen import lesson_text, lesson_texts
 from .test_shown_numbers import check_lesson
 
@@ -66,3 +68,10 @@ def test_the_corners_of_the_limits():
         (4, dict(deep_activation="relu", deep_layers=12, sigmoid_activation="identity", decimals=2)),
     ]:
         check_generated(lesson_text(seed, **choices))
+
+
+@pytest.mark.parametrize("name", ["generated_relu_kink", "generated_tiny_slope"])
+def test_lessons_the_search_once_found_wrong(name: str):
+    """Kept as files: a ReLU slope at its kink (sympy's 1/2 against NumPy's 0), and a slope too
+    small to show (5.7e-13, shown as 0) in a product line."""
+    check_generated((DATA / f"{name}.toml").read_text(encoding="utf-8"))

@@ -27,8 +27,10 @@ def test_interval_of_a_product_and_a_sum_by_hand():
     x, y, z = sp.symbols("x y z")
     numbers = {x: num("2.5"), y: num("0.318", "0.0005"), z: num("-0.5")}
     lo, hi = honesty.interval(x * y + z, numbers)
-    # 2.5 * [0.3175, 0.3185] - 0.5 = [0.29375, 0.29625]
-    assert float(lo) == pytest.approx(0.29375, abs=1e-15) and float(hi) == pytest.approx(0.29625, abs=1e-15)
+    # 2.5 * [0.3175, 0.3185] - 0.5 = [0.29375, 0.29625], each exact number widened by the
+    # formatter's float noise (1e-12, relative above 1): 2.5 +- 2.5e-12 and -0.5 +- 1e-12.
+    assert float(lo) == pytest.approx((2.5 - 2.5e-12) * 0.3175 - 0.5 - 1e-12, abs=1e-15)
+    assert float(hi) == pytest.approx((2.5 + 2.5e-12) * 0.3185 - 0.5 + 1e-12, abs=1e-15)
 
 
 def test_interval_of_a_square_that_straddles_zero():
@@ -109,3 +111,13 @@ def test_an_honest_equals_is_kept_and_a_needless_approx_is_still_honest(model: L
     assert eq.tex.endswith(r"\left(3 - 2\right)^2 = 1")  # (3 - 2)^2 = 1 exactly
     assert eq.check().ok
     assert _mutated(eq, {"eq3": r"\approx"}).check().ok
+
+
+def test_a_number_shown_exactly_stands_for_its_float_noise_too():
+    # A tanh slope of 5.7e-13 is shown as 0 (the formatter calls anything within 1e-12 of its
+    # rounding exact), so 0.905 * 0 * 1.8 can stand for the true product 1.04e-12; it cannot for 1e-9.
+    a, b, c = sp.symbols("a b c")
+    numbers = {a: num("0.905", "0.0005"), b: num("0"), c: num("1.8")}
+    bounds = honesty.interval(a * b * c, numbers)
+    assert honesty.contains(bounds, mpmath.mpf("1.04e-12"))
+    assert not honesty.contains(bounds, mpmath.mpf("1e-9"))
