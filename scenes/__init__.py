@@ -4,8 +4,9 @@ Every scene reads the lesson model (:mod:`scenes.lesson`) and nothing else. The 
 :mod:`scenes.palette` (colours by role, sizes), :mod:`scenes.tex` (equations, numbers and
 captions tagged with their model address), :mod:`scenes.live` (live numbers and nudges),
 :mod:`scenes.network` (network diagrams), :mod:`scenes.chains` (the worked chain and Part 2's
-chain of single neurons), :mod:`scenes.tree` (the dependency tree) and :mod:`scenes.base` (the
-lesson scene with named beats).
+chain of single neurons), :mod:`scenes.tree` (the dependency tree), :mod:`scenes.matrices`
+(matrices and column vectors of the model's numbers) and :mod:`scenes.base` (the lesson scene with
+named beats).
 """
 
 from __future__ import annotations

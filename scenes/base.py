@@ -11,7 +11,9 @@ beat with the same name, so that ``construct`` reads like the script::
 Each beat starts a manim section named ``"NN Title"`` and, when the scene is rendered as a slide
 deck (manim-slides), a new slide. At the end of each beat the scene records what is on screen:
 every text-like mobject with the model address it came from and its box, which the tests compare
-with the model and check for overlaps and for leaving the frame.
+with the model and check for overlaps and for leaving the frame. Shapes that TeX draws but that
+show no text (a matrix's brackets, :mod:`scenes.matrices`) carry ``lesson_decoration`` and are
+left out.
 """
 
 from __future__ import annotations
@@ -133,6 +135,8 @@ def texts_of(*mobjects: Mobject) -> list[OnScreen]:
 
 
 def _texts(mob: Mobject) -> Iterator[OnScreen]:
+    if getattr(mob, "lesson_decoration", False):  # drawn with TeX but no text: a matrix's brackets
+        return
     source = getattr(mob, "lesson_source", None)
     if source is not None or isinstance(mob, TEXT_TYPES):
         if _visible(mob):

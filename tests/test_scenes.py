@@ -29,8 +29,8 @@ from .conftest import OTHER_LESSON
 from .lessongen import lesson_text
 
 SCENES_DIR = Path(__file__).parents[1] / "scenes"
-TOOLKIT = {"__init__.py", "base.py", "chains.py", "lesson.py", "live.py", "network.py", "palette.py", "tex.py",
-           "tree.py"}
+TOOLKIT = {"__init__.py", "base.py", "chains.py", "lesson.py", "live.py", "matrices.py", "network.py", "palette.py",
+           "tex.py", "tree.py"}
 
 # Two generated lessons (seed and fixed choices), far from the hand-written ones: a ReLU deep chain
 # shown to 2 places and a tanh one to 4, with other depths, activations, costs and sizes.

@@ -1,15 +1,17 @@
-"""The scene toolkit, without rendering: live numbers, equation parts, the network diagram."""
+"""The scene toolkit, without rendering: live numbers, equation parts, the network diagram, matrices."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from manim import RIGHT, ReplacementTransform
+from manim import RIGHT, ReplacementTransform, VGroup, tempconfig
 
 from mathcore.formatting import Formatter
 from mathcore.model import LessonModel
 from scenes import palette
+from scenes.base import texts_of
 from scenes.live import LiveNumber, Nudge
+from scenes.matrices import ShownMatrix, ShownVector, baseline_of, row_axes
 from scenes.network import NetworkDiagram
 from scenes.tex import (
     SAFE_WIDTH,
@@ -19,6 +21,7 @@ from scenes.tex import (
     fit_readable,
     flow,
     font_size_of,
+    roomy_rows,
     stack_at,
     stagger,
     transform_by_key,
@@ -168,3 +171,123 @@ def test_chain_edge_labels_that_do_not_fit_go_above_the_neurons(model: LessonMod
                                for l in range(1, model.worked.depth + 1)])
     for l, label in enumerate(short, start=1):  # room enough: each stays by its own edge
         assert abs(label.get_x() - roomy.edge(l).get_center()[0]) < 1e-6
+
+
+# -- matrices and vectors of shown numbers ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    """Build mobjects with their TeX compiled in a temporary folder (no rendering)."""
+    media = tmp_path_factory.mktemp("matrices")
+    with tempconfig({"media_dir": str(media), "tex_dir": str(media / "Tex"), "verbosity": "WARNING"}):
+        yield media
+
+
+def entries_of(matrix) -> list:
+    return [m for row in matrix.mob_matrix for m in row]
+
+
+def test_shown_matrix_shows_the_model_weights_in_place_and_transposed(any_model: LessonModel, scratch):
+    beat = any_model.beat("indices")
+    for layer in range(1, any_model.wide.depth + 1):
+        w = np.asarray(any_model.wide.net.w[layer])
+        rows, cols = w.shape
+        shown = ShownMatrix(beat, "series", f"w{layer}", rows, cols)
+        flipped = ShownMatrix(beat, "series", f"w{layer}", rows, cols, transpose=True)
+        assert len(shown.mob_matrix) == rows and len(shown.mob_matrix[0]) == cols
+        assert len(flipped.mob_matrix) == cols and len(flipped.mob_matrix[0]) == rows
+        for matrix, expected in ((shown, w), (flipped, w.T)):
+            for r, c in np.ndindex(expected.shape):
+                entry = matrix.entry(r, c)
+                assert entry.shown.value == pytest.approx(float(expected[r, c]))
+                assert entry.tex_strings == [any_model.fmt.number(float(expected[r, c]))]
+                stored = (r, c) if matrix is shown else (c, r)
+                index = stored[0] * cols + stored[1]
+                assert entry.lesson_source == ("indices", "series", f"w{layer}", str(index))
+                assert matrix.element_of(index) is entry
+                if c + 1 < expected.shape[1]:  # left to right, top to bottom, apart
+                    assert entry.get_right()[0] < matrix.entry(r, c + 1).get_left()[0]
+                if r + 1 < expected.shape[0]:
+                    assert entry.get_bottom()[1] > matrix.entry(r + 1, c).get_top()[1]
+        assert list(shown.row(0)) == [shown.entry(0, c) for c in range(cols)]
+        assert list(flipped.column(1)) == [flipped.entry(r, 1) for r in range(cols)]
+    with pytest.raises(ValueError, match="not 5 x 7"):
+        ShownMatrix(beat, "series", "w1", 5, 7)
+
+
+def test_a_matrix_reads_back_as_its_entries_inside_its_brackets(model: LessonModel, scratch):
+    beat = model.beat("indices")
+    rows, cols = model.wide.net.w[1].shape
+    matrix = ShownMatrix(beat, "series", "w1", rows, cols)
+    shown = texts_of(matrix)
+    assert [item.mobject for item in shown] == entries_of(matrix)  # the brackets are no text
+    assert all(item.source is not None and item.font_size == pytest.approx(palette.NUMBER_SIZE) for item in shown)
+    left, right = matrix.get_brackets()
+    entries = VGroup(*entries_of(matrix))
+    assert left.get_right()[0] < entries.get_left()[0] and entries.get_right()[0] < right.get_left()[0]
+    for bracket in (left, right):
+        assert bracket.get_top()[1] > entries.get_top()[1] and bracket.get_bottom()[1] < entries.get_bottom()[1]
+        assert bracket.get_color() == palette.TEXT
+
+
+def test_rows_stand_on_one_baseline_and_never_overlap(model: LessonModel, scratch):
+    beat = model.beat("gradient_vector")
+    grads = beat.series["gradient"]
+    # One row of numbers of different shapes (an exponent, a minus sign): one baseline.
+    row = ShownMatrix(beat, "series", "gradient", 1, len(grads))
+    baselines = [baseline_of(m) for m in row.row(0)]
+    assert max(baselines) - min(baselines) < 1e-3
+    for a, b in zip(row.row(0), row.row(0)[1:]):
+        assert boxes_apart(a, b, gap=0.1)
+    column = ShownVector(beat, "series", "gradient")
+    assert len(column) == len(grads) and [column.entry(i).shown for i in range(len(grads))] == list(grads)
+    for a, b in zip(column.row(0), column.row(0)[1:]):
+        assert a.get_bottom()[1] > b.get_top()[1]
+    for r in range(len(grads) - 1):
+        assert column.row(r).get_bottom()[1] > column.row(r + 1).get_top()[1] + 0.05
+    some = ShownVector(beat, "series", "gradient", indices=[2, 0])
+    assert [some.entry(i).lesson_source[-1] for i in range(2)] == ["2", "0"]
+    assert some.element_of(0) is some.entry(1)
+    with pytest.raises(KeyError):
+        some.element_of(1)
+    box = some.highlight_row(0)
+    assert box.get_left()[0] < some.entry(0).get_left()[0] and box.get_top()[1] > some.entry(0).get_top()[1]
+
+
+def test_fit_shrinks_a_matrix_but_keeps_it_readable(model: LessonModel, scratch):
+    beat = model.beat("indices")
+    rows, cols = model.wide.net.w[1].shape
+    small = ShownMatrix(beat, "series", "w1", rows, cols, font_size=40).fit(0.01, 0.01)
+    for item in texts_of(small):
+        assert item.font_size == pytest.approx(palette.MIN_FONT_SIZE)
+    wide = ShownMatrix(beat, "series", "w1", rows, cols, font_size=40)
+    width = wide.width
+    wide.fit(width * 0.8, 100)
+    assert wide.width == pytest.approx(width * 0.8)
+    assert font_size_of(wide) == pytest.approx(32)
+    roomy = ShownMatrix(beat, "series", "w1", rows, cols).fit(100, 100)
+    assert font_size_of(roomy) == pytest.approx(palette.NUMBER_SIZE)
+
+
+def test_a_vector_lines_up_with_the_rows_of_a_typeset_column(any_model: LessonModel, scratch):
+    beat = any_model.beat("gradient_vector")
+    gradient = EquationTex(beat, "gradient", tex_template=roomy_rows())
+    column = gradient.part("column")
+    count = len(beat.series["gradient"])
+    axes = row_axes(column, count)
+    assert len(axes) == count and all(a > b for a, b in zip(axes, axes[1:]))
+    pitches = np.diff(axes)
+    assert np.ptp(pitches) < 1e-3  # TeX spaces like rows evenly
+    assert column.get_bottom()[1] < axes[-1] < axes[0] < column.get_top()[1]
+    vector = ShownVector(beat, "series", "gradient").next_to(gradient, RIGHT)
+    vector.place_rows(axes, around=column)
+    for r, y in enumerate(axes):
+        assert vector.axis_of_row(r) == pytest.approx(y, abs=1e-6)
+    for bracket in vector.get_brackets():
+        assert bracket.get_top()[1] == pytest.approx(column.get_top()[1])
+        assert bracket.get_bottom()[1] == pytest.approx(column.get_bottom()[1])
+    # A negative number's minus sign sits on the axis it was given (as it would in TeX).
+    negative = next((i for i, g in enumerate(beat.series["gradient"]) if g.value < 0), None)
+    if negative is not None:
+        minus = vector.entry(negative).family_members_with_points()[0]
+        assert minus.get_y() == pytest.approx(axes[negative], abs=0.01)
+
