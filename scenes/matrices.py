@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from manim import LEFT, RIGHT, UP, MobjectMatrix, SurroundingRectangle, VGroup, VMobject
+from manim import DEFAULT_FONT_SIZE, LEFT, RIGHT, UP, MathTex, MobjectMatrix, SurroundingRectangle, VGroup, VMobject
 from manim.constants import SCALE_FACTOR_PER_FONT_POINT
 
 from mathcore.model import Beat
@@ -39,6 +39,8 @@ AXIS_HEIGHT = 0.25
 # Gaps, in ems of the entries' type: between columns, between rows, from the entries to the
 # brackets, and how far the brackets reach above and below the entries.
 H_BUFF, V_BUFF, BRACKET_H_BUFF, BRACKET_V_BUFF = 1.2, 0.8, 0.4, 0.25
+# The height of one row of the empty array manim sets its brackets around, in 48-point type.
+BRACKET_ROW = 0.5977
 ALIGNMENTS = {"left": LEFT, "center": np.zeros(3), "right": RIGHT}
 
 
@@ -64,8 +66,6 @@ class _ShownGrid(MobjectMatrix):
                    "bracket_v_buff": BRACKET_V_BUFF * em,
                    "bracket_config": {"font_size": font_size, "color": palette.TEXT}} | matrix_kwargs
         super().__init__(entries, **options)
-        for bracket in self.brackets:
-            bracket.lesson_decoration = True  # TeX-drawn, but no text: not recorded as shown
 
     # -- layout ---------------------------------------------------------------------------------
     def _organize_mob_matrix(self, matrix: list[list[VMobject]]) -> _ShownGrid:
@@ -85,17 +85,41 @@ class _ShownGrid(MobjectMatrix):
                 mob.shift((-r * pitch - baseline_of(mob)) * UP)
         return self
 
+    def _add_brackets(self, left: str = "[", right: str = "]", **kwargs) -> _ShownGrid:
+        """Manim's TeX brackets (``MobjectMatrix`` makes them), set for the entries' type size."""
+        self._bracket_tex = (left, right, kwargs)
+        top = self.elements.get_top()[1] + self.bracket_v_buff
+        self.brackets = VGroup()
+        self._set_brackets(top, top - self.elements.height - 2 * self.bracket_v_buff)
+        return self
+
+    def _set_brackets(self, top: float, bottom: float) -> None:
+        """Brackets from ``top`` to ``bottom``, ``bracket_h_buff`` from the entries.
+
+        Manim sizes its brackets in rows of 48-point type and stretches them to the matrix's
+        height, which thickens their arms in smaller type: here TeX sets them with rows of the
+        type they are set in, the nearest whole number of rows, stretched by less than half a row."""
+        left, right, kwargs = self._bracket_tex
+        size = kwargs.get("font_size", DEFAULT_FONT_SIZE)
+        rows = max(1, round((top - bottom) / (BRACKET_ROW * size / DEFAULT_FONT_SIZE)))
+        array = r"\begin{array}{c}" + rows * r"\quad \\" + r"\end{array}"
+        pair = VGroup(MathTex(rf"\left{left}" + array + r"\right.", **kwargs),
+                      MathTex(r"\left." + array + rf"\right{right}", **kwargs))
+        for bracket, side in zip(pair, (LEFT, RIGHT)):
+            bracket.lesson_decoration = True  # TeX-drawn, but no text: not recorded as shown
+            bracket.stretch_to_fit_height(top - bottom).set_y((top + bottom) / 2)
+            bracket.next_to(self.elements, side, buff=self.bracket_h_buff, coor_mask=np.array([1, 0, 0]))
+        self.remove(*self.brackets)
+        self.brackets = pair
+        self.add(*pair)
+
     def _refit_brackets(self, around: VMobject | None = None) -> None:
         """Brackets around the entries as they are now (and as tall as ``around``, if it is taller)."""
         top = self.elements.get_top()[1] + self.bracket_v_buff
         bottom = self.elements.get_bottom()[1] - self.bracket_v_buff
         if around is not None:
             top, bottom = max(top, around.get_top()[1]), min(bottom, around.get_bottom()[1])
-        left, right = self.brackets
-        for bracket, side in ((left, LEFT), (right, RIGHT)):
-            bracket.stretch_to_fit_height(top - bottom)
-            bracket.set_y((top + bottom) / 2)
-            bracket.next_to(self.elements, side, buff=self.bracket_h_buff, coor_mask=np.array([1, 0, 0]))
+        self._set_brackets(top, bottom)
 
     def place_rows(self, axes: Sequence[float], around: VMobject | None = None) -> _ShownGrid:
         """Move each row so that its math axis (where a minus sign or a fraction bar sits) is at
