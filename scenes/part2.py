@@ -36,7 +36,6 @@ from manim import (
     SurroundingRectangle,
     TransformFromCopy,
     VGroup,
-    VMobject,
     Write,
     config,
 )
@@ -46,6 +45,7 @@ from scenes import palette
 from scenes.base import LessonScene
 from scenes.live import LiveNumber, Nudge
 from scenes.chains import ChainPicture
+from scenes.matrices import ShownVector, row_axes
 from scenes.tree import TreeDiagram
 from scenes.tex import (
     SAFE_WIDTH,
@@ -57,6 +57,7 @@ from scenes.tex import (
     fit_height,
     fit_readable,
     fit_width,
+    font_size_of,
     roomy_rows,
     transform_by_key,
 )
@@ -474,68 +475,42 @@ class AverageOverExamples(LessonScene):
         # the small type TeX uses in a matrix, so that they stay readable.
         many = len(grads) > 6
         gradient = EquationTex(beat, "gradient", font_size=palette.EQUATION_SIZE,
-                               tex_template=roomy_rows(2.5, display_fractions=True) if many else roomy_rows())
-        fit_height(gradient, config.frame_height - 2.3).move_to(2.6 * LEFT + 0.3 * DOWN)
+                               tex_template=roomy_rows(2.2, display_fractions=True) if many else roomy_rows())
+        # As tall as the room between the headline and the caption under it allows.
+        every = fit_width(Caption(beat, "every", font_size=26, color=palette.MUTED)).to_edge(DOWN, buff=0.4)
+        top, bottom = self._headline.get_bottom()[1] - 0.3, every.get_top()[1] + 0.3
+        fit_height(gradient, top - bottom).set_y((top + bottom) / 2)
         column = gradient.part("column")
-        ys = row_centres(column, len(grads))
-        x = gradient.get_right()[0] + 1.6
-        entries = []
-        for i, (shown, y) in enumerate(zip(grads, ys)):
-            color = palette.role_color(beat.data["roles"][i])
-            entry = ShownTex(beat, "series", "gradient", i, font_size=palette.NUMBER_SIZE, color=color)
-            entries.append(entry.move_to(y * UP).align_to(x * RIGHT, LEFT))
-        values = VGroup(*entries)
-        brackets = square_brackets(values, height=column.height)
-        arrow = Arrow(gradient.get_right(), brackets.get_left(), buff=0.15, color=palette.MUTED, stroke_width=3,
-                      max_tip_length_to_length_ratio=0.3)
+        # The numbers: one per row of the symbolic column, each on its row's axis, in brackets like
+        # the column's (as tall, the same type); not much larger than the column's type where it had to shrink, and
+        # shrunk further (readably) if its rows are closer than theirs.
+        size = max(palette.MIN_FONT_SIZE, min(palette.NUMBER_SIZE, 1.15 * font_size_of(gradient)))
+        values = ShownVector(beat, "series", "gradient", font_size=size,
+                             bracket_config={"font_size": font_size_of(gradient), "color": palette.TEXT})
+        for i, role in enumerate(beat.data["roles"]):
+            values.entry(i).set_color(palette.role_color(role) or palette.TEXT)
+        values.fit(SAFE_WIDTH, column.height)
+        values.place_rows(row_axes(column, len(grads)), around=column)
+        values.shift((gradient.get_right()[0] + 1.6 - values.get_left()[0]) * RIGHT)
+        y = column.get_y()
+        arrow = Arrow(gradient.get_right()[0] * RIGHT + y * UP, values.get_left()[0] * RIGHT + y * UP, buff=0.15,
+                      color=palette.MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.3)
+        VGroup(gradient, arrow, values).set_x(0)
         self.play(Write(gradient), run_time=2)
+        brackets = values.get_brackets()
         self.play(GrowArrow(arrow), Create(brackets))
         last = next((i for i, g in enumerate(grads) if g.key == f"w{self.model.sigmoid.depth}"), None)
         if last is not None:
-            self.play(ReplacementTransform(mean, entries[last]), run_time=1.2)
+            self.play(ReplacementTransform(mean, values.entry(last)), run_time=1.2)
         else:
             self.play(FadeOut(mean))
-        self.play(LaggedStart(*(FadeIn(e, shift=0.1 * LEFT) for i, e in enumerate(entries) if i != last),
-                              lag_ratio=0.2), run_time=2)
-        every = fit_width(Caption(beat, "every", font_size=26, color=palette.MUTED)).to_edge(DOWN, buff=0.4)
+        others = [values.entry(i) for i in range(len(grads)) if i != last]
+        self.play(LaggedStart(*(FadeIn(e, shift=0.1 * LEFT) for e in others), lag_ratio=0.2), run_time=2)
+        # The animations put the vector's parts on stage one by one: put the vector there whole.
+        self.remove(*brackets, *values.get_entries())
+        self.add(values)
         self.play(FadeIn(every))
         self.wait(2.5)
-
-
-def row_centres(column: VMobject, rows: int) -> list[float]:
-    """The heights of the rows of a typeset column vector (its bracket pieces left out).
-
-    Glyphs are grouped into rows where the vertical gap between them is large; if that does not
-    give ``rows`` groups, the rows are spaced evenly over the column's content.
-    """
-    left, right = column.get_left()[0], column.get_right()[0]
-    edge = 0.15 * (right - left)
-    glyphs = [g for g in column.family_members_with_points() if left + edge < g.get_x() < right - edge]
-    spans = sorted(((g.get_top()[1], g.get_bottom()[1]) for g in glyphs), reverse=True)
-    gap = 0.5 * float(np.median([top - bottom for top, bottom in spans]))
-    groups: list[list[float]] = []
-    for top, bottom in spans:
-        if groups and top > groups[-1][1] - gap:
-            groups[-1][1] = min(groups[-1][1], bottom)
-        else:
-            groups.append([top, bottom])
-    if len(groups) == rows:
-        return [(top + bottom) / 2 for top, bottom in groups]
-    top, bottom = spans[0][0], min(b for _, b in spans)
-    height = (top - bottom) / rows
-    return [top - (i + 0.5) * height for i in range(rows)]
-
-
-def square_brackets(group: VMobject, height: float, buff: float = 0.2, arm: float = 0.12) -> VGroup:
-    """A pair of drawn square brackets around ``group``, ``height`` tall."""
-    top, bottom = group.get_center()[1] + height / 2, group.get_center()[1] - height / 2
-    left, right = group.get_left()[0] - buff, group.get_right()[0] + buff
-
-    def bracket(x: float, inward: float) -> VMobject:
-        return VMobject(stroke_color=palette.TEXT, stroke_width=2.5).set_points_as_corners([
-            [x + inward, top, 0], [x, top, 0], [x, bottom, 0], [x + inward, bottom, 0]])
-
-    return VGroup(bracket(left, arm), bracket(right, -arm))
 
 
 # -- the bias, the previous activation, one layer back ----------------------------------------------------
