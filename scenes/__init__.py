@@ -6,7 +6,7 @@ captions tagged with their model address), :mod:`scenes.live` (live numbers and 
 :mod:`scenes.network` (network diagrams), :mod:`scenes.chains` (the worked chain and Part 2's
 chain of single neurons), :mod:`scenes.tree` (the dependency tree), :mod:`scenes.matrices`
 (matrices and column vectors of the model's numbers) and :mod:`scenes.base` (the lesson scene with
-named beats).
+named beats). The part files (``part1.py``, ...) hold lesson scenes only; their helpers live here.
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ from scenes.tex import (
     fit_width,
     flow,
     font_size_of,
+    place_clear,
     room_right_of,
     stack,
     stack_at,
@@ -413,27 +414,8 @@ class VanishingGradients(LessonScene):
         labels = []
         for index, directions in ((0, (RIGHT, UP, UR, DR, DOWN)), (depth - 1, (LEFT, UP, UL, DL, DOWN, RIGHT))):
             label = ShownTex(beat, "series", "gradient_by_depth", index, font_size=26)
-            self.place_clear(label, dots[index], directions, taken)
+            place_clear(label, dots[index], directions, taken)
             taken.append(label)
             labels.append(label)
         self.play(*(FadeIn(m) for m in labels))
         self.wait(2.5)
-
-    @staticmethod
-    def place_clear(mob, anchor, directions, taken, buff: float = 0.15) -> None:
-        """Put ``mob`` next to ``anchor`` on the first side where it overlaps none of ``taken``
-        and stays inside the frame (the first side if none is clear)."""
-        half_w, half_h = config.frame_width / 2 - palette.MARGIN, config.frame_height / 2 - palette.MARGIN
-        for direction in directions:
-            mob.next_to(anchor, direction, buff=buff)
-            inside = (mob.get_left()[0] > -half_w and mob.get_right()[0] < half_w
-                      and mob.get_bottom()[1] > -half_h and mob.get_top()[1] < half_h)
-            if inside and not any(_boxes_meet(mob, other, 0.05) for other in taken):
-                return
-        mob.next_to(anchor, directions[0], buff=buff)
-
-
-def _boxes_meet(a, b, pad: float) -> bool:
-    """Whether the bounding boxes of ``a`` and ``b``, grown by ``pad``, overlap."""
-    return (a.get_left()[0] - pad < b.get_right()[0] and b.get_left()[0] < a.get_right()[0] + pad
-            and a.get_bottom()[1] - pad < b.get_top()[1] and b.get_bottom()[1] < a.get_top()[1] + pad)

@@ -251,6 +251,27 @@ def stagger(mobjects: Sequence[VMobject], gap: float = 0.15, direction=DOWN, buf
     return crowded
 
 
+def place_clear(mob: VMobject, anchor: VMobject, directions: Sequence, taken: Iterable[VMobject],
+                buff: float = 0.15) -> VMobject:
+    """Put ``mob`` next to ``anchor`` on the first of ``directions`` where it overlaps none of
+    ``taken`` and stays inside the frame (on the first side if none is clear)."""
+    taken = list(taken)
+    half_w, half_h = config.frame_width / 2 - palette.MARGIN, config.frame_height / 2 - palette.MARGIN
+    for direction in directions:
+        mob.next_to(anchor, direction, buff=buff)
+        inside = (mob.get_left()[0] > -half_w and mob.get_right()[0] < half_w
+                  and mob.get_bottom()[1] > -half_h and mob.get_top()[1] < half_h)
+        if inside and not any(boxes_meet(mob, other, 0.05) for other in taken):
+            return mob
+    return mob.next_to(anchor, directions[0], buff=buff)
+
+
+def boxes_meet(a: VMobject, b: VMobject, pad: float = 0.0) -> bool:
+    """Whether the bounding boxes of ``a`` and ``b``, grown by ``pad``, overlap."""
+    return (a.get_left()[0] - pad < b.get_right()[0] and b.get_left()[0] < a.get_right()[0] + pad
+            and a.get_bottom()[1] - pad < b.get_top()[1] and b.get_bottom()[1] < a.get_top()[1] + pad)
+
+
 def stack(mobjects: Iterable[VMobject], buff: float = 0.35, aligned_edge=LEFT) -> VGroup:
     """Mobjects one under another, left-aligned."""
     return VGroup(*mobjects).arrange(DOWN, buff=buff, aligned_edge=aligned_edge)

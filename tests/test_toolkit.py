@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
-from manim import RIGHT, ReplacementTransform, VGroup, tempconfig
+from manim import RIGHT, UP, ReplacementTransform, VGroup, tempconfig
 
 from mathcore.formatting import Formatter
 from mathcore.model import LessonModel
@@ -18,9 +21,11 @@ from scenes.tex import (
     Caption,
     EquationTex,
     ShownTex,
+    boxes_meet,
     fit_readable,
     flow,
     font_size_of,
+    place_clear,
     roomy_rows,
     stack_at,
     stagger,
@@ -291,3 +296,27 @@ def test_a_vector_lines_up_with_the_rows_of_a_typeset_column(any_model: LessonMo
         minus = vector.entry(negative).family_members_with_points()[0]
         assert minus.get_y() == pytest.approx(axes[negative], abs=0.01)
 
+
+
+def test_place_clear_takes_the_first_free_side(model: LessonModel, scratch):
+    beat = model.beat("forward_pass")
+    anchor = ShownTex(beat, "values", "C")
+    blocker = ShownTex(beat, "values", "C").next_to(anchor, RIGHT, buff=0.2)
+    label = ShownTex(beat, "values", "C")
+    place_clear(label, anchor, (RIGHT, UP), [blocker])
+    assert label.get_bottom()[1] > anchor.get_top()[1] and not boxes_meet(label, blocker)
+    place_clear(label, anchor, (RIGHT, UP), [blocker, label.copy()])  # nowhere free: the first side
+    assert label.get_left()[0] > anchor.get_right()[0] and boxes_meet(label, blocker)
+
+
+def test_part_files_hold_scenes_only():
+    """Helpers live in the toolkit: a part file defines lesson scenes, nothing else at top level."""
+    offenders = []
+    for path in sorted((Path(__file__).parents[1] / "scenes").glob("part*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                offenders.append(f"{path.name}:{node.lineno} defines function {node.name}")
+            elif isinstance(node, ast.ClassDef) and not any(
+                    getattr(base, "id", getattr(base, "attr", None)) == "LessonScene" for base in node.bases):
+                offenders.append(f"{path.name}:{node.lineno} defines {node.name}, which is no LessonScene")
+    assert not offenders, "\n".join(offenders)
