@@ -52,7 +52,10 @@ class _ShownGrid(MobjectMatrix):
                  font_size: float = palette.NUMBER_SIZE, color=None, align: str = "center", **matrix_kwargs) -> None:
         if align not in ALIGNMENTS:
             raise ValueError(f"align must be one of {', '.join(ALIGNMENTS)}, not {align!r}")
-        count = len(getattr(beat, where)[key])
+        items = getattr(beat, where)[key]
+        if not isinstance(items, tuple):
+            raise TypeError(f"{beat.key}.{where}[{key!r}] is one number, not a series")
+        count = len(items)
         wrong = [i for row in grid for i in row if not 0 <= i < count]
         if wrong:
             raise IndexError(f"{beat.key}.{where}[{key!r}] has {count} items, no item {wrong[0]}")
@@ -212,9 +215,6 @@ class ShownVector(_ShownGrid):
     def entry(self, i: int) -> ShownTex:
         """The entry in row ``i``."""
         return self.mob_matrix[i][0]
-
-    def __len__(self) -> int:
-        return len(self.mob_matrix)
 
 
 def baseline_of(mob: VMobject) -> float:

@@ -244,7 +244,7 @@ def test_rows_stand_on_one_baseline_and_never_overlap(model: LessonModel, scratc
     for a, b in zip(row.row(0), row.row(0)[1:]):
         assert boxes_apart(a, b, gap=0.1)
     column = ShownVector(beat, "series", "gradient")
-    assert len(column) == len(grads) and [column.entry(i).shown for i in range(len(grads))] == list(grads)
+    assert len(column.mob_matrix) == len(grads) and [column.entry(i).shown for i in range(len(grads))] == list(grads)
     for a, b in zip(column.row(0), column.row(0)[1:]):
         assert a.get_bottom()[1] > b.get_top()[1]
     for r in range(len(grads) - 1):
