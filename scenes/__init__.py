@@ -26,4 +26,9 @@ LESSON_SCENES: tuple[tuple[str, str], ...] = (
     ("scenes.part2", "LocalDerivatives"),
     ("scenes.part2", "AverageOverExamples"),
     ("scenes.part2", "OneLayerBack"),
+    ("scenes.part3", "ManyNeurons"),
+    ("scenes.part3", "SumOverPaths"),
+    ("scenes.part3", "Recursion"),
+    ("scenes.part3", "VectorForm"),
+    ("scenes.part3", "DescentStep"),
 )

@@ -210,6 +210,14 @@ def fit_height(mob: VMobject, height: float) -> VMobject:
     return mob
 
 
+def fit_height_readable(mob: VGroup, height: float) -> VGroup:
+    """Shrink ``mob`` to ``height`` if taller, but not so far that its smallest type is unreadable."""
+    if mob.height > height:
+        size = font_size_of(mob) or palette.MIN_FONT_SIZE
+        mob.scale(max(height / mob.height, min(1.0, palette.MIN_FONT_SIZE / size)))
+    return mob
+
+
 def fit_below(mob: VMobject, above: VMobject, buff: float = 0.4, margin: float = palette.MARGIN) -> VMobject:
     """Place ``mob`` under ``above``, shrinking it if needed to end above the frame's bottom margin."""
     room = above.get_bottom()[1] - buff - (-config.frame_height / 2 + margin)

@@ -1,0 +1,169 @@
+"""Part 3's network of several neurons per layer, drawn from the lesson model with indexed labels.
+
+:class:`WideNetwork` is the wide example network (``model.wide``): edges by weight, neurons
+shaded by and holding their activations, the desired outputs ``y_j`` beside the output layer and
+the cost node they all feed. Layers ``L-1`` and ``L`` can carry their index labels
+(``a^{(L-1)}_k``, ``a^{(L)}_j``, ``y_j``) and any neuron, edge or path to the cost can be
+picked out, so that every Part 3 scene shows the same picture::
+
+    net = WideNetwork(model, width=7, height=4.2)
+    path = net.path(j, k)              # edge (L, j, k), neuron (L, j), its link to the cost
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from manim import DOWN, RIGHT, UP, Line, Square, VGroup, VMobject
+
+from mathcore.model import LessonModel
+from scenes import palette
+from scenes.network import NetworkDiagram
+from scenes.tex import LabelTex, ShownTex, fit_readable
+
+HIGHLIGHT_WIDTH = 7.0
+
+
+class WideNetwork(VGroup):
+    """The wide network with its values, targets and cost node, ``width`` by ``height`` units.
+
+    ``values[l][j]`` are the activations inside the neurons (``series a{l}`` of the indices
+    beat), ``targets[j]`` the ``y_j`` beside the output layer, ``links[j]`` the lines from
+    output ``j`` to the cost node ``cost``. The neurons are as large as their values need (and
+    those of ``room_for``, numbers to be put in them later), within the room there is.
+    """
+
+    def __init__(self, model: LessonModel, width: float = 7.0, height: float = 4.2, font_size: float = 24,
+                 targets: bool = True, radius: float = 0.3, room_for: Sequence[VMobject] = ()) -> None:
+        super().__init__()
+        beat = model.beat("indices")
+        self._beat = _Shared(beat)  # copies of the picture (animation targets) share it
+        ex = model.wide
+        self.L = L = ex.depth
+        self.sizes = sizes = ex.sizes
+        self.values = [[ShownTex(beat, "series", f"a{l}", j, font_size=font_size) for j in range(n)]
+                       for l, n in enumerate(sizes)]
+        self.targets = [ShownTex(beat, "series", "y", j, font_size=font_size, color=palette.TARGET)
+                        for j in range(sizes[L])] if targets else []
+        tail = (max(t.width for t in self.targets) + 1.3) if targets else 0.0  # targets and cost beyond layer L
+        spacing = (width - tail) / L
+        most = max(sizes)
+        radius = NetworkDiagram.radius_for([v for col in self.values for v in col] + list(room_for), spacing, radius)
+        radius = min(radius, 0.42 * height / most)  # the tallest column fits with gaps between neurons
+        self.radius = radius
+        self.net = NetworkDiagram(ex, width=spacing * L, height=height - 2 * radius if most > 1 else 0,
+                                  radius=radius)
+        self.add(self.net)
+        for l, column in enumerate(self.values):
+            for j, value in enumerate(column):
+                self.add(self.net.put_inside(l, j, value))
+        self.links: list[Line] = []
+        out = self.net.layers[L]
+        if targets:
+            for j, target in enumerate(self.targets):  # clear of the neuron and of a value wider than it
+                target.next_to(VGroup(out[j], self.values[L][j]), RIGHT, buff=0.18)
+            right = max(t.get_right()[0] for t in self.targets)
+            side = min(0.7, max(0.45, 0.3 * height))
+            self.cost = Square(side_length=side, color=palette.COST).move_to(
+                (right + 0.9 + side / 2) * RIGHT + self.net.get_center()[1] * UP)
+            for j, target in enumerate(self.targets):
+                link = Line(target.get_right(), self.cost.get_left(), buff=0.08).set_stroke(palette.MUTED, 2.5)
+                self.links.append(link)
+            self.add(*self.targets, *self.links, self.cost)
+        self.labels: dict[str, VMobject] = {}
+        self.remember()
+
+    @classmethod
+    def fitted(cls, model: LessonModel, width: float, height: float, **kwargs) -> WideNetwork:
+        """The network built to be at most ``width`` wide (values beside a neuron, wider than it,
+        can widen a first build): built again narrower rather than scaled, so its type stays readable."""
+        net = cls(model, width=width, height=height, **kwargs)
+        for _ in range(3):
+            if net.width <= width:
+                break
+            net = cls(model, width=width - (net.width - width) - 0.05, height=height, **kwargs)
+        return net
+
+    # -- parts ------------------------------------------------------------------------------
+    def neuron(self, l: int, j: int):
+        return self.net.neuron(l, j)
+
+    def edge(self, l: int, j: int, k: int) -> Line:
+        return self.net.edge(l, j, k)
+
+    def column(self, l: int) -> VGroup:
+        return VGroup(*self.net.layers[l])
+
+    def edges_into(self, l: int) -> list[Line]:
+        return [self.net.edge(l, j, k) for j in range(self.sizes[l]) for k in range(self.sizes[l - 1])]
+
+    def value_group(self, l: int | None = None) -> VGroup:
+        columns = self.values if l is None else [self.values[l]]
+        return VGroup(*(v for column in columns for v in column))
+
+    def path(self, j: int, k: int) -> list[VMobject]:
+        """From neuron ``k`` of layer ``L-1`` to the cost through neuron ``j`` of layer ``L``."""
+        return [self.edge(self.L, j, k), self.neuron(self.L, j), *([self.links[j]] if self.links else [])]
+
+    # -- labels -------------------------------------------------------------------------------
+    def add_index_labels(self, font_size: float = palette.LABEL_SIZE) -> VGroup:
+        """``a^{(L-1)}_k``, ``a^{(L)}_j`` (and ``y_j``) under their columns (the indices beat's texts)."""
+        bottom = min(c.get_bottom()[1] for c in self.net.neuron_group) - 0.2
+        placed = []
+        for key, l in (("a_prev", self.L - 1), ("a", self.L)):
+            label = LabelTex(self._beat.obj, key, font_size=font_size)
+            label.move_to(self.neuron(l, 0).get_x() * RIGHT + (bottom - label.height / 2) * UP)
+            self.labels[key] = label
+            placed.append(label)
+        if self.targets:
+            label = LabelTex(self._beat.obj, "y", font_size=font_size, color=palette.TARGET)
+            x = sum(t.get_x() for t in self.targets) / len(self.targets)
+            label.move_to(x * RIGHT + (bottom - label.height / 2) * UP)
+            self.labels["y"] = label
+            placed.append(label)
+        return VGroup(*placed)
+
+    def label_edge(self, j: int, k: int, label: VMobject, buff: float = 0.08) -> VMobject:
+        """Put ``label`` beside edge ``(L, j, k)``, on the side away from the other edges."""
+        edge = self.edge(self.L, j, k)
+        side = UP if j <= (self.sizes[self.L] - 1) / 2 else DOWN
+        return label.next_to(edge.point_from_proportion(0.35), side, buff=buff)
+
+    def highlight(self, mobjects: Sequence[VMobject], color=palette.HIGHLIGHT) -> list:
+        """Animations that light up edges and links (thicker, ``color``) and neurons (outline)."""
+        anims = []
+        for m in mobjects:
+            if isinstance(m, Line):
+                anims.append(m.animate.set_stroke(color, width=max(m.get_stroke_width(), HIGHLIGHT_WIDTH)))
+            else:
+                anims.append(m.animate.set_stroke(color, width=5))
+        return anims
+
+    def restore(self, mobjects: Sequence[VMobject]) -> list:
+        """Animations that put highlighted parts back as they were drawn."""
+        anims = []
+        for m in mobjects:
+            color, width = self._saved.obj[id(m)]
+            anims.append(m.animate.set_stroke(color, width=width))
+        return anims
+
+    def remember(self) -> WideNetwork:
+        """Note how every part is drawn now, for :meth:`restore`."""
+        self._saved = _Shared({id(x): (x.get_stroke_color(), x.get_stroke_width())
+                               for x in [*self.net.edge_group, *self.net.neuron_group, *self.links]})
+        return self
+
+    def fit_value(self, value: VMobject) -> VMobject:
+        """A new value for a neuron, sized as the neurons' values are."""
+        return fit_readable(value, 1.6 * self.radius)
+
+
+
+class _Shared:
+    """A reference that a copy of the mobject holding it shares (manim deep-copies mobjects)."""
+
+    def __init__(self, obj) -> None:
+        self.obj = obj
+
+    def __deepcopy__(self, memo) -> _Shared:
+        return self
