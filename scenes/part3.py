@@ -12,15 +12,12 @@ from __future__ import annotations
 from manim import (
     DOWN,
     LEFT,
-    ORIGIN,
     RIGHT,
     UP,
-    Arrow,
     Circumscribe,
     Create,
     FadeIn,
     FadeOut,
-    GrowArrow,
     Indicate,
     LaggedStart,
     ReplacementTransform,
@@ -33,33 +30,10 @@ from manim import (
 
 from mathcore.model import Beat
 from scenes import palette
-from scenes.base import LessonScene
 from scenes.matrices import ShownMatrix, ShownVector
-from scenes.tex import (SAFE_WIDTH, Caption, EquationTex, LabelTex, ShownTex, fit_height, fit_height_readable, fit_readable,
+from scenes.tex import (SAFE_WIDTH, Caption, EquationTex, LabelTex, ShownTex, fit_height_readable, fit_readable,
                         fit_width, flow, roomy_rows)
-from scenes.widenet import WideNetwork
-
-TOP = config.frame_height / 2 - 0.95  # below the headline
-
-
-class WideScene(LessonScene):
-    """A Part 3 scene: the wide network, and the neurons the model picked to follow."""
-
-    @staticmethod
-    def index(beat: Beat, key: str) -> int:
-        """A neuron index the model picked (the highlighted edge's ``j`` or ``k``)."""
-        return int(beat.values[key].value)
-
-    def network_on_top(self, height: float = 2.5, width: float = 9.0, **kwargs) -> WideNetwork:
-        net = WideNetwork.fitted(self.model, width=min(width, SAFE_WIDTH), height=height, **kwargs)
-        net.move_to(ORIGIN).align_to(TOP * UP, UP)
-        return net
-
-    def show_network(self, net: WideNetwork, run_time: float = 2.0) -> None:
-        self.play(Create(net.net.edge_group), FadeIn(net.net.neuron_group), run_time=run_time * 0.6)
-        self.play(FadeIn(net.value_group()), *(FadeIn(m) for m in (*net.targets, *net.links)),
-                  *([FadeIn(net.cost)] if net.targets else []), run_time=run_time * 0.4)
-
+from scenes.widenet import TOP, WideNetwork, WideScene
 
 # -- beats 22-23: indices and sums ------------------------------------------------------------------
 class ManyNeurons(WideScene):
@@ -237,20 +211,20 @@ class Recursion(WideScene):
         base_words = Caption(beat, "base_words", font_size=24, color=palette.MUTED)
         top = VGroup(recursion, VGroup(base_words, base).arrange(RIGHT, buff=0.4)).arrange(DOWN, buff=0.3)
         fit_width(top).align_to(TOP * UP, UP)
-        gradient = LabelTex(beat, "gradient", font_size=34, tex_template=roomy_rows(2.3, display_fractions=True))
-        room_below = top.get_bottom()[1] - 0.5 - (-config.frame_height / 2 + palette.MARGIN + 0.6)
-        fit_height(gradient, room_below)
+        # The gradient, a row transposed, goes along the bottom under the sweep's caption.
+        gradient = LabelTex(beat, "gradient", font_size=32, tex_template=roomy_rows(display_fractions=True))
+        fit_width(gradient).to_edge(DOWN, buff=0.3)
+        sweep = Caption(beat, "sweep", font_size=24, color=palette.MUTED)
+        sweep.next_to(gradient, UP, buff=0.25)
         derivatives = [ShownTex(beat, "series", f"dC_da{l}", j, font_size=24)
                        for l, n in enumerate(self.model.wide.sizes) for j in range(n)]
-        net = WideNetwork.fitted(self.model, width=SAFE_WIDTH - gradient.width - 1.6, height=min(3.8, room_below - 0.2),
-                                 targets=False, room_for=derivatives)
-        net.next_to(top, DOWN, buff=0.5).to_edge(LEFT, buff=0.5)
-        gradient.next_to(net, RIGHT, buff=1.0).set_y(net.get_y())
+        room = top.get_bottom()[1] - 0.4 - (sweep.get_top()[1] + 0.3)
+        net = WideNetwork.fitted(self.model, width=SAFE_WIDTH - 1.0, height=min(3.8, room), targets=False,
+                                 room_for=derivatives)
+        net.move_to((top.get_bottom()[1] - 0.4 - room / 2) * UP)
         self.play(Write(recursion), run_time=2)
         self.wait(1)
         self.show_network(net, run_time=2)
-        sweep = Caption(beat, "sweep", font_size=24, color=palette.MUTED)
-        sweep.to_edge(DOWN, buff=0.35)
         # Base case: the output layer's values become dC/da^{(L)}.
         L = net.L
         self.play(FadeIn(base_words), Write(base), run_time=1.5)
@@ -263,8 +237,7 @@ class Recursion(WideScene):
             self.play(*net.restore(edges), run_time=0.6)
         self.wait(1)
         weights = Caption(beat, "weights", font_size=24, color=palette.MUTED).move_to(sweep)
-        arrow = Arrow(net.get_right(), gradient.get_left(), buff=0.2, color=palette.MUTED, stroke_width=3)
-        self.play(ReplacementTransform(sweep, weights), GrowArrow(arrow), Write(gradient), run_time=2)
+        self.play(ReplacementTransform(sweep, weights), Write(gradient), run_time=2)
         self.wait(2.5)
 
     def fill_layer(self, beat: Beat, net: WideNetwork, l: int) -> None:
@@ -391,7 +364,10 @@ class DescentStep(WideScene):
         cost_before = ShownTex(beat, "values", "cost_before", labelled=True, font_size=34, color=palette.COST)
         cost_after = ShownTex(beat, "values", "cost_after", labelled=True, font_size=34, color=palette.COST)
         arrow = LabelTex(beat, "arrow", font_size=34)
-        costs = VGroup(cost_before, arrow, cost_after).arrange(RIGHT, buff=0.4)
+        change = ShownTex(beat, "values", "cost_change", labelled=True, font_size=30, color=palette.HIGHLIGHT)
+        costs = VGroup(cost_before, arrow, cost_after, change).arrange(RIGHT, buff=0.4)
+        change.shift(0.4 * RIGHT)
+        fit_width(costs)
         lower = Caption(beat, "lower", font_size=26, color=palette.HIGHLIGHT)
         every = Caption(beat, "every_layer", font_size=24, color=palette.MUTED)
         bottom_block = VGroup(every, costs, lower).arrange(DOWN, buff=0.25).to_edge(DOWN, buff=0.4)
@@ -418,7 +394,7 @@ class DescentStep(WideScene):
             self.wait(1.5)
         self.play(FadeIn(cost_before))
         self.play(FadeIn(arrow), FadeIn(cost_after, shift=0.2 * DOWN), run_time=1.2)
-        self.play(FadeIn(lower), Circumscribe(cost_after, color=palette.HIGHLIGHT))
+        self.play(FadeIn(change), FadeIn(lower), Circumscribe(cost_after, color=palette.HIGHLIGHT))
         self.play(FadeIn(every))
         self.wait(3)
 

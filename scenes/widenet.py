@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from manim import DOWN, RIGHT, UP, Line, Square, VGroup, VMobject
+from manim import DOWN, ORIGIN, RIGHT, UP, Create, FadeIn, Line, Square, VGroup, VMobject, config
 
-from mathcore.model import LessonModel
+from mathcore.model import Beat, LessonModel
 from scenes import palette
+from scenes.base import LessonScene
 from scenes.network import NetworkDiagram
-from scenes.tex import LabelTex, ShownTex, fit_readable
+from scenes.tex import SAFE_WIDTH, LabelTex, ShownTex, fit_readable
 
 HIGHLIGHT_WIDTH = 7.0
+TOP = config.frame_height / 2 - 0.95  # below a scene's headline
 
 
 class WideNetwork(VGroup):
@@ -167,3 +169,22 @@ class _Shared:
 
     def __deepcopy__(self, memo) -> _Shared:
         return self
+
+
+class WideScene(LessonScene):
+    """A Part 3 scene: the wide network, and the neurons the model picked to follow."""
+
+    @staticmethod
+    def index(beat: Beat, key: str) -> int:
+        """A neuron index the model picked (the highlighted edge's ``j`` or ``k``)."""
+        return int(beat.values[key].value)
+
+    def network_on_top(self, height: float = 2.5, width: float = 9.0, **kwargs) -> WideNetwork:
+        net = WideNetwork.fitted(self.model, width=min(width, SAFE_WIDTH), height=height, **kwargs)
+        net.move_to(ORIGIN).align_to(TOP * UP, UP)
+        return net
+
+    def show_network(self, net: WideNetwork, run_time: float = 2.0) -> None:
+        self.play(Create(net.net.edge_group), FadeIn(net.net.neuron_group), run_time=run_time * 0.6)
+        self.play(FadeIn(net.value_group()), *(FadeIn(m) for m in (*net.targets, *net.links)),
+                  *([FadeIn(net.cost)] if net.targets else []), run_time=run_time * 0.4)

@@ -327,7 +327,8 @@ def test_a_full_disk_is_one_line_and_no_hang(src: Path, tmp_path: Path):
         run = pipeline("render", *LOW, "--jobs", "2", media=media, src=src, timeout=60)
         line = _disk_full_error(run, media)
         assert "rendering 3 scenes at low quality" in line
-        assert says(run.stdout, "Opening", "FAILED after .*: no space left on the disk of")
+        # Which of the two scenes started together runs out of space first is a race on a busy machine.
+        assert says(run.stdout, r"\w+", "FAILED after .*: no space left on the disk of"), run.stdout
         assert "manim exited with status 1" not in line
         assert _written_in_place(media) == []
         assert not (media / VIDEO).exists()

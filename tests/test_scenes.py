@@ -30,7 +30,7 @@ from .lessongen import lesson_text
 
 SCENES_DIR = Path(__file__).parents[1] / "scenes"
 TOOLKIT = {"__init__.py", "base.py", "chains.py", "lesson.py", "live.py", "matrices.py", "network.py", "palette.py",
-           "tex.py", "tree.py"}
+           "tex.py", "tree.py", "widenet.py"}
 
 # Two generated lessons (seed and fixed choices), far from the hand-written ones: a ReLU deep chain
 # shown to 2 places and a tanh one to 4, with other depths, activations, costs and sizes.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from manim import RIGHT, UP, ReplacementTransform, VGroup, tempconfig
 from mathcore.formatting import Formatter
 from mathcore.model import LessonModel
 from scenes import palette
-from scenes.base import texts_of
+from scenes.base import LessonScene, texts_of
 from scenes.live import LiveNumber, Nudge
 from scenes.matrices import ShownMatrix, ShownVector, baseline_of, row_axes
 from scenes.network import NetworkDiagram
@@ -316,7 +317,7 @@ def test_part_files_hold_scenes_only():
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 offenders.append(f"{path.name}:{node.lineno} defines function {node.name}")
-            elif isinstance(node, ast.ClassDef) and not any(
-                    getattr(base, "id", getattr(base, "attr", None)) == "LessonScene" for base in node.bases):
+            elif isinstance(node, ast.ClassDef) and not issubclass(
+                    getattr(importlib.import_module(f"scenes.{path.stem}"), node.name), LessonScene):
                 offenders.append(f"{path.name}:{node.lineno} defines {node.name}, which is no LessonScene")
     assert not offenders, "\n".join(offenders)

@@ -154,12 +154,12 @@ def recursion(c: Context) -> Beat:
     }
     series = {f"dC_da{l}": tuple(shown(fmt, f"a{l}_{j}", d(C, s.a(l, j)), ex.value(nt.partial(C, s.a(l, j))))
                                  for j in range(ex.sizes[l])) for l in range(0, L + 1)}
-    blocks = [rf"\frac{{\partial C_0}}{{\partial {matrix_tex(name, l, n)}}}"
+    blocks = [rf"\frac{{\partial {C.name}}}{{\partial {matrix_tex(name, l, n)}}}"
               for l in range(1, L + 1) for name in ("W", "b")]
     texts = {"base_words": "base case: the output layer",
              "sweep": "each layer's values come from the layer after it",
              "weights": "and every weight and bias from its neuron's value",
-             "gradient": r"\nabla C_0 = \begin{bmatrix}" + r" \\ ".join(blocks) + r"\end{bmatrix}"}
+             "gradient": rf"\nabla {C.name} = \begin{{bmatrix}}" + " & ".join(blocks) + r"\end{bmatrix}^T"}
     return Beat("recursion", "The recursion for any layer", equations, series=series, texts=texts)
 
 
@@ -219,7 +219,8 @@ def descent_step(c: Context) -> Beat:
     L, n = ex.depth, ex.sym.notation
     values = {"eta": shown(fmt, "eta", r"\eta", spec.learning_rate),
               "cost_before": shown(fmt, "cost_before", "C", ex.fwd.mean_cost),
-              "cost_after": shown(fmt, "cost_after", "C", after)}
+              "cost_after": shown(fmt, "cost_after", "C", after),
+              "cost_change": shown(fmt, "cost_change", r"\Delta C", after - ex.fwd.mean_cost)}
     eta = Fraction(fmt.shown_value(spec.learning_rate))
     series, texts = {}, {}
     for name, before, grad, new_ in (("W", ex.net.w[L], ex.bwd.mean_grad_w[L], stepped.w[L]),
