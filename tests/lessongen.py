@@ -297,23 +297,35 @@ def _mean_gradients(ws: list[np.ndarray], bs: list[np.ndarray], activation: str,
     return grad_w, grad_b
 
 
+class DescentStep:
+    """One gradient-descent step of a network section (a table of the file), with the mean
+    gradient over its examples: the cost before, and after a step at any rate."""
+
+    def __init__(self, table: dict[str, Any], cost: str) -> None:
+        self.ws = [np.array(w, dtype=float) for w in table["weights"]]
+        self.bs = [np.array(b, dtype=float) for b in table["biases"]]
+        self.x, self.y = np.array(table["inputs"], dtype=float), np.array(table["targets"], dtype=float)
+        self.activation, self.factor = table["activation"], COST_FACTOR[cost]
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.before = _mean_cost(self.ws, self.bs, self.activation, self.factor, self.x, self.y)
+            self.grad_w, self.grad_b = _mean_gradients(self.ws, self.bs, self.activation, self.factor, self.x, self.y)
+
+    def cost_after(self, rate: float) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _mean_cost([w - rate * g for w, g in zip(self.ws, self.grad_w)],
+                              [b - rate * g for b, g in zip(self.bs, self.grad_b)], self.activation, self.factor,
+                              self.x, self.y)
+
+
 def lowering_rate(table: dict[str, Any], cost: str, rate: float) -> float | None:
     """``rate``, or the first of its halvings (kept to two significant figures, as typed), at
     which one gradient-descent step lowers the mean cost of the network ``table`` by ``LOWERS_BY``
     of it; ``None`` if none does."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        ws = [np.array(w, dtype=float) for w in table["weights"]]
-        bs = [np.array(b, dtype=float) for b in table["biases"]]
-        x, y = np.array(table["inputs"], dtype=float), np.array(table["targets"], dtype=float)
-        activation, factor = table["activation"], COST_FACTOR[cost]
-        before = _mean_cost(ws, bs, activation, factor, x, y)
-        grad_w, grad_b = _mean_gradients(ws, bs, activation, factor, x, y)
-        for _ in range(HALVINGS):
-            after = _mean_cost([w - rate * g for w, g in zip(ws, grad_w)], [b - rate * g for b, g in zip(bs, grad_b)],
-                               activation, factor, x, y)
-            if after < before * (1 - LOWERS_BY):
-                return rate
-            rate = float(f"{rate / 2:.2g}")
+    step = DescentStep(table, cost)
+    for _ in range(HALVINGS):
+        if step.cost_after(rate) < step.before * (1 - LOWERS_BY):
+            return rate
+        rate = float(f"{rate / 2:.2g}")
     return None
 
 
