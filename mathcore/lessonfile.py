@@ -365,20 +365,20 @@ class _Reader:
             )
         lowest, highest = stretch
         digits, most = _round_rate(highest, True, (lowest, highest), line.lowers)  # 0.20: its 2 figures
+        if rate < lowest:  # too small a step to show: only the lower end of the stretch helps
+            least_digits, least = _round_rate(lowest, False, (lowest, float(most)), line.lowers)
+            raise self.fail(
+                "wide_network.learning_rate",
+                f"a step of {_rate_text(rate)} does not lower the mean cost ({_cost_text(before)}): too small a "
+                f"step to change it beyond rounding; use a rate from {least} to {most} (to "
+                f"{max(digits, least_digits)} significant figures; every rate between lowers it)",
+            )
         if after > before:
             how = f"raises the mean cost from {_cost_text(before, after)} to {_cost_text(after, before)}"
         elif after == before:
             how = f"leaves the mean cost at {_cost_text(before)}"
         else:
             how = f"makes the mean cost {after} (from {_cost_text(before)})"  # not a number
-        if rate < lowest:  # too small a step to show: only the lower end of the stretch helps
-            least_digits, least = _round_rate(lowest, False, (lowest, float(most)), line.lowers)
-            raise self.fail(
-                "wide_network.learning_rate",
-                f"a step of {_rate_text(rate)} {how} (too small a step to change it); use a rate from "
-                f"{least} to {most} (to {max(digits, least_digits)} significant figures; "
-                "every rate between lowers it)",
-            )
         raise self.fail(
             "wide_network.learning_rate",
             f"a step of {_rate_text(rate)} {how}; use at most {most} (the largest rate, to {digits} "

@@ -773,8 +773,9 @@ SATURATED_TANH_WIDE = wide_text("tanh", [[[10, 10], [10, 10]], [[10, 10]]], [[10
 RATE = r"([0-9.eE+-]+)"
 AT_MOST = re.compile(rf"a step of {RATE} (?:raises the mean cost from (\S+) to (\S+)|leaves the mean cost at (\S+)); "
                      rf"use at most {RATE} \(the largest rate, to (\d+) significant figures, that lowers it\)")
-FROM_TO = re.compile(rf"a step of {RATE} leaves the mean cost at (\S+) \(too small a step to change it\); use a rate "
-                     rf"from {RATE} to {RATE} \(to (\d+) significant figures; every rate between lowers it\)")
+FROM_TO = re.compile(rf"a step of {RATE} does not lower the mean cost \((\S+)\): too small a step to change it "
+                     rf"beyond rounding; use a rate from {RATE} to {RATE} \(to (\d+) significant figures; every "
+                     r"rate between lowers it\)")
 
 
 def with_wide(tmp_path: Path, section: str, rate: float | str, name: str = "lesson.toml") -> Path:
@@ -839,7 +840,8 @@ def test_a_rate_too_small_to_change_the_cost_is_rejected_with_the_rates_that_low
         tmp_path: Path, rate: float | str) -> None:
     path = with_wide(tmp_path, SATURATED_WIDE, rate)
     error = load_error(path)
-    assert_reported(error, path, "wide_network.learning_rate", "(too small a step to change it); use a rate from ")
+    assert_reported(error, path, "wide_network.learning_rate", "too small a step to change it beyond rounding; use a "
+                    "rate from ")
     match = FROM_TO.fullmatch(error.problem)
     assert match, error.problem
     step = step_of(path)
