@@ -16,7 +16,7 @@ import sympy as sp
 from mathcore import notation as nt
 from mathcore.functions import Cost
 from mathcore.lessonfile import NetworkSpec
-from mathcore.numeric import Backward, Forward, Network, NudgeRow, backward, forward, mean_cost, nudge_table
+from mathcore.numeric import Backward, Forward, Network, NudgeRow, after_step, backward, forward, nudge_table
 from mathcore.symbolic import SymbolicNetwork
 
 
@@ -95,8 +95,8 @@ class Example:
     # -- results beyond one pass ---------------------------------------------------------------
     def after_step(self, learning_rate: float) -> tuple[Network, float]:
         """The network after one gradient-descent step, and its average cost ``C``."""
-        stepped = self.net.stepped(self.bwd.mean_grad_w, self.bwd.mean_grad_b, learning_rate)
-        return stepped, mean_cost(stepped, self.spec.inputs, self.spec.targets)
+        return after_step(self.net, self.bwd.mean_grad_w, self.bwd.mean_grad_b, learning_rate, self.spec.inputs,
+                          self.spec.targets)
 
     def nudges(self, kind: str, layer: int, index: tuple[int, ...], hs: tuple[float, ...], example: int = 0) -> tuple[NudgeRow, ...]:
         """Nudge table for one parameter, on training example ``example`` alone."""

@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -314,7 +316,7 @@ class _Reader:
         nudges = tuple(
             self.number(f"sigmoid_chain.nudges[{i}]", h, positive_to=MAX_NUDGE) for i, h in enumerate(nudges_raw)
         )
-        return LessonSpec(
+        spec = LessonSpec(
             path=self.path,
             name=self.text("lesson.name", lesson["name"]),
             title=self.text("lesson.title", lesson["title"], TEXT_LENGTH["title"]),
@@ -332,6 +334,55 @@ class _Reader:
             wide_network=self.network("wide_network", wide),
             learning_rate=self.number("wide_network.learning_rate", wide["learning_rate"],
                                       positive_to=MAX_LEARNING_RATE),
+        )
+        self.check_descent_step(spec)
+        return spec
+
+    def check_descent_step(self, spec: LessonSpec) -> None:
+        """Beat 28 shows one gradient-descent step lowering the wide network's mean cost: the
+        learning rate must lower it (strictly, as computed), or the error gives the rates that do."""
+        from mathcore.numeric import DescentLine, Network  # numeric imports this module
+
+        wide = spec.wide_network
+        line = DescentLine.of(Network.from_spec(wide, spec.cost), wide.inputs, wide.targets)
+        rate = spec.learning_rate
+        after = line.cost_after(rate)
+        before = line.cost_before
+        if after < before:
+            return
+        stretch = line.first_lowering(MAX_LEARNING_RATE, rate)
+        if stretch is None:
+            largest = line.largest_gradient
+            size = ("exactly zero" if largest == 0 else
+                    f"so small (largest entry {largest:.2g}) that no learning rate up to {MAX_LEARNING_RATE} "
+                    "changes the mean cost by more than rounding")
+            raise self.fail(
+                "wide_network",
+                f"the mean gradient of the cost is {size}, so beat 28 cannot show a gradient-descent step "
+                f"lowering the mean cost ({_cost_text(before)}); change the weights, biases, inputs or targets "
+                "so that it is not (a ReLU layer whose z are all at most 0, saturated squishes or targets "
+                "already met pass back no gradient)",
+            )
+        lowest, highest = stretch
+        digits, most = _round_rate(highest, True, (lowest, highest), line.lowers)  # 0.20: its 2 figures
+        if rate < lowest:  # too small a step to show: only the lower end of the stretch helps
+            least_digits, least = _round_rate(lowest, False, (lowest, float(most)), line.lowers)
+            raise self.fail(
+                "wide_network.learning_rate",
+                f"a step of {_rate_text(rate)} does not lower the mean cost ({_cost_text(before)}): too small a "
+                f"step to change it beyond rounding; use a rate from {least} to {most} (to "
+                f"{max(digits, least_digits)} significant figures; every rate between lowers it)",
+            )
+        if after > before:
+            how = f"raises the mean cost from {_cost_text(before, after)} to {_cost_text(after, before)}"
+        elif after == before:
+            how = f"leaves the mean cost at {_cost_text(before)}"
+        else:
+            how = f"makes the mean cost {after} (from {_cost_text(before)})"  # not a number
+        raise self.fail(
+            "wide_network.learning_rate",
+            f"a step of {_rate_text(rate)} {how}; use at most {most} (the largest rate, to {digits} "
+            "significant figures, that lowers it)",
         )
 
 
@@ -362,6 +413,33 @@ def load_lesson(path: Path | str | None = None) -> LessonSpec:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _round_rate(rate: float, down: bool, within: tuple[float, float], lowers: Callable[[float], bool],
+                ) -> tuple[int, Decimal]:
+    """``rate`` rounded down (or up) to the fewest significant figures, 2 or more, that leave it
+    within ``within`` and a rate that lowers the cost; with those figures."""
+    exact = Decimal(rate)
+    for digits in range(2, 18):
+        quantum = Decimal(1).scaleb(exact.adjusted() - digits + 1)
+        rounded = exact.quantize(quantum, rounding=ROUND_FLOOR if down else ROUND_CEILING)
+        if within[0] <= float(rounded) <= within[1] and lowers(float(rounded)):
+            return digits, rounded
+    return 17, Decimal(repr(rate))
+
+
+def _rate_text(rate: float) -> str:
+    text = repr(rate)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _cost_text(cost: float, other: float | None = None) -> str:
+    """A cost to 4 significant figures, or as many more as tell it from ``other``."""
+    for digits in range(4, 18):
+        text = f"{cost:.{digits}g}"
+        if other is None or text != f"{other:.{digits}g}":
+            return text
+    return text
+
+
 def _finite(x: int | float) -> bool:
     try:
         return math.isfinite(float(x))

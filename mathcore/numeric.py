@@ -88,7 +88,8 @@ def forward(net: Network, inputs: np.ndarray, targets: np.ndarray) -> Forward:
     a: list[np.ndarray | None] = [np.asarray(inputs, dtype=float)]
     z: list[np.ndarray | None] = [None]
     for l in range(1, net.depth + 1):
-        z.append(a[l - 1] @ net.w[l].T + net.b[l])
+        # W^T of the last two axes: a leading axis of weights and biases runs networks side by side.
+        z.append(a[l - 1] @ np.swapaxes(net.w[l], -1, -2) + net.b[l])
         a.append(net.activation.forward(z[l]))
     y = np.asarray(targets, dtype=float)
     return Forward(tuple(a), tuple(z), y, net.cost.forward(a[-1], y))
@@ -139,6 +140,96 @@ def backward(net: Network, fwd: Forward) -> Backward:
 def mean_cost(net: Network, inputs: np.ndarray, targets: np.ndarray) -> float:
     """``C`` for the given examples."""
     return forward(net, inputs, targets).mean_cost
+
+
+def after_step(net: Network, grad_w: Layers, grad_b: Layers, learning_rate: float, inputs: np.ndarray,
+               targets: np.ndarray) -> tuple[Network, float]:
+    """The network after one gradient-descent step, and its ``C`` on the given examples."""
+    stepped = net.stepped(grad_w, grad_b, learning_rate)
+    return stepped, mean_cost(stepped, inputs, targets)
+
+
+@dataclass(frozen=True)
+class DescentLine:
+    """``C`` after one gradient-descent step, as a function of the learning rate (beat 28).
+
+    The step uses the mean gradient over the examples, as :meth:`Network.stepped`; a rate
+    *lowers* the cost when ``C`` after the step is strictly below ``C`` before, as computed.
+    """
+
+    net: Network
+    inputs: np.ndarray
+    targets: np.ndarray
+    grad_w: Layers
+    grad_b: Layers
+    cost_before: float
+
+    # Rates tried when looking for the first rise: geometric from MOST * 1e-16 (a small gradient
+    # lowers the cost visibly only from some rate on) and evenly spaced up to MOST.
+    GEOMETRIC, EVEN = 800, 4000
+
+    @classmethod
+    def of(cls, net: Network, inputs: np.ndarray, targets: np.ndarray) -> DescentLine:
+        fwd = forward(net, inputs, targets)
+        bwd = backward(net, fwd)
+        return cls(net, inputs, targets, bwd.mean_grad_w, bwd.mean_grad_b, fwd.mean_cost)
+
+    @property
+    def largest_gradient(self) -> float:
+        """The largest ``|dC/dw|`` or ``|dC/db|`` over every weight and bias."""
+        return max(float(np.max(np.abs(g))) for g in self.grad_w[1:] + self.grad_b[1:])
+
+    def cost_after(self, learning_rate: float) -> float:
+        """``C`` after one step at ``learning_rate``, exactly as the lesson computes it."""
+        return after_step(self.net, self.grad_w, self.grad_b, learning_rate, self.inputs, self.targets)[1]
+
+    def lowers(self, learning_rate: float) -> bool:
+        return bool(self.cost_after(learning_rate) < self.cost_before)
+
+    def costs_after(self, learning_rates: np.ndarray) -> np.ndarray:
+        """``C`` after one step at each of ``learning_rates``, all in one pass (the rates index a
+        leading axis of every weight and bias)."""
+        rates = np.asarray(learning_rates, dtype=float).reshape(-1, 1, 1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            stepped = self.net.stepped(self.grad_w, self.grad_b, rates)
+            return forward(stepped, self.inputs, self.targets).cost.mean(axis=-1)
+
+    def first_lowering(self, most: float, rate: float) -> tuple[float, float] | None:
+        """The first stretch of rates that lower the cost: ``(lowest, highest)``.
+
+        Rates from ``lowest`` to ``highest`` lower it at every point of a fine grid over ``(0,
+        most]``, which includes ``rate``. ``lowest`` is the first grid rate that lowers it by more
+        than rounding (below it, a step changes ``C`` by too little to show); ``highest`` is the
+        last rate before the first one from there on that does not lower it (bisected), or
+        ``most``. ``None`` when no rate of the grid lowers the cost by more than rounding. The
+        cost need not be unimodal in the rate: nothing past the first rise is looked at.
+        """
+        rates = np.union1d(np.union1d(np.geomspace(most * 1e-16, most, self.GEOMETRIC),
+                                      np.linspace(most / self.EVEN, most, self.EVEN)), [rate])
+        costs = self.costs_after(rates)
+        at_rate = int(np.searchsorted(rates, rate))
+        costs[at_rate] = self.cost_after(rate)  # the one-pass sum may differ in the last place
+        noise = 64 * np.spacing(abs(self.cost_before))
+        clearly = np.flatnonzero(costs < self.cost_before - noise)
+        if clearly.size == 0:
+            return None
+        first = int(clearly[0])
+        rises = first + np.flatnonzero(~(costs[first:] < self.cost_before))
+        if rises.size == 0:
+            return float(rates[first]), float(most)
+        hi = int(rises[0])
+        while hi - 1 > first and not self.lowers(float(rates[hi - 1])):  # as the one-rate pass: lo lowers, hi not
+            hi -= 1
+        lo_rate, hi_rate = float(rates[hi - 1]), float(rates[hi])
+        for _ in range(200):
+            mid = (lo_rate + hi_rate) / 2
+            if mid in (lo_rate, hi_rate):
+                break
+            if self.lowers(mid):
+                lo_rate = mid
+            else:
+                hi_rate = mid
+        return float(rates[first]), lo_rate
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,15 @@ generated file that validation rejects is a disagreement between the two, and a 
 
 Every choice of structure is a keyword of :class:`Shape` and can be fixed by the caller
 (``decimals=2``, ``sigmoid_layers=5``, ``deep_activation="relu"``, ``wide_sizes=(5, 5, 5)``);
-single fields of the file can be set with ``fields={"chain_rule.x": 3.0}``.
+single fields of the file can be set with ``fields={"chain_rule.x": 3.0}``, and are written as
+given (a learning rate set so must lower the cost itself).
+
+The wide network's learning rate lowers its mean cost in one gradient-descent step (beat 28),
+as the lesson file requires: :func:`lowering_rate` halves a drawn rate until it does, by a
+margin far above rounding, computed with a forward and backward pass written here in NumPy.
+A network with no such rate (a gradient of zero or too small to show: dead ReLUs, saturated
+squishes, targets met) is drawn again, and after a few tries given an output layer that passes
+a gradient back (:func:`live_output`).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import numpy as np
 from hypothesis import strategies as st
 
 T = TypeVar("T")
@@ -219,8 +228,7 @@ def lesson_doc(pick: Pick, fields: dict[str, Any] | None = None, **overrides: An
     worked["nudge"] = positive(pick, MAX_NUDGE)
     sigmoid = network(pick, (1,) * (s.sigmoid_layers + 1), s.sigmoid_examples, s.sigmoid_activation)
     sigmoid["nudges"] = nudges(pick, s.nudges)
-    wide = network(pick, s.wide_sizes, s.wide_examples, s.wide_activation)
-    wide["learning_rate"] = positive(pick, MAX_LEARNING_RATE)
+    wide = wide_network(pick, s)
     doc = {
         "lesson": {"name": f"generated-{pick.integer(0, 9999)}", "title": pick.choice(TITLES),
                    "after": pick.choice(NEIGHBOURS), "before": pick.choice(NEIGHBOURS), "cost": s.cost,
@@ -237,6 +245,114 @@ def lesson_doc(pick: Pick, fields: dict[str, Any] | None = None, **overrides: An
             raise KeyError(f"no field {where} in a lesson file")
         doc[section][key] = new
     return doc
+
+
+# -- the descent step (beat 28), independently of mathcore ------------------------------------
+COST_FACTOR = {"quadratic": 1.0, "half_quadratic": 0.5}  # C_0 = factor * sum_j (a_j - y_j)^2
+# A rate lowers the cost when one step takes off at least this part of it: far above the
+# rounding in which two implementations of the passes may differ.
+LOWERS_BY = 1e-6
+HALVINGS = 64  # from a rate of at most 10 down to below 1e-18
+WIDE_TRIES = 3  # networks drawn before the last one is given a live output layer
+
+
+def _squish(activation: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sigma(z)`` and ``sigma'(z)``."""
+    if activation == "identity":
+        return z, np.ones_like(z)
+    if activation == "sigmoid":
+        a = 0.5 * (1.0 + np.tanh(z / 2))  # the logistic function, without overflow
+        return a, a * (1.0 - a)
+    if activation == "tanh":
+        a = np.tanh(z)
+        return a, 1.0 - a * a
+    if activation == "relu":
+        return np.maximum(z, 0.0), (z > 0).astype(float)
+    raise ValueError(f"unknown activation {activation!r}")
+
+
+def _mean_cost(ws: list[np.ndarray], bs: list[np.ndarray], activation: str, factor: float, x: np.ndarray,
+               y: np.ndarray) -> float:
+    a = x
+    for w, b in zip(ws, bs):
+        a = _squish(activation, a @ w.T + b)[0]
+    return float(np.mean(factor * np.sum((a - y) ** 2, axis=1)))
+
+
+def _mean_gradients(ws: list[np.ndarray], bs: list[np.ndarray], activation: str, factor: float, x: np.ndarray,
+                    y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``dC/dW`` and ``dC/db`` of every layer, averaged over the examples (rows of ``x``)."""
+    activations, slopes = [x], []
+    for w, b in zip(ws, bs):
+        a, slope = _squish(activation, activations[-1] @ w.T + b)
+        activations.append(a)
+        slopes.append(slope)
+    grad_a = 2 * factor * (activations[-1] - y)  # (examples, neurons) at the output
+    grad_w, grad_b = [], []
+    for layer in reversed(range(len(ws))):
+        delta = grad_a * slopes[layer]
+        grad_w.insert(0, delta.T @ activations[layer] / len(x))
+        grad_b.insert(0, delta.mean(axis=0))
+        grad_a = delta @ ws[layer]
+    return grad_w, grad_b
+
+
+class DescentStep:
+    """One gradient-descent step of a network section (a table of the file), with the mean
+    gradient over its examples: the cost before, and after a step at any rate."""
+
+    def __init__(self, table: dict[str, Any], cost: str) -> None:
+        self.ws = [np.array(w, dtype=float) for w in table["weights"]]
+        self.bs = [np.array(b, dtype=float) for b in table["biases"]]
+        self.x, self.y = np.array(table["inputs"], dtype=float), np.array(table["targets"], dtype=float)
+        self.activation, self.factor = table["activation"], COST_FACTOR[cost]
+        with np.errstate(over="ignore", invalid="ignore"):
+            self.before = _mean_cost(self.ws, self.bs, self.activation, self.factor, self.x, self.y)
+            self.grad_w, self.grad_b = _mean_gradients(self.ws, self.bs, self.activation, self.factor, self.x, self.y)
+
+    def cost_after(self, rate: float) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _mean_cost([w - rate * g for w, g in zip(self.ws, self.grad_w)],
+                              [b - rate * g for b, g in zip(self.bs, self.grad_b)], self.activation, self.factor,
+                              self.x, self.y)
+
+
+def lowering_rate(table: dict[str, Any], cost: str, rate: float) -> float | None:
+    """``rate``, or the first of its halvings (kept to two significant figures, as typed), at
+    which one gradient-descent step lowers the mean cost of the network ``table`` by ``LOWERS_BY``
+    of it; ``None`` if none does."""
+    step = DescentStep(table, cost)
+    for _ in range(HALVINGS):
+        if step.cost_after(rate) < step.before * (1 - LOWERS_BY):
+            return rate
+        rate = float(f"{rate / 2:.2g}")
+    return None
+
+
+def live_output(table: dict[str, Any]) -> dict[str, Any]:
+    """``table`` with an output layer that passes a gradient back whatever comes before it: no
+    weights, biases where the squish has slope (1 for ReLU, 0 for the others) and targets of -1,
+    which no output then equals (0.5, 0 or 1)."""
+    live = dict(table)
+    live["weights"] = table["weights"][:-1] + [[[0] * len(row) for row in table["weights"][-1]]]
+    bias = 1 if table["activation"] == "relu" else 0
+    live["biases"] = table["biases"][:-1] + [[bias] * len(table["biases"][-1])]
+    live["targets"] = [[-1] * len(row) for row in table["targets"]]
+    return live
+
+
+def wide_network(pick: Pick, s: Shape) -> dict[str, Any]:
+    """The wide network with a learning rate that lowers its mean cost in one step."""
+    for _ in range(WIDE_TRIES):
+        table = network(pick, s.wide_sizes, s.wide_examples, s.wide_activation)
+        drawn = positive(pick, MAX_LEARNING_RATE)
+        rate = lowering_rate(table, s.cost, drawn)
+        if rate is not None:
+            return table | {"learning_rate": rate}
+    table = live_output(table)
+    rate = lowering_rate(table, s.cost, drawn)
+    assert rate is not None, f"no learning rate lowers the cost of {table}"
+    return table | {"learning_rate": rate}
 
 
 # -- TOML ------------------------------------------------------------------------------------

@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import tempfile
 import tomllib
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from mathcore.functions import HALF_QUADRATIC, IDENTITY, QUADRATIC, RELU, SIGMOID, TANH
 from mathcore.lessonfile import DEFAULT_LESSON, LessonFileError, LessonSpec, NetworkSpec, load_lesson
+
+from .conftest import DATA
+from .lessongen import DescentStep, lesson_texts
 
 DEFAULT_TEXT = DEFAULT_LESSON.read_text(encoding="utf-8")
 DEFAULT_DOC = tomllib.loads(DEFAULT_TEXT)
@@ -600,18 +607,23 @@ def chain_section(name: str, layers: int, examples: int = 1, value: float = 0.5,
     return "\n".join(lines) + "\n"
 
 
-def wide_section(sizes: tuple[int, ...], examples: int = 1, value: float = 0.5, learning_rate: float = 1.0) -> str:
-    """A valid ``[wide_network]`` section with the given neurons per layer, input first."""
+def wide_section(sizes: tuple[int, ...], examples: int = 1, value: float = 0.5, learning_rate: float = 1.0,
+                 inputs: float | None = None, biases: float | None = None) -> str:
+    """A valid ``[wide_network]`` section with the given neurons per layer, input first: weights and
+    targets ``value``, inputs ``value`` and biases ``-value`` unless given. Inputs and biases of 0
+    keep a large ``value`` from saturating tanh, which would leave beat 28's step no gradient."""
     def matrix(rows: int, cols: int) -> str:
         return "[" + ", ".join("[" + ", ".join([str(value)] * cols) + "]" for _ in range(rows)) + "]"
 
-    def rows(width: int) -> str:
-        return "[" + ", ".join("[" + ", ".join([str(value)] * width) + "]" for _ in range(examples)) + "]"
+    def rows(width: int, x: float = value) -> str:
+        return "[" + ", ".join("[" + ", ".join([str(x)] * width) + "]" for _ in range(examples)) + "]"
 
     weights = ", ".join(matrix(n, m) for m, n in zip(sizes, sizes[1:]))
-    biases = ", ".join("[" + ", ".join([str(-value)] * n) + "]" for n in sizes[1:])
-    return (f'[wide_network]\nactivation = "tanh"\nweights = [{weights}]\nbiases = [{biases}]\n'
-            f"inputs = {rows(sizes[0])}\ntargets = {rows(sizes[-1])}\nlearning_rate = {learning_rate}\n")
+    bias = -value if biases is None else biases
+    biases_text = ", ".join("[" + ", ".join([str(bias)] * n) + "]" for n in sizes[1:])
+    return (f'[wide_network]\nactivation = "tanh"\nweights = [{weights}]\nbiases = [{biases_text}]\n'
+            f"inputs = {rows(sizes[0], value if inputs is None else inputs)}\ntargets = {rows(sizes[-1])}\n"
+            f"learning_rate = {learning_rate}\n")
 
 
 def swap(section: str, text: str) -> Edit:
@@ -648,7 +660,7 @@ AT_THE_LIMITS = [
     pytest.param(swap("worked_chain", chain_section("worked_chain", 3, value=10.0)), id="worked-values-10"),
     pytest.param(swap("sigmoid_chain", chain_section("sigmoid_chain", 3, value=-10)), id="sigmoid-values-minus-10"),
     pytest.param(swap("deep_chain", chain_section("deep_chain", 4, value=10)), id="deep-values-10"),
-    pytest.param(swap("wide_network", wide_section((3, 3, 2), value=-10.0)), id="wide-values-minus-10"),
+    pytest.param(swap("wide_network", wide_section((3, 3, 2), value=-10.0, inputs=0, biases=0)), id="wide-values-minus-10"),
 ]  # fmt: skip
 
 
@@ -661,7 +673,8 @@ def test_values_at_the_limits_are_accepted(tmp_path: Path, edit: Edit) -> None:
 
 def test_limits_at_the_boundary_read_as_written(tmp_path: Path) -> None:
     edit = both(swap("sigmoid_chain", chain_section("sigmoid_chain", 5, examples=8, nudges=6)),
-                swap("wide_network", wide_section((5, 5, 5, 5, 5), examples=8, value=10, learning_rate=10)))
+                swap("wide_network", wide_section((5, 5, 5, 5, 5), examples=8, value=10, learning_rate=10,
+                                                  inputs=0, biases=0)))
     spec = load_lesson(write_variant(tmp_path, edit(DEFAULT_TEXT)))
     assert spec.sigmoid_chain.depth == 5 and spec.sigmoid_chain.examples == 8 and len(spec.nudges) == 6
     assert spec.wide_network.sizes == (5,) * 5 and spec.wide_network.examples == 8
@@ -734,3 +747,171 @@ def test_values_past_the_limits_are_reported_in_one_line(tmp_path: Path, edit: E
     error = load_error(path)
     assert_reported(error, path, field, phrase)
     assert error.problem == phrase, "the whole message: what was expected and the value got"
+
+
+# -- the learning rate: one step lowers the cost (beat 28) ---------------------------------
+# Every cost below is computed again by tests.lessongen's own NumPy passes, not mathcore's.
+def wide_text(activation: str, weights: list, biases: list, inputs: list, targets: list) -> str:
+    """A ``[wide_network]`` section whose learning rate is left as ``{rate}``, for ``str.format``."""
+    return (f'[wide_network]\nactivation = "{activation}"\nweights = {weights}\nbiases = {biases}\n'
+            f"inputs = {inputs}\ntargets = {targets}\nlearning_rate = {{rate}}\n")
+
+
+IDENTITY_WIDE = wide_text("identity", [[[1.0, 0.5], [0.3, -0.2]], [[0.8, 0.6]]], [[0.0, 0.1], [0.2]],
+                          [[1.0, 2.0], [0.5, -1.0]], [[1.0], [0.0]])
+# The cost falls for rates up to about 0.38, rises above where it was, and falls again from
+# about 2.1: a step of 1 does not lower it, a step of 3 does.
+BUMPY_WIDE = wide_text("tanh", [[[-1.2, 0.2], [-0.4, 1.8]], [[-2.5, -0.8]]], [[-0.2, 0.4], [1.6]],
+                       [[-0.8, -0.6], [0.7, -1.2]], [[0.0], [-0.4]])
+# The output neuron is saturated: the gradient is small, and a tiny step changes nothing.
+SATURATED_WIDE = wide_text("sigmoid", [[[1, 1], [1, 1]], [[3, 3]]], [[0, 0], [8]], [[1, 1]], [[-10]])
+# Every weighted input is at most 0: no ReLU passes anything back.
+DEAD_RELU_WIDE = wide_text("relu", [[[1.0, 0.5], [0.3, -0.2]], [[0.8, 0.6]]], [[-10, -10], [-10]],
+                           [[1.0, 2.0], [0.5, -1.0]], [[1.0], [0.0]])
+# Every tanh saturated: a gradient below 1e-24, too small for any rate to show.
+SATURATED_TANH_WIDE = wide_text("tanh", [[[10, 10], [10, 10]], [[10, 10]]], [[10, 10], [10]], [[10, 10]], [[-10]])
+RATE = r"([0-9.eE+-]+)"
+AT_MOST = re.compile(rf"a step of {RATE} (?:raises the mean cost from (\S+) to (\S+)|leaves the mean cost at (\S+)); "
+                     rf"use at most {RATE} \(the largest rate, to (\d+) significant figures, that lowers it\)")
+FROM_TO = re.compile(rf"a step of {RATE} does not lower the mean cost \((\S+)\): too small a step to change it "
+                     rf"beyond rounding; use a rate from {RATE} to {RATE} \(to (\d+) significant figures; every "
+                     r"rate between lowers it\)")
+
+
+def with_wide(tmp_path: Path, section: str, rate: float | str, name: str = "lesson.toml") -> Path:
+    return write_variant(tmp_path, swap("wide_network", section.format(rate=rate))(DEFAULT_TEXT), name)
+
+
+def step_of(path: Path) -> DescentStep:
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    return DescentStep(doc["wide_network"], doc["lesson"]["cost"])
+
+
+def lowers(step: DescentStep, rate: float) -> bool:
+    return step.cost_after(rate) < step.before
+
+
+def significant_figures(text: str) -> int:
+    return len(Decimal(text).normalize().as_tuple().digits)
+
+
+def unit_in_last_place(text: str) -> float:
+    return float(Decimal(1).scaleb(Decimal(text).normalize().as_tuple().exponent))
+
+
+@pytest.mark.parametrize(("section", "rate"), [
+    pytest.param(IDENTITY_WIDE, 1, id="identity-1"), pytest.param(IDENTITY_WIDE, 10.0, id="identity-10"),
+    pytest.param(IDENTITY_WIDE, 0.3, id="identity-0.3"), pytest.param(BUMPY_WIDE, 1.0, id="bumpy-1"),
+    pytest.param(BUMPY_WIDE, 0.4, id="bumpy-0.4"),
+])
+def test_a_rate_that_raises_the_cost_is_rejected_with_the_largest_that_lowers_it(
+        tmp_path: Path, section: str, rate: float) -> None:
+    path = with_wide(tmp_path, section, rate)
+    error = load_error(path)
+    assert_reported(error, path, "wide_network.learning_rate", f"a step of {rate:g} raises the mean cost from ")
+    match = AT_MOST.fullmatch(error.problem)
+    assert match, error.problem
+    step = step_of(path)
+    assert not lowers(step, rate)
+    assert float(match[2]) == pytest.approx(step.before, rel=1e-3)
+    assert float(match[3]) == pytest.approx(step.cost_after(rate), rel=1e-3)
+    most, digits = match[5], int(match[6])
+    assert digits == 2 and significant_figures(most) <= 2
+    # Every rate up to the one given lowers the cost; one more in its last figure is past the first rise.
+    assert all(lowers(step, eta) for eta in np.linspace(0, float(most), 401)[1:])
+    past = float(most) + unit_in_last_place(most)
+    assert not all(lowers(step, eta) for eta in np.linspace(float(most), past, 101))
+    # Written into the file, it is accepted.
+    assert load_lesson(with_wide(tmp_path, section, most, "fixed.toml")).learning_rate == float(most)
+
+
+def test_the_bound_is_the_first_rise_even_when_the_cost_falls_again_later(tmp_path: Path) -> None:
+    """The cost is not assumed to be unimodal in the rate: 3 lowers it, past a bump that 1 is in."""
+    path = with_wide(tmp_path, BUMPY_WIDE, 3)
+    assert load_lesson(path).learning_rate == 3.0
+    step = step_of(path)
+    assert lowers(step, 3.0) and not lowers(step, 1.0) and lowers(step, 0.3)
+    match = AT_MOST.fullmatch(load_error(with_wide(tmp_path, BUMPY_WIDE, 1.0)).problem)
+    assert match and float(match[5]) == 0.38  # where the bump starts, not where it ends (2.1)
+
+
+@pytest.mark.parametrize("rate", [1e-9, "1e-6"])
+def test_a_rate_too_small_to_change_the_cost_is_rejected_with_the_rates_that_lower_it(
+        tmp_path: Path, rate: float | str) -> None:
+    path = with_wide(tmp_path, SATURATED_WIDE, rate)
+    error = load_error(path)
+    assert_reported(error, path, "wide_network.learning_rate", "too small a step to change it beyond rounding; use a "
+                    "rate from ")
+    match = FROM_TO.fullmatch(error.problem)
+    assert match, error.problem
+    step = step_of(path)
+    assert float(match[1]) == float(rate)
+    assert float(match[2]) == pytest.approx(step.before, rel=1e-3)
+    least, most = float(match[3]), float(match[4])
+    assert float(rate) < least < most <= 10
+    assert significant_figures(match[3]) <= int(match[5]) and significant_figures(match[4]) <= int(match[5])
+    assert all(lowers(step, eta) for eta in np.geomspace(least, most, 200))
+    for fixed in (match[3], match[4]):
+        assert load_lesson(with_wide(tmp_path, SATURATED_WIDE, fixed, "fixed.toml")).learning_rate == float(fixed)
+
+
+@pytest.mark.parametrize("rate", [1e-4, 1.0, 10])
+def test_a_network_with_no_gradient_cannot_show_a_descent_step(tmp_path: Path, rate: float) -> None:
+    path = with_wide(tmp_path, DEAD_RELU_WIDE, rate)
+    error = load_error(path)
+    assert_reported(error, path, "wide_network", "the mean gradient of the cost is exactly zero, so beat 28 cannot "
+                    "show a gradient-descent step lowering the mean cost (0.5); change the weights, biases, inputs "
+                    "or targets so that it is not")
+    step = step_of(path)
+    assert all(np.all(g == 0) for g in step.grad_w + step.grad_b)
+
+
+def test_a_gradient_too_small_for_any_rate_is_reported_as_such(tmp_path: Path) -> None:
+    path = with_wide(tmp_path, SATURATED_TANH_WIDE, 10)
+    error = load_error(path)
+    assert_reported(error, path, "wide_network", "the mean gradient of the cost is so small (largest entry ")
+    assert "that no learning rate up to 10 changes the mean cost by more than rounding" in error.problem
+    assert "change the weights, biases, inputs or targets" in error.problem
+    largest = re.search(r"\(largest entry (\S+)\)", error.problem)
+    assert largest and 0 < float(largest[1]) < 1e-12
+    step = step_of(path)  # 1 - tanh^2, as written there, is 0 in floats here: no gradient at all
+    assert max(float(np.max(np.abs(g))) for g in step.grad_w + step.grad_b) < 1e-12
+    assert not any(step.cost_after(eta) < step.before * (1 - 1e-12) for eta in np.linspace(0.01, 10, 1000))
+
+
+@pytest.mark.parametrize("path", [DEFAULT_LESSON, *sorted(DATA.glob("*.toml"))], ids=lambda p: p.name)
+def test_the_shipped_lessons_rates_lower_their_cost(path: Path) -> None:
+    spec = load_lesson(path)
+    assert lowers(step_of(path), spec.learning_rate)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=lesson_texts(), rate=st.one_of(st.floats(1e-4, 10), st.floats(1e-12, 1e-4), st.sampled_from([1e-4, 1, 10])))
+def test_any_rate_is_accepted_exactly_when_it_lowers_the_cost(text: str, rate: float) -> None:
+    """A generated lesson with any rate: accepted when the step lowers the cost, else the message
+    gives rates that do (each accepted when written back), or says there is no gradient to follow."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_variant(Path(folder), re.sub(r"(?m)^learning_rate = .*$", f"learning_rate = {rate!r}", text))
+        step = step_of(path)
+        tolerance = 1e-9 * abs(step.before)  # the two implementations' rounding
+        try:
+            spec = load_lesson(path)
+        except LessonFileError as error:
+            event(f"rejected: {error.field}")
+            if error.field == "wide_network":
+                assert not any(step.cost_after(eta) < step.before - tolerance for eta in np.geomspace(1e-6, 10, 300))
+                return
+            assert error.field == "wide_network.learning_rate", str(error)
+            assert step.cost_after(rate) > step.before - tolerance
+            match = AT_MOST.fullmatch(error.problem) or FROM_TO.fullmatch(error.problem)
+            assert match, error.problem
+            event("a rate too small" if match.re is FROM_TO else "a rate too large")
+            suggested = [match[5]] if match.re is AT_MOST else [match[3], match[4]]
+            for fixed in suggested:
+                assert step.cost_after(float(fixed)) < step.before + tolerance
+                fixed_text = re.sub(r"(?m)^learning_rate = .*$", f"learning_rate = {fixed}", text)
+                assert load_lesson(write_variant(Path(folder), fixed_text, "fixed.toml")).learning_rate == float(fixed)
+        else:
+            event("accepted")
+            assert spec.learning_rate == rate
+            assert step.cost_after(rate) < step.before + tolerance

@@ -61,7 +61,7 @@ def test_the_same_seed_gives_the_same_lesson() -> None:
 def test_helper_overrides_take_effect(folder: Path) -> None:
     text = lesson_text(3, decimals=2, cost="half_quadratic", worked_layers=5, sigmoid_layers=5,
                        sigmoid_activation="tanh", sigmoid_examples=8, nudges=6, deep_layers=12,
-                       deep_activation="relu", wide_sizes=(4, 2, 3, 2), wide_activation="identity", wide_examples=3,
+                       deep_activation="relu", wide_sizes=(4, 2, 3, 2), wide_activation="sigmoid", wide_examples=3,
                        fields={"chain_rule.x": -3, "wide_network.learning_rate": 10.0, "lesson.title": "Mine"})
     spec = load_text(folder, text)
     assert spec.decimals == 2 and spec.cost.name == "half_quadratic"
@@ -70,9 +70,37 @@ def test_helper_overrides_take_effect(folder: Path) -> None:
     assert spec.sigmoid_chain.activation.name == "tanh"
     assert spec.deep_chain.depth == 12 and spec.deep_chain.activation.name == "relu"
     assert spec.wide_network.sizes == (4, 2, 3, 2) and spec.wide_network.examples == 3
-    assert spec.wide_network.activation.name == "identity"
+    assert spec.wide_network.activation.name == "sigmoid"
     assert spec.chain_rule_x == -3.0 and spec.learning_rate == 10.0 and spec.title == "Mine"
     assert list(spec.nudges) == sorted(spec.nudges, reverse=True)
+
+
+class FirstPick(lessongen.Pick):
+    """Every choice the first one: hypothesis' simplest example, a lesson of zeros."""
+
+    def integer(self, low: int, high: int) -> int:
+        return low
+
+
+def test_a_network_with_no_gradient_gets_an_output_layer_that_passes_one(folder: Path) -> None:
+    doc = lessongen.lesson_doc(FirstPick())
+    wide = doc["wide_network"]
+    assert wide["weights"][-1] == [[0]] and wide["biases"][-1] == [0] and wide["targets"] == [[-1]]
+    assert all(x == 0 for x in _flatten(wide["weights"][:-1] + wide["biases"][:-1] + wide["inputs"]))
+    # Drawn as all zeros, with targets of 0 there was nothing to descend; now there is.
+    assert lessongen.lowering_rate(wide, doc["lesson"]["cost"], 0.1) == 0.1
+    spec = load_text(folder, lessongen.to_toml(doc))
+    assert spec.learning_rate == 0.1
+
+
+def test_a_rate_that_does_not_lower_the_cost_is_halved_until_one_does() -> None:
+    # a = w x + b with x = 1, y = 0: C = (w + b)^2 falls in one step for rates below 1/2 only.
+    table = {"activation": "identity", "weights": [[[0.75]]], "biases": [[0.25]], "inputs": [[1]], "targets": [[0]]}
+    assert lessongen.lowering_rate(table, "quadratic", 10) == 0.3  # 10, 5, 2.5, 1.2, 0.6, 0.3
+    assert lessongen.lowering_rate(table, "quadratic", 0.45) == 0.45
+    assert lessongen.lowering_rate(table, "half_quadratic", 10) == 0.6  # half the slope: below 1
+    dead = table | {"activation": "relu", "biases": [[-1]]}  # z = -0.25: no slope, no gradient
+    assert lessongen.lowering_rate(dead, "quadratic", 10) is None
 
 
 def test_unknown_overrides_are_refused() -> None:

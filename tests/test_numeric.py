@@ -38,6 +38,7 @@ from mathcore.functions import (
 )
 from mathcore.lessonfile import load_lesson
 from mathcore.numeric import (
+    DescentLine,
     Network,
     backward,
     first_weight_gradient_by_depth,
@@ -583,3 +584,56 @@ def test_step_does_not_modify_the_original_network():
     # By hand: w1 = 2 - 0.01 * 3, w2 = 3 - 0.01 * 2, w3 = 0.5 - 0.01 * 12.
     assert [stepped.w[l][0, 0] for l in range(1, 4)] == pytest.approx([1.97, 2.98, 0.38], rel=1e-15)
     assert [net.w[l][0, 0] for l in range(1, 4)] == [2.0, 3.0, 0.5]
+
+
+def single_neuron(w: float, b: float) -> Network:
+    return Network((None, np.array([[w]])), (None, np.array([b])), IDENTITY, QUADRATIC)
+
+
+def test_first_lowering_ends_where_the_step_first_overshoots():
+    # a = w x + b with x = 1, y = 0: C = (w + b)^2, both gradients 2(w + b); a step of eta leaves
+    # w + b times (1 - 4 eta), so C falls for 0 < eta < 1/2 and is back where it was at 1/2.
+    line = DescentLine.of(single_neuron(0.75, 0.25), np.array([[1.0]]), np.array([[0.0]]))
+    assert line.cost_before == 1.0 and line.largest_gradient == 2.0
+    lowest, highest = line.first_lowering(10.0, 4.0)
+    assert 0 < lowest < 1e-12
+    assert highest == pytest.approx(0.5, rel=1e-12) and line.lowers(highest)
+    assert not line.lowers(float(np.nextafter(highest, np.inf)))  # bisected to the last float
+    assert [line.lowers(eta) for eta in (0.1, 0.25, 0.49, 0.51, 4.0)] == [True, True, True, False, False]
+
+
+def test_first_lowering_is_none_without_a_gradient():
+    line = DescentLine.of(single_neuron(1.0, -1.0), np.array([[1.0]]), np.array([[0.0]]))
+    assert line.largest_gradient == 0.0
+    assert line.first_lowering(10.0, 1.0) is None
+
+
+@PROPERTY
+@given(cases(), st.lists(st.floats(1e-6, 10.0), min_size=1, max_size=5))
+def test_costs_after_many_rates_are_each_rate_on_its_own(case: Case, rates: list[float]):
+    line = DescentLine.of(case.net, case.inputs, case.targets)
+    together = line.costs_after(np.array(rates))
+    assert together.shape == (len(rates),)
+    for rate, cost in zip(rates, together):
+        stepped = case.net.stepped(line.grad_w, line.grad_b, rate)
+        alone = float(np.mean(cost_from_layer(stepped, 0, case.inputs, case.targets)))
+        assert cost == pytest.approx(alone, rel=1e-12, abs=1e-300)
+        assert line.cost_after(rate) == pytest.approx(alone, rel=1e-12, abs=1e-300)
+
+
+@PROPERTY
+@given(cases(), st.floats(1e-4, 10.0))
+def test_first_lowering_is_a_stretch_of_rates_that_lower_the_cost(case: Case, rate: float):
+    line = DescentLine.of(case.net, case.inputs, case.targets)
+    stretch = line.first_lowering(10.0, rate)
+    if stretch is None:
+        assert not line.lowers(rate)
+        assert not (line.costs_after(np.linspace(0.01, 10.0, 1000)) < line.cost_before - 1e-13 * line.cost_before).any()
+        return
+    lowest, highest = stretch
+    assert 0 < lowest <= highest <= 10.0
+    assert all(line.lowers(float(eta)) for eta in np.linspace(lowest, highest, 50))
+    if highest < 10.0:
+        assert not line.lowers(float(np.nextafter(highest, np.inf)))
+    if not line.lowers(rate) and rate >= lowest:
+        assert highest < rate  # the first rise is at or before the rate that does not lower
