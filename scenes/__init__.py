@@ -4,14 +4,15 @@ Every scene reads the lesson model (:mod:`scenes.lesson`) and nothing else. The 
 :mod:`scenes.palette` (colours by role, sizes), :mod:`scenes.tex` (equations, numbers and
 captions tagged with their model address), :mod:`scenes.live` (live numbers and nudges),
 :mod:`scenes.network` (network diagrams), :mod:`scenes.chains` (the worked chain and Part 2's
-chain of single neurons), :mod:`scenes.tree` (the dependency tree), :mod:`scenes.matrices`
+chain of single neurons), :mod:`scenes.widenet` (Part 3's network with indexed labels, paths to
+the cost, and the Part 3 scene base), :mod:`scenes.tree` (the dependency tree), :mod:`scenes.matrices`
 (matrices and column vectors of the model's numbers) and :mod:`scenes.base` (the lesson scene with
 named beats). The part files (``part1.py``, ...) hold lesson scenes only; their helpers live here.
 """
 
 from __future__ import annotations
 
-# The lesson in order: (module, scene class). Later parts join this list as they are built.
+# The lesson in order: (module, scene class).
 LESSON_SCENES: tuple[tuple[str, str], ...] = (
     ("scenes.part1", "Title"),
     ("scenes.part1", "ChainRule"),
