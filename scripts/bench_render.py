@@ -4,9 +4,12 @@
    default), 2 jobs at a time: each scene's render time, the total, the video's length and the
    ratio of the two.
 2. The encode floor: the time PyAV's libx264 takes, with manim's own encoder settings, to encode
-   as many frames as the lesson has, of its size and frame rate, made from a few frames decoded
-   from the lesson just rendered, cycled. A render encodes the same frames the same way, so it
-   cannot be much faster than that; the render's time is reported as a multiple of it.
+   as many frames as the lesson has, of its size and frame rate, made from a few runs of
+   consecutive frames decoded from the lesson just rendered, cycled. A render encodes the same
+   frames the same way, so it cannot be much faster than that; the render's time is reported as
+   a multiple of it. As a check of how well those few frames stand for the lesson (unless
+   ``--no-reference``), every frame of the lesson is encoded again the same way, timing only the
+   encoding.
 3. The same render again with nothing changed: the time of a run that renders nothing (< 1 s).
 4. One scene's code changed (a harmless line added to its class, in the snapshot):
    which scenes rendered again (only that one should).
@@ -37,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -63,8 +66,14 @@ MANIM_CODEC = "libx264"
 MANIM_PIX_FMT = "yuv420p"
 MANIM_OPTIONS = {"an": "1", "crf": "23"}
 MANIM_FRAME_FORMAT = "rgba"
-SAMPLE_FRAMES = 8  # prepared frames the floor cycles through
-SAY_EVERY = 10.0  # seconds between progress lines while the floor encodes
+# The frames the floor cycles through: runs of consecutive frames, so that the encoder sees the
+# lesson's small changes from frame to frame. Single frames far apart make every frame a scene
+# cut, which x264 encodes 2-3 times slower than the lesson's own frames.
+CLIPS = 8
+CLIP_FRAMES = 30
+FRAMES_MEMORY = 2 << 30  # bytes of RGBA frames held at once, at most: at 4k, shorter runs
+REFERENCE_BATCH = 300  # frames of the lesson decoded ahead at a time, for the reference re-encode
+SAY_EVERY = 10.0  # seconds between progress lines while encoding
 NOTHING_CHANGED_LIMIT = 1.0  # seconds a run that renders nothing may take
 
 
@@ -76,8 +85,8 @@ class Floor:
     width: int
     height: int
     fps: int
-    seconds: float  # wall time: opening the file to closing it, conversion from RGBA included
-    cpu_seconds: float  # this process's CPU time meanwhile (every encoder thread)
+    seconds: float  # wall time of the encoding: file opened to closed, conversion from RGBA included
+    cpu_seconds: float  # this process's CPU time in it (every encoder thread)
     codec: str
     pix_fmt: str
     options: dict[str, str]
@@ -89,70 +98,154 @@ class Floor:
         return self.frames / self.fps
 
 
+class _Stopwatch:
+    """Wall and CPU time summed over the ``with`` blocks it times."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def __enter__(self) -> None:
+        self._wall, self._cpu = time.monotonic(), time.process_time()
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall += time.monotonic() - self._wall
+        self.cpu += time.process_time() - self._cpu
+
+
 def encode_floor(frames: Sequence[np.ndarray], count: int, q: Quality, out: Path, source: str = "",
                  say: Callable[[str], None] | None = None) -> Floor:
     """Encode ``count`` frames, ``frames`` cycled (RGBA arrays of ``q``'s size), into ``out`` as
     manim does (``MANIM_*``), at ``q``'s frame rate; how long that took."""
-    import av
-
     if count < 1 or not frames:
         raise ValueError(f"need at least one frame to make and one to encode, got {count} of {len(frames)}")
-    shape = (q.height, q.width, 4)
     for frame in frames:
-        if frame.shape != shape or frame.dtype != np.uint8:
-            raise ValueError(f"frames must be {shape} uint8 RGBA arrays, got {frame.shape} {frame.dtype}")
+        _check_frame(frame, q)
     frames = [np.ascontiguousarray(f) for f in frames]
-    cpu, started = time.process_time(), time.monotonic()
-    last_said = started
-    with av.open(str(out), mode="w") as container:
-        stream = container.add_stream(MANIM_CODEC, rate=Fraction(q.fps), options=dict(MANIM_OPTIONS))
-        stream.pix_fmt = MANIM_PIX_FMT
-        stream.width = q.width
-        stream.height = q.height
-        for i in range(count):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frames[i % len(frames)],
-                                                                   format=MANIM_FRAME_FORMAT)):
+    cycled = (frames[i % len(frames)] for i in range(count))
+    return _encode([cycled], count, q, out, source, say)
+
+
+def reencode(video: Path, q: Quality, out: Path, say: Callable[[str], None] | None = None) -> Floor:
+    """Encode every frame of ``video`` again into ``out`` as manim does, timing only the encoding:
+    the frames are decoded ahead, a batch at a time, while the clock stands still. A reference for
+    the floor: the lesson's own frames rather than a few of them cycled."""
+    import av
+
+    batch = max(1, min(REFERENCE_BATCH, FRAMES_MEMORY // (q.width * q.height * 4)))
+
+    def batches() -> Iterator[list[np.ndarray]]:
+        with av.open(str(video)) as container:
+            frames: list[np.ndarray] = []
+            for frame in container.decode(video=0):
+                frames.append(_check_frame(frame.to_ndarray(format=MANIM_FRAME_FORMAT), q))
+                if len(frames) == batch:
+                    yield frames
+                    frames = []
+            if frames:
+                yield frames
+
+    source = f"every frame of {video.name}, decoded ahead {batch} at a time (decoding not timed)"
+    return _encode(batches(), video_frames(video), q, out, source, say)
+
+
+def _check_frame(frame: np.ndarray, q: Quality) -> np.ndarray:
+    shape = (q.height, q.width, 4)
+    if frame.shape != shape or frame.dtype != np.uint8:
+        raise ValueError(f"frames must be {shape} uint8 RGBA arrays, got {frame.shape} {frame.dtype}")
+    return frame
+
+
+def _encode(batches: Iterable[Iterable[np.ndarray]], total: int, q: Quality, out: Path, source: str,
+            say: Callable[[str], None] | None) -> Floor:
+    """Encode the batches' frames in turn, timing the encoding but not the making of each batch."""
+    import av
+
+    watch = _Stopwatch()
+    started = last_said = time.monotonic()
+    count = 0
+    with watch:
+        container = av.open(str(out), mode="w")
+    try:
+        with watch:
+            stream = container.add_stream(MANIM_CODEC, rate=Fraction(q.fps), options=dict(MANIM_OPTIONS))
+            stream.pix_fmt = MANIM_PIX_FMT
+            stream.width = q.width
+            stream.height = q.height
+        for batch in batches:
+            with watch:
+                for frame in batch:
+                    for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format=MANIM_FRAME_FORMAT)):
+                        container.mux(packet)
+                    count += 1
+                    if say is not None and time.monotonic() - last_said >= SAY_EVERY:
+                        last_said = time.monotonic()
+                        say(f"  {count}/{total} frames encoded in {last_said - started:.0f} s")
+        with watch:
+            for packet in stream.encode():
                 container.mux(packet)
-            if say is not None and time.monotonic() - last_said >= SAY_EVERY:
-                last_said = time.monotonic()
-                say(f"  floor: {i + 1}/{count} frames in {last_said - started:.0f} s")
-        for packet in stream.encode():
-            container.mux(packet)
-    seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu
-    return Floor(count, q.width, q.height, q.fps, seconds, cpu_seconds, MANIM_CODEC, MANIM_PIX_FMT,
+            container.close()
+    finally:
+        container.close()
+    return Floor(count, q.width, q.height, q.fps, watch.wall, watch.cpu, MANIM_CODEC, MANIM_PIX_FMT,
                  dict(MANIM_OPTIONS), source, str(out))
 
 
-def sample_frames(video: Path, n: int = SAMPLE_FRAMES) -> list[np.ndarray]:
-    """``n`` frames of ``video`` as RGBA arrays, spread evenly over it (each the first frame
-    decoded after seeking to ``(k + 1/2) / n`` of its length)."""
+def clip_frames(q: Quality, clips: int = CLIPS, length: int = CLIP_FRAMES) -> int:
+    """How many frames each of ``clips`` runs gets at ``q``: ``length``, or fewer to keep all of
+    them within ``FRAMES_MEMORY``."""
+    return max(1, min(length, FRAMES_MEMORY // (clips * q.width * q.height * 4)))
+
+
+def sample_clips(video: Path, clips: int = CLIPS, length: int = CLIP_FRAMES) -> list[np.ndarray]:
+    """``clips`` runs of ``length`` consecutive frames of ``video``, as RGBA arrays, one after the
+    other: run ``k`` starts at ``(k + 1/2) / clips`` of the video (and is shorter if the video
+    ends first)."""
     import av
 
-    frames = []
+    frames: list[np.ndarray] = []
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
-        assert stream.duration is not None and stream.time_base is not None
-        for k in range(n):
-            container.seek((stream.start_time or 0) + round(stream.duration * (2 * k + 1) / (2 * n)), stream=stream)
-            frame = next(container.decode(stream))
-            frames.append(frame.to_ndarray(format=MANIM_FRAME_FORMAT))
+        if stream.duration is None or stream.time_base is None:
+            raise ValueError(f"{video}: video stream has no duration")
+        start = stream.start_time or 0
+        for k in range(clips):
+            target = start + round(stream.duration * (2 * k + 1) / (2 * clips))
+            container.seek(target, stream=stream)  # to the key frame before: decode up to target
+            run: list[np.ndarray] = []
+            for frame in container.decode(stream):
+                if frame.pts is not None and frame.pts < target:
+                    continue
+                run.append(frame.to_ndarray(format=MANIM_FRAME_FORMAT))
+                if len(run) == length:
+                    break
+            frames += run
     return frames
 
 
-def drawn_frames(q: Quality, n: int = SAMPLE_FRAMES) -> list[np.ndarray]:
-    """``n`` frames without a rendered lesson: light bars and strokes, like lines of formulas, on
-    manim's black background, placed at random (the same each run)."""
+def drawn_frames(q: Quality, clips: int = CLIPS, length: int = CLIP_FRAMES) -> list[np.ndarray]:
+    """Frames for a floor without a rendered lesson: ``clips`` runs of ``length`` frames, each a
+    layout of light bars (like lines of formulas) on manim's black background, placed at random
+    (the same each run), in which one bar slides and another grows, as in an animation."""
     rng = np.random.default_rng(0)
     frames = []
-    for _ in range(n):
-        frame = np.zeros((q.height, q.width, 4), np.uint8)
-        frame[..., 3] = 255
-        for _ in range(40):
+    for _ in range(clips):
+        base = np.zeros((q.height, q.width, 4), np.uint8)
+        base[..., 3] = 255
+        bars = []
+        for _ in range(30):
             h = int(rng.integers(2, max(3, q.height // 30)))
-            w = int(rng.integers(q.width // 40, q.width // 4))
+            w = int(rng.integers(max(1, q.width // 40), max(2, q.width // 4)))
             y, x = int(rng.integers(0, q.height - h)), int(rng.integers(0, q.width - w))
-            frame[y:y + h, x:x + w, :3] = rng.integers(80, 256, 3)
-        frames.append(frame)
+            colour = rng.integers(80, 256, 3)
+            base[y:y + h, x:x + w, :3] = colour
+            bars.append((y, x, h, w, colour))
+        (y1, x1, h1, w1, c1), (y2, x2, h2, w2, c2) = bars[:2]
+        for j in range(length):
+            frame = base.copy()
+            dx = (x1 + 4 * j) % max(1, q.width - w1)
+            frame[y1:y1 + h1, dx:dx + w1, :3] = c1
+            frame[y2:y2 + h2, x2:x2 + max(1, w2 * (j + 1) // length), :3] = c2 // 2
+            frames.append(frame)
     return frames
 
 
@@ -198,8 +291,23 @@ def rendered_lesson(media: Path, q: Quality) -> Path | None:
     return video if video.is_file() else None
 
 
-def describe_floor(floor: Floor) -> str:
-    return (f"encode floor: {floor.frames} frames ({floor.duration:.1f} s of video) at {floor.width}x{floor.height}, "
+def prepare_frames(video: Path | None, q: Quality, clips: int = CLIPS,
+                   length: int = CLIP_FRAMES) -> tuple[list[np.ndarray], str]:
+    """The frames the floor cycles through, from ``video`` (drawn ones if ``None``), and what
+    they are, in words."""
+    length = clip_frames(q, clips, length)
+    if video is None:
+        frames = drawn_frames(q, clips, length)
+        what = f"{clips} drawn runs of {length} frames (no rendered lesson to take them from)"
+    else:
+        frames = sample_clips(video, clips, length)
+        what = f"{clips} runs of {length} consecutive frames decoded from {video.name}, evenly spread"
+    say(f"  prepared {len(frames)} frames: {what}")
+    return frames, f"{what}, played in turn and cycled"
+
+
+def describe_floor(floor: Floor, what: str = "encode floor") -> str:
+    return (f"{what}: {floor.frames} frames ({floor.duration:.1f} s of video) at {floor.width}x{floor.height}, "
             f"{floor.fps} fps in {floor.seconds:.1f} s ({floor.cpu_seconds:.1f} s of CPU, "
             f"{floor.frames / floor.seconds:.0f} frames/s, {floor.seconds / floor.duration:.3f} s per second of video); "
             f"{floor.codec} {floor.pix_fmt} {' '.join(f'{k}={v}' for k, v in floor.options.items())}; "
@@ -239,16 +347,25 @@ def floor_only(args: argparse.Namespace) -> int:
     if args.frames is None or args.frames < 1:
         raise SystemExit("--floor-only needs --frames N (N >= 1): how many frames to encode")
     video = Path(args.frames_from) if args.frames_from else rendered_lesson(ROOT / "media", q)
-    if video is not None:
-        frames, source = sample_frames(video, args.samples), f"{args.samples} frames of {video}, cycled"
-    else:
-        frames, source = drawn_frames(q, args.samples), f"{args.samples} drawn frames (no lesson rendered at {q.name}), cycled"
+    if video is not None and not video.is_file():
+        raise SystemExit(f"no video {video}")
+    say(f"== encode floor: {args.frames} frames at {q.describe()}")
+    frames, source = prepare_frames(video, q, args.clips, args.clip_frames)
+    summary: dict[str, Any] = {"quality": q.name}
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
-        say(f"== encode floor: {args.frames} frames at {q.describe()} from {source}")
         floor = encode_floor(frames, args.frames, q, Path(tmp) / "floor.mp4", source, say)
         say(describe_floor(floor))
-    write_summary(summary_path(args.json, q, "encode-floor"),
-                  {"quality": q.name, "floor": asdict(floor), "environment": environment()})
+        summary["floor"] = asdict(floor)
+        if args.reference and video is None:
+            say("no reference: there is no rendered lesson to encode again")
+        elif args.reference:
+            say(f"== reference: every frame of {video} encoded again")
+            ref = reencode(video, q, Path(tmp) / "reference.mp4", say)
+            say(describe_floor(ref, "reference"))
+            say(f"floor / reference: {floor.seconds / floor.frames / (ref.seconds / ref.frames):.2f} per frame "
+                f"({floor.cpu_seconds / floor.frames / (ref.cpu_seconds / ref.frames):.2f} in CPU time)")
+            summary["reference"] = asdict(ref)
+    write_summary(summary_path(args.json, q, "encode-floor"), summary | {"environment": environment()})
     return 0
 
 
@@ -264,12 +381,19 @@ def main() -> int:
     ap.add_argument("--frames-from", metavar="VIDEO",
                     help="with --floor-only: the video the frames come from (default: the lesson rendered "
                          "at --quality under media/, else drawn frames)")
-    ap.add_argument("--samples", type=int, default=SAMPLE_FRAMES, help="frames the floor cycles through")
+    ap.add_argument("--clips", type=int, default=CLIPS, help=f"runs of frames the floor cycles through ({CLIPS})")
+    ap.add_argument("--clip-frames", type=int, default=CLIP_FRAMES,
+                    help=f"frames in each run ({CLIP_FRAMES}; fewer where they would take over 2 GiB)")
+    ap.add_argument("--reference", action=argparse.BooleanOptionalAction,
+                    help="also encode every frame of the rendered lesson again, as a check of the floor "
+                         "(default: yes, but no with --floor-only)")
     ap.add_argument("--json", help="the summary file (default: media/bench/<what>-<quality>-<time>.json)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
     if args.floor_only:
         return floor_only(args)
+    if args.reference is None:
+        args.reference = True
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-render-"))
     try:
@@ -340,13 +464,20 @@ class Bench:
 
         say(f"\n== 2. encode floor: {frames} frames (the scenes' section frame counts; the lesson video's "
             f"header says {in_header}) at {q.describe()}")
-        samples = sample_frames(lesson_video, self.args.samples)
-        source = f"{len(samples)} frames decoded from the rendered lesson, evenly spread, cycled"
+        samples, source = prepare_frames(lesson_video, q, self.args.clips, self.args.clip_frames)
         floor = encode_floor(samples, frames, q, floor_video, source, say)
+        del samples
         say(describe_floor(floor))
         first_scene = layout.entry(rec["scenes"][0]["key"]) / f"{rec['scenes'][0]['scene']}.mp4"
         same, verdict = compare_settings(floor_video, first_scene)
         say(verdict)
+        ref = None
+        if self.args.reference:
+            say("\n== 2b. reference for the floor: every frame of the rendered lesson encoded again the same way")
+            ref = reencode(lesson_video, q, floor_video.with_name("reference.mp4"), say)
+            say(describe_floor(ref, "reference"))
+            say(f"floor / reference: {floor.seconds / ref.seconds:.2f} in wall time, "
+                f"{floor.cpu_seconds / ref.cpu_seconds:.2f} in CPU time")
 
         say(f"\n{'scene':<22} {'render s':>9} {'frames':>7} {'video s':>8} {'ratio':>6}")
         for s in scenes:
@@ -357,6 +488,8 @@ class Bench:
             f"({self.args.jobs} jobs; {total / first:.2f} scenes rendering on average)")
         say(f"  {first / rec['duration']:.2f} x the video's duration ({rec['duration']:.1f} s)")
         say(f"  {first / floor.seconds:.2f} x the encode floor ({floor.seconds:.1f} s)")
+        if ref is not None:
+            say(f"  {first / ref.seconds:.2f} x the reference re-encode of its own frames ({ref.seconds:.1f} s)")
         summary |= {
             "scenes": scenes,
             "lesson": {"scenes": len(scenes), "frames": frames, "frames_in_video_header": in_header,
@@ -366,6 +499,9 @@ class Bench:
             "render_per_video_second": round(first / rec["duration"], 3),
             "render_per_floor": round(first / floor.seconds, 3),
         }
+        if ref is not None:
+            summary["reference"] = asdict(ref)
+            summary["render_per_reference"] = round(first / ref.seconds, 3)
 
         second, out = self.pipeline("3. again, nothing changed")
         nothing = " 0 rendered" in out
