@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -422,13 +423,16 @@ class Bench:
         self.quality = quality(args.quality)
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
 
-    def pipeline(self, label: str) -> tuple[float, str]:
-        """Run ``python -m pipeline render``, its lines shown as they come; its wall time and output."""
+    def pipeline(self, label: str) -> tuple[float, float, str]:
+        """Run ``python -m pipeline render``, its lines shown as they come; its wall time, the CPU
+        time of it and its manim processes (less disturbed by other work on the machine), and its
+        output."""
         command = [sys.executable, "-m", "pipeline", "render", "--jobs", str(self.args.jobs),
                    "--quality", self.args.quality, "--media", str(self.media)]
         if self.args.lesson:
             command += ["--lesson", str(Path(self.args.lesson).resolve())]
         say(f"\n== {label}")
+        cpu = _children_cpu()
         started = time.monotonic()
         lines = []
         with subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
@@ -440,7 +444,7 @@ class Bench:
         seconds = time.monotonic() - started
         if run.returncode:
             raise SystemExit(f"the pipeline failed (exit {run.returncode})")
-        return seconds, "".join(lines)
+        return seconds, _children_cpu() - cpu, "".join(lines)
 
     def record(self) -> tuple[Path, dict]:
         (manifest,) = self.media.glob(f"lesson*/{self.quality.name}/*.chapters.json")
@@ -449,8 +453,8 @@ class Bench:
     def run(self, floor_video: Path) -> None:
         q = self.quality
         summary: dict[str, Any] = {"quality": q.name, "size": f"{q.width}x{q.height}", "fps": q.fps,
-                                   "jobs": self.args.jobs}
-        first, _ = self.pipeline(f"1. everything at {q.describe()}, from an empty media folder, {self.args.jobs} jobs")
+                                   "jobs": self.args.jobs, "load_average_at_start": os.getloadavg()}
+        first, first_cpu, _ = self.pipeline(f"1. everything at {q.describe()}, from an empty media folder, {self.args.jobs} jobs")
         manifest, rec = self.record()
         lesson_video = manifest.parent / rec["video"]
         layout = Layout(self.media)
@@ -485,7 +489,7 @@ class Bench:
                 f"{s['render_seconds'] / s['duration']:>6.2f}")
         say(f"{'sum of scene renders':<22} {total:>9.1f} {frames:>7} {rec['duration']:>8.1f}")
         say(f"whole lesson: rendered in {first:.1f} s for {rec['duration']:.1f} s of video "
-            f"({self.args.jobs} jobs; {total / first:.2f} scenes rendering on average)")
+            f"({self.args.jobs} jobs; {total / first:.2f} scenes rendering on average; {first_cpu:.0f} s of CPU)")
         say(f"  {first / rec['duration']:.2f} x the video's duration ({rec['duration']:.1f} s)")
         say(f"  {first / floor.seconds:.2f} x the encode floor ({floor.seconds:.1f} s)")
         if ref is not None:
@@ -494,7 +498,7 @@ class Bench:
             "scenes": scenes,
             "lesson": {"scenes": len(scenes), "frames": frames, "frames_in_video_header": in_header,
                        "video_seconds": rec["duration"], "render_seconds": round(first, 2),
-                       "sum_of_scene_render_seconds": round(total, 2)},
+                       "sum_of_scene_render_seconds": round(total, 2), "cpu_seconds": round(first_cpu, 1)},
             "floor": asdict(floor) | {"same_x264_settings_as_scenes": same, "settings_check": verdict},
             "render_per_video_second": round(first / rec["duration"], 3),
             "render_per_floor": round(first / floor.seconds, 3),
@@ -503,19 +507,21 @@ class Bench:
             summary["reference"] = asdict(ref)
             summary["render_per_reference"] = round(first / ref.seconds, 3)
 
-        second, out = self.pipeline("3. again, nothing changed")
+        second, second_cpu, out = self.pipeline("3. again, nothing changed")
         nothing = " 0 rendered" in out
         fast = second < NOTHING_CHANGED_LIMIT
         say(f"nothing-changed run: {second:.2f} s ({'nothing rendered' if nothing else 'RENDERED SOMETHING'}; "
-            f"{'under' if fast else 'NOT under'} {NOTHING_CHANGED_LIMIT:.0f} s)")
-        summary["nothing_changed"] = {"seconds": round(second, 3), "rendered_nothing": nothing,
+            f"{'under' if fast else 'NOT under'} {NOTHING_CHANGED_LIMIT:.0f} s; {second_cpu:.2f} s of CPU; "
+            f"load average {os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores)")
+        summary["nothing_changed"] = {"seconds": round(second, 3), "cpu_seconds": round(second_cpu, 3),
+                                      "rendered_nothing": nothing,
                                       f"under_{NOTHING_CHANGED_LIMIT:.0f}_s": fast}
 
         names = [s["scene"] for s in rec["scenes"]]
         changed = self.args.change or names[min(1, len(names) - 1)]
         touch_class(self.src / "scenes", changed)
         before = {s["scene"]: s["key"] for s in rec["scenes"]}
-        third, _ = self.pipeline(f"4. after changing the code of {changed}")
+        third, _, _ = self.pipeline(f"4. after changing the code of {changed}")
         after = {s["scene"]: s["key"] for s in self.record()[1]["scenes"]}
         again = [n for n in names if before[n] != after[n]]
         verdict = "only that scene" if again == [changed] else f"UNEXPECTED: {', '.join(again) or 'none'}"
@@ -563,6 +569,12 @@ class Bench:
         print(f"own media folder per job, cold TeX:   {own:.1f} s")
         print(f"TeX warm-up pass, then parallel jobs: {both:.1f} s (warm-up {warmed:.1f} s)")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _children_cpu() -> float:
+    """User and system time of every finished child process so far (their children included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def touch_class(package: Path, scene: str) -> None:
