@@ -10,7 +10,8 @@
    a multiple of it. As a check of how well those few frames stand for the lesson (unless
    ``--no-reference``), every frame of the lesson is encoded again the same way, timing only the
    encoding.
-3. The same render again with nothing changed: the time of a run that renders nothing (< 1 s).
+3. The same render again with nothing changed, three times: the time of a run that renders
+   nothing (the fastest of the three; it should be under 1 s).
 4. One scene's code changed (a harmless line added to its class, in the snapshot):
    which scenes rendered again (only that one should).
 
@@ -76,6 +77,7 @@ FRAMES_MEMORY = 2 << 30  # bytes of RGBA frames held at once, at most: at 4k, sh
 REFERENCE_BATCH = 300  # frames of the lesson decoded ahead at a time, for the reference re-encode
 SAY_EVERY = 10.0  # seconds between progress lines while encoding
 NOTHING_CHANGED_LIMIT = 1.0  # seconds a run that renders nothing may take
+NOTHING_CHANGED_RUNS = 3  # judged on the fastest: on a shared machine, waiting for the CPU only adds
 
 
 @dataclass(frozen=True)
@@ -507,13 +509,18 @@ class Bench:
             summary["reference"] = asdict(ref)
             summary["render_per_reference"] = round(first / ref.seconds, 3)
 
-        second, second_cpu, out = self.pipeline("3. again, nothing changed")
-        nothing = " 0 rendered" in out
+        runs = [self.pipeline(f"3. again, nothing changed ({i + 1} of {NOTHING_CHANGED_RUNS})")
+                for i in range(NOTHING_CHANGED_RUNS)]
+        second = min(wall for wall, _, _ in runs)
+        nothing = all(" 0 rendered" in out for _, _, out in runs)
         fast = second < NOTHING_CHANGED_LIMIT
-        say(f"nothing-changed run: {second:.2f} s ({'nothing rendered' if nothing else 'RENDERED SOMETHING'}; "
-            f"{'under' if fast else 'NOT under'} {NOTHING_CHANGED_LIMIT:.0f} s; {second_cpu:.2f} s of CPU; "
+        say(f"nothing-changed run: {second:.2f} s, the fastest of {', '.join(f'{w:.2f}' for w, _, _ in runs)} s "
+            f"({'nothing rendered' if nothing else 'RENDERED SOMETHING'}; "
+            f"{'under' if fast else 'NOT under'} {NOTHING_CHANGED_LIMIT:.0f} s; "
+            f"{', '.join(f'{c:.2f}' for _, c, _ in runs)} s of CPU; "
             f"load average {os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores)")
-        summary["nothing_changed"] = {"seconds": round(second, 3), "cpu_seconds": round(second_cpu, 3),
+        summary["nothing_changed"] = {"seconds": round(second, 3),
+                                      "runs": [{"seconds": round(w, 3), "cpu_seconds": round(c, 3)} for w, c, _ in runs],
                                       "rendered_nothing": nothing,
                                       f"under_{NOTHING_CHANGED_LIMIT:.0f}_s": fast}
 
@@ -528,8 +535,10 @@ class Bench:
         say(f"one scene changed: {third:.1f} s; rendered again: {', '.join(again)} ({verdict})")
         summary["one_scene_changed"] = {"scene": changed, "seconds": round(third, 2), "rendered_again": again}
 
+        reference = f" = {first / ref.seconds:.2f} x reference ({ref.seconds:.1f} s)" if ref is not None else ""
         say(f"\nwhole lesson {first:.1f} s = {first / rec['duration']:.2f} x video ({rec['duration']:.1f} s) "
-            f"= {first / floor.seconds:.2f} x encode floor ({floor.seconds:.1f} s); nothing changed {second:.2f} s")
+            f"= {first / floor.seconds:.2f} x encode floor ({floor.seconds:.1f} s){reference}; "
+            f"nothing changed {second:.2f} s")
         write_summary(summary_path(self.args.json, q, "bench-render"), summary | {"environment": environment()})
 
     def tex_strategies(self, folder: Path) -> None:
