@@ -493,9 +493,11 @@ class Bench:
         say(f"whole lesson: rendered in {first:.1f} s for {rec['duration']:.1f} s of video "
             f"({self.args.jobs} jobs; {total / first:.2f} scenes rendering on average; {first_cpu:.0f} s of CPU)")
         say(f"  {first / rec['duration']:.2f} x the video's duration ({rec['duration']:.1f} s)")
-        say(f"  {first / floor.seconds:.2f} x the encode floor ({floor.seconds:.1f} s)")
+        say(f"  {first / floor.seconds:.2f} x the encode floor ({floor.seconds:.1f} s; "
+            f"in CPU time {first_cpu / floor.cpu_seconds:.2f} x)")
         if ref is not None:
-            say(f"  {first / ref.seconds:.2f} x the reference re-encode of its own frames ({ref.seconds:.1f} s)")
+            say(f"  {first / ref.seconds:.2f} x the reference re-encode of its own frames ({ref.seconds:.1f} s; "
+                f"in CPU time {first_cpu / ref.cpu_seconds:.2f} x)")
         summary |= {
             "scenes": scenes,
             "lesson": {"scenes": len(scenes), "frames": frames, "frames_in_video_header": in_header,
@@ -504,10 +506,12 @@ class Bench:
             "floor": asdict(floor) | {"same_x264_settings_as_scenes": same, "settings_check": verdict},
             "render_per_video_second": round(first / rec["duration"], 3),
             "render_per_floor": round(first / floor.seconds, 3),
+            "render_cpu_per_floor_cpu": round(first_cpu / floor.cpu_seconds, 3),
         }
         if ref is not None:
             summary["reference"] = asdict(ref)
             summary["render_per_reference"] = round(first / ref.seconds, 3)
+            summary["render_cpu_per_reference_cpu"] = round(first_cpu / ref.cpu_seconds, 3)
 
         runs = [self.pipeline(f"3. again, nothing changed ({i + 1} of {NOTHING_CHANGED_RUNS})")
                 for i in range(NOTHING_CHANGED_RUNS)]
