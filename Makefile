@@ -7,6 +7,7 @@
 #   make LESSON=my.toml           ... another lesson file, into media/lesson-my/<quality>/
 #   make JOBS=1                   ... one scene at a time (default: one per core)
 #   make preview SCENE=ChainRule  one scene, fast (low quality), and where its file is
+#   make bench-render             time a whole render against the encode floor (QUALITY= too)
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -52,7 +53,7 @@ bench: install
 	$(PY) scripts/bench_mathcore.py
 
 bench-render: install
-	$(PY) scripts/bench_render.py
+	$(PY) scripts/bench_render.py --quality $(QUALITY)
 
 clean:
 	rm -rf media/* .pytest_cache .hypothesis
