@@ -179,11 +179,10 @@ class SumOverPaths(WideScene):
             line = EquationTex(beat, f"path{j}", font_size=32)
             line.align_to(slot * UP, UP)
             path = net.path(j, k)
-            anims = [*net.highlight(path)]
-            if shown_before is not None:
+            if shown_before is not None:  # the last path's line leaves before the next one comes
                 old_line, old_path = shown_before
-                anims += [FadeOut(old_line), *net.restore(old_path)]
-            self.play(*anims, FadeIn(line, shift=0.1 * DOWN), run_time=1.0)
+                self.play(FadeOut(old_line), *net.restore(old_path), run_time=0.5)
+            self.play(*net.highlight(path), FadeIn(line, shift=0.1 * DOWN), run_time=1.0)
             keys = [f"plus{j}", f"term{j}"] if j else [f"term{j}"]
             self.reveal(total, *keys, anim=lambda m, line=line: TransformFromCopy(line.part("value"), m), run_time=0.9)
             self.wait(0.6)
