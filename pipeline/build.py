@@ -49,6 +49,10 @@ class Result:
     rendered: dict[str, float] = field(default_factory=dict)  # scene -> render time (s)
     cached: list[str] = field(default_factory=list)
     joined: bool = False
+    entries: list[CacheEntry] = field(default_factory=list)  # the scenes' cache entries, in lesson order
+    keys: dict[str, str] = field(default_factory=dict)  # scene -> cache key
+    lesson: LessonInput | None = None
+    outputs: Outputs | None = None
 
 
 def build_lesson(options: Options, out: TextIO | None = None) -> Result:
@@ -73,7 +77,8 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
     else:
         duration = sum(e.duration for e in ordered)
     result = Result(outputs.video, duration, time.monotonic() - started, rendered,
-                    [ref.name for ref in session.registry.scenes if ref.name not in rendered], joined)
+                    [ref.name for ref in session.registry.scenes if ref.name not in rendered], joined,
+                    ordered, dict(session.keys), session.lesson, outputs)
     _summary(session.progress, result, outputs)
     return result
 

@@ -1,11 +1,13 @@
-"""Command line: ``python -m pipeline render|preview``; what ``make``, ``make preview`` run.
+"""Command line: ``python -m pipeline render|export|preview``; what ``make``, ``make export``,
+``make preview`` run.
 
 ::
 
     python -m pipeline render [--quality low|medium|high|4k] [--lesson FILE] [--jobs N]
+    python -m pipeline export [--quality ...] [--lesson FILE] [--jobs N]
     python -m pipeline preview SCENE [--lesson FILE] [--quality ...]
 
-Both take ``--media DIR`` (default ``media``) and ``--scenes module:ATTRIBUTE`` (default
+All take ``--media DIR`` (default ``media``) and ``--scenes module:ATTRIBUTE`` (default
 ``scenes:LESSON_SCENES``). Exit codes: 0 done, 1 a scene failed to render, 2 bad input or
 setup (one line says what and how to fix it: a bad lesson file, a missing tool, a media folder
 that cannot be written or whose disk is full), 130 interrupted.
@@ -35,9 +37,11 @@ def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="python -m pipeline", description="Render the lesson's scenes and join them into one video.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     render = commands.add_parser("render", help="render every scene (what is not cached) and join them")
+    export = commands.add_parser("export", help="render what is missing, then write a clip and a poster per beat, "
+                                                "a contact sheet and a manifest (for slides)")
     preview = commands.add_parser("preview", help="render one scene fast (low quality) and say where it is")
     preview.add_argument("scene", nargs="?", help="the scene's class name, e.g. ChainRule")
-    for sub in (render, preview):
+    for sub in (render, export, preview):
         sub.add_argument("--quality", help=f"{', '.join(QUALITIES)} (default: medium; low for preview)")
         sub.add_argument("--lesson", help="lesson file (default: the lesson that ships with the project)")
         sub.add_argument("--jobs", type=int, help="scenes rendered at once (default: one per core)")
@@ -59,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
                           registry=args.scenes)
         if args.command == "render":
             build_lesson(options)
+        elif args.command == "export":
+            from pipeline.export import export_lesson
+
+            export_lesson(options)
         else:
             preview_scene(args.scene, options)
     except RenderFailed as e:

@@ -26,6 +26,7 @@ class LessonInput:
     name: str  # its [lesson] name: the video's file name
     digest: str  # sha256 of its bytes: what the scenes' cache keys depend on
     folder: str  # the output folder under the media folder
+    title: str = ""  # its [lesson] title, for people (the export's manifest)
 
     def env(self) -> dict[str, str]:
         """What a manim job needs in its environment to render this lesson."""
@@ -47,7 +48,7 @@ def read_lesson(path: Path | str | None) -> LessonInput:
     _check_file_name(spec.name, given)
     path = given.resolve()
     folder = DEFAULT_FOLDER if path == Path(DEFAULT_LESSON).resolve() else f"{DEFAULT_FOLDER}-{path.stem}"
-    return LessonInput(path, spec.name, hashlib.sha256(path.read_bytes()).hexdigest(), folder)
+    return LessonInput(path, spec.name, hashlib.sha256(path.read_bytes()).hexdigest(), folder, spec.title)
 
 
 def _check_file_name(name: str, given: Path) -> None:
