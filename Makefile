@@ -6,6 +6,8 @@
 #   make QUALITY=high             ... at low, medium (default), high or 4k
 #   make LESSON=my.toml           ... another lesson file, into media/lesson-my/<quality>/
 #   make JOBS=1                   ... one scene at a time (default: one per core)
+#   make export                   a clip (.mp4) and poster (.png) per beat, a contact sheet and
+#                                 manifest.json, in media/lesson/<quality>/export/ (QUALITY=, LESSON= too)
 #   make preview SCENE=ChainRule  one scene, fast (low quality), and where its file is
 #   make bench-render             time a whole render against the encode floor (QUALITY= too)
 
@@ -21,7 +23,7 @@ SCENE   ?=
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
 
-.PHONY: all render preview install system-deps test explain bench bench-render clean
+.PHONY: all render export preview install system-deps test explain bench bench-render clean
 
 all: render
 
@@ -39,6 +41,9 @@ $(STAMP): pyproject.toml
 
 render: install
 	@$(PY) -m pipeline render --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS))
+
+export: install
+	@$(PY) -m pipeline export --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS))
 
 preview: install
 	@$(PY) -m pipeline preview $(SCENE) --lesson $(LESSON) $(preview_quality)
