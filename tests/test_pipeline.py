@@ -66,7 +66,9 @@ def pipeline(*args: str, media: Path, src: Path, scenes: str = "SCENES", env: di
     there, with ``media`` given relative to ``src`` (as ``make`` gives ``media``)."""
     command = [sys.executable, "-m", "pipeline", *args, "--media", os.path.relpath(media, src),
                "--scenes", f"{PACKAGE}:{scenes}"]
-    full_env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
+    # The snapshot first, then this checkout (for ``pipeline``: an editable install may point at
+    # another checkout, a git worktree's main one).
+    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE.parent)]), **(env or {})}
     full_env.pop("LESSON_FILE", None)
     kwargs = dict(cwd=src, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if popen:  # to be sent a signal: with SIGINT at its default even if this run ignores it
