@@ -1,0 +1,243 @@
+"""``python -m pipeline export``: clips, posters, contact sheet and manifest, and incremental runs.
+
+Uses the tiny scenes of ``tests/pipeline_scenes`` at low quality, as ``test_pipeline`` does (its
+helpers copy them and run the pipeline there); the export is made once per module and forked
+(files hard-linked) by the tests that run it again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline.export import beat_title, slug
+
+from .test_pipeline import LOW, PACKAGE, VIDEO, Build, copy_scenes, fork, pipeline, says
+
+EXPORT = VIDEO.parent / "export"  # under the media folder
+STEMS = ["01-backpropagation-calculus", "02-the-chain-rule-in-one-line", "03-middle-one", "04-middle-two",
+         "05-closing-one", "06-closing-two"]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The tiny lesson rendered and exported once from an empty media folder (do not modify)."""
+    root = tmp_path_factory.mktemp("exported")
+    src = copy_scenes(root / "src")
+    media = root / "media"
+    run = pipeline("export", *LOW, "--jobs", "2", media=media, src=src)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return Build(src, media, run)
+
+
+def manifest(build: Build) -> dict:
+    return json.loads((build.media / EXPORT / "manifest.json").read_text())
+
+
+def clips(build: Build) -> list[Path]:
+    return [build.media / EXPORT / b["clip"] for b in manifest(build)["beats"]]
+
+
+def section_frames(build: Build) -> list[int]:
+    """Every section's frame count as manim wrote it (``nb_frames`` in its section index), in
+    lesson order, read from the cache entries the joined video is made of."""
+    frames = []
+    for scene in build.record()["scenes"]:
+        index = build.part(scene).with_name(f"{scene['scene']}.sections.json")
+        frames += [int(s["nb_frames"]) for s in json.loads(index.read_text())]
+    return frames
+
+
+def top_level_atoms(path: Path) -> list[str]:
+    """The types of an MP4's top-level boxes, in file order."""
+    atoms, data = [], path.read_bytes()
+    offset = 0
+    while offset + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if size == 1:  # 64-bit size follows
+            size = struct.unpack(">Q", data[offset + 8:offset + 16])[0]
+        elif size == 0:  # to the end of the file
+            size = len(data) - offset
+        assert size >= 8, f"{path}: bad box at {offset}"
+        atoms.append(kind.decode("latin-1"))
+        offset += size
+    return atoms
+
+
+def decoded(path: Path) -> list[av.VideoFrame]:
+    with av.open(str(path)) as container:
+        return list(container.decode(video=0))
+
+
+def stream_duration(path: Path) -> Fraction:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return stream.duration * stream.time_base
+
+
+def mtimes(build: Build) -> dict[str, int]:
+    folder = build.media / EXPORT
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# -- what one export writes ----------------------------------------------------------------------
+@pytest.mark.slow
+def test_export_prints_a_line_per_beat(exported: Build):
+    out = exported.run.stdout
+    assert "joined: 3 rendered, 0 cached" in out  # rendered through the pipeline's cache
+    for stem in STEMS:
+        assert says(out, stem, "written in")
+    assert "exported: 6 beats written, 0 unchanged" in out
+
+
+@pytest.mark.slow
+def test_every_clip_is_a_faststart_h264_cut_on_a_keyframe_with_its_sections_frames(exported: Build):
+    paths = clips(exported)
+    assert [p.name for p in paths] == [f"{s}.mp4" for s in STEMS]
+    expected = section_frames(exported)
+    assert len(paths) == len(expected)
+    for path, frames in zip(paths, expected, strict=True):
+        atoms = top_level_atoms(path)
+        assert "moov" in atoms and "mdat" in atoms
+        assert atoms.index("moov") < atoms.index("mdat"), f"{path.name}: {atoms} (not faststart)"
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            assert stream.codec_context.name == "h264"
+            assert stream.codec_context.pix_fmt == "yuv420p"
+            first = next(p for p in container.demux(stream) if p.size)
+            assert first.is_keyframe, f"{path.name} does not start on a keyframe"
+        images = decoded(path)
+        assert len(images) == frames, path.name
+        assert images[0].key_frame
+
+
+@pytest.mark.slow
+def test_clips_add_up_to_the_full_video(exported: Build):
+    data = manifest(exported)
+    full = stream_duration(exported.video)
+    durations = [stream_duration(p) for p in clips(exported)]
+    assert sum(durations, Fraction(0)) == full
+    assert data["duration"] == pytest.approx(float(full))
+    starts = [float(sum(durations[:i], Fraction(0))) for i in range(len(durations))]
+    assert [b["start"] for b in data["beats"]] == pytest.approx(starts, abs=1e-6)
+    assert [b["duration"] for b in data["beats"]] == pytest.approx([float(d) for d in durations], abs=1e-6)
+    # The beats are the video's chapters.
+    chapters = exported.record()["chapters"]
+    assert [b["start"] for b in data["beats"]] == pytest.approx([c["start"] for c in chapters], abs=1e-6)
+
+
+@pytest.mark.slow
+def test_a_poster_is_the_last_frame_of_its_clip(exported: Build):
+    data = manifest(exported)
+    telling = 0  # beats whose last frame differs from another of their frames
+    for beat in data["beats"]:
+        frames = decoded(exported.media / EXPORT / beat["clip"])
+        last = frames[-1].to_ndarray(format="rgb24")
+        with Image.open(exported.media / EXPORT / beat["poster"]) as image:
+            poster = np.asarray(image.convert("RGB"))
+        assert poster.shape == last.shape
+        assert np.array_equal(poster, last), beat["poster"]
+        telling += any(not np.array_equal(f.to_ndarray(format="rgb24"), last) for f in frames[:-1])
+    assert telling >= 3  # not trivially so: most beats fade something in or out
+
+
+@pytest.mark.slow
+def test_the_manifest_lists_every_file_and_beat(exported: Build):
+    folder = exported.media / EXPORT
+    data = manifest(exported)
+    assert data["title"] == "Backpropagation calculus"
+    assert [b["number"] for b in data["beats"]] == [1, 2, 3, 4, 5, 6]
+    assert [b["title"] for b in data["beats"]] == ["Backpropagation calculus", "The chain rule in one line",
+                                                  "Middle one", "Middle two", "Closing one", "Closing two"]
+    assert [b["frames"] for b in data["beats"]] == section_frames(exported)
+    for beat in data["beats"]:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", beat["slug"])
+        assert beat["clip"] == f"beats/{beat['number']:02d}-{beat['slug']}.mp4"
+        assert beat["poster"] == f"beats/{beat['number']:02d}-{beat['slug']}.png"
+    listed = {f["path"]: f["bytes"] for f in data["files"]}
+    on_disk = {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
+    assert on_disk.pop("manifest.json")
+    assert listed == on_disk
+    assert set(listed) == ({b["clip"] for b in data["beats"]} | {b["poster"] for b in data["beats"]}
+                           | {"contact-sheet.png"})
+    assert (folder / data["video"]).resolve() == exported.video.resolve()
+    with Image.open(folder / "contact-sheet.png") as sheet:
+        with Image.open(folder / data["beats"][0]["poster"]) as poster:
+            assert sheet.width > 2 * 320 and sheet.height > poster.height * 320 // poster.width
+
+
+# -- incremental -----------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_a_second_export_rewrites_nothing(exported: Build, tmp_path: Path):
+    build = fork(exported, tmp_path)
+    before = mtimes(build)
+    run = pipeline("export", *LOW, media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    assert "up to date: 0 rendered, 3 cached" in run.stdout
+    for stem in STEMS:
+        assert says(run.stdout, stem, "unchanged")
+    assert "export up to date: 0 beats written, 6 unchanged" in run.stdout
+    assert mtimes(build) == before
+
+
+@pytest.mark.slow
+def test_changing_one_scene_rewrites_only_its_beats(exported: Build, tmp_path: Path):
+    build = fork(exported, tmp_path)
+    before = mtimes(build)
+    tiny = build.src / PACKAGE / "tiny.py"
+    code = tiny.read_text()
+    assert code.count("self.wait(0.2)") == 1  # in Middle, beat 4
+    tiny.write_text(code.replace("self.wait(0.2)", "self.wait(0.6)"))
+    run = pipeline("export", *LOW, media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    assert says(run.stdout, "Middle", "started")
+    after = mtimes(build)
+    assert sorted(after) == sorted(before)  # the same files: no beat renamed, none left behind
+    changed = {name for name in after if after[name] != before[name]}
+    middle = {f"beats/{s}.{ext}" for s in ("03-middle-one", "04-middle-two") for ext in ("mp4", "png")}
+    assert changed == middle | {"contact-sheet.png", "manifest.json"}
+    for stem in STEMS:
+        assert says(run.stdout, stem, "written in" if "middle" in stem else "unchanged")
+    beats = manifest(build)["beats"]
+    assert beats[3]["frames"] == manifest(exported)["beats"][3]["frames"] + 6  # 0.4 s more at 15 fps
+    assert beats[4]["start"] == pytest.approx(manifest(exported)["beats"][4]["start"] + 0.4)
+    assert decoded_count(build.media / EXPORT / beats[3]["clip"]) == beats[3]["frames"]
+    assert [p for p in build.media.rglob("*") if ".tmp-" in p.name] == []
+
+
+def decoded_count(path: Path) -> int:
+    return len(decoded(path))
+
+
+# -- errors and names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("args,fragment", [
+    (("--quality", "bogus"), "unknown quality 'bogus'"),
+    (("--lesson", "no/such/lesson.toml"), "no/such/lesson.toml"),
+    (("--jobs", "0"), "--jobs must be at least 1"),
+    (("extra",), "unrecognized arguments: extra"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], fragment: str):
+    src = copy_scenes(tmp_path / "src")
+    run = pipeline("export", *args, media=tmp_path / "media", src=src)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], run.stderr
+    assert not (tmp_path / "media" / EXPORT).exists()
+
+
+def test_slugs_are_ascii_lowercase_and_hyphens():
+    assert slug("02 The chain rule, in one line!") == "the-chain-rule-in-one-line"
+    assert slug("Σ over paths: Über-δ  (part 2)") == "over-paths-uber-part-2"
+    assert slug("∂C/∂w") == "c-w"
+    assert slug("???") == "beat"
+    assert beat_title("07 The cost", 7) == "The cost"
+    assert beat_title("7 ways", 3) == "7 ways"
