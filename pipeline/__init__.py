@@ -3,8 +3,9 @@
 ``python -m pipeline render`` (what ``make`` runs) renders the scenes of
 :data:`scenes.LESSON_SCENES` with manim, in parallel, one subprocess per scene, and joins them
 in lesson order, without re-encoding, into ``media/<lesson folder>/<quality>/<lesson name>.mp4``
-with a chapter list (one chapter per beat). ``python -m pipeline preview SCENE`` renders one
-scene fast.
+with a chapter list (one chapter per beat). ``python -m pipeline export`` (``make export``) does
+the same, then cuts a clip and a poster per beat for educators' slides. ``python -m pipeline
+preview SCENE`` renders one scene fast.
 
 Each scene's video is cached under a key of everything it is made from (its own code, the scene
 toolkit, the lesson model's code, the lesson file, the quality and manim's version), so a second
@@ -27,6 +28,7 @@ Modules, from the bottom up:
 - :mod:`pipeline.chapters`: chapter lists from manim's section index.
 - :mod:`pipeline.join`: remux the scene videos into one (PyAV, no re-encoding).
 - :mod:`pipeline.build`: the whole build, and a one-scene preview.
+- :mod:`pipeline.export`: per-beat clips (remuxed) and posters, a contact sheet, a manifest.
 - :mod:`pipeline.cli`: ``python -m pipeline``.
 
 The parent process never imports manim; it only starts manim subprocesses, so that a run with
