@@ -94,6 +94,7 @@ def slug(title: str) -> str:
     """``"02 The chain rule, in one line!"`` -> ``"the-chain-rule-in-one-line"``: ASCII letters and
     digits in lowercase, words joined by hyphens; a leading beat number is dropped."""
     text = re.sub(r"^\d+[\s.:-]+", "", title.strip())
+    text = re.sub(r"(?<=\w)['’](?=\w)", "", text)  # "output's" -> "outputs", not "output-s"
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "beat"
 

@@ -238,6 +238,7 @@ def test_slugs_are_ascii_lowercase_and_hyphens():
     assert slug("02 The chain rule, in one line!") == "the-chain-rule-in-one-line"
     assert slug("Σ over paths: Über-δ  (part 2)") == "over-paths-uber-part-2"
     assert slug("∂C/∂w") == "c-w"
+    assert slug("06 The output's desire") == slug("The output’s desire") == "the-outputs-desire"
     assert slug("???") == "beat"
     assert beat_title("07 The cost", 7) == "The cost"
     assert beat_title("7 ways", 3) == "7 ways"
