@@ -170,8 +170,9 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
             atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     result = ExportResult(folder, written, unchanged, removed, manifest_written, time.monotonic() - started)
     state = "exported" if written or removed or manifest_written else "export up to date"
-    extra = f", {len(removed)} old files removed" if removed else ""
-    progress.say(f"{state}: {len(written)} beats written, {len(unchanged)} unchanged{extra} in {span(result.seconds)}")
+    extra = f", {_count(len(removed), 'old file')} removed" if removed else ""
+    progress.say(f"{state}: {_count(len(written), 'beat')} written, {len(unchanged)} unchanged{extra} "
+                 f"in {span(result.seconds)}")
     progress.say(f"  beats:    {show_path(folder / BEATS_FOLDER)}/NN-<title>.mp4 and .png")
     progress.say(f"  sheet:    {show_path(folder / CONTACT_SHEET)}")
     progress.say(f"  manifest: {show_path(folder / MANIFEST)}")
@@ -341,6 +342,10 @@ def _remove_stale(folder: Path, old_files: dict[str, dict[str, Any]], files: dic
             path.unlink()
             removed.append(name)
     return removed
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _seconds(t: Fraction) -> float:

@@ -20,6 +20,7 @@ from PIL import Image
 
 from pipeline.export import beat_title, slug
 
+from .conftest import OTHER_LESSON
 from .test_pipeline import LOW, PACKAGE, VIDEO, Build, copy_scenes, fork, pipeline, says
 
 EXPORT = VIDEO.parent / "export"  # under the media folder
@@ -215,6 +216,22 @@ def test_changing_one_scene_rewrites_only_its_beats(exported: Build, tmp_path: P
 
 def decoded_count(path: Path) -> int:
     return len(decoded(path))
+
+
+@pytest.mark.slow
+def test_another_lesson_file_exports_into_its_own_folder(exported: Build, tmp_path: Path):
+    build = fork(exported, tmp_path)
+    before = mtimes(build)
+    run = pipeline("export", *LOW, "--lesson", str(OTHER_LESSON), media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    folder = build.media / "lesson-other_lesson" / "low" / "export"
+    data = json.loads((folder / "manifest.json").read_text())
+    assert data["lesson"] == "other-numbers"
+    assert data["beats"][0]["title"] == "Backpropagation calculus, other numbers"
+    assert data["beats"][0]["clip"] == "beats/01-backpropagation-calculus-other-numbers.mp4"
+    assert all((folder / f["path"]).is_file() for f in data["files"])
+    assert "exported: 6 beats written" in run.stdout
+    assert mtimes(build) == before  # the default lesson's export is untouched
 
 
 # -- errors and names ------------------------------------------------------------------------------
