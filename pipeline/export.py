@@ -42,7 +42,7 @@ BEATS_FOLDER = "beats"
 MANIFEST = "manifest.json"
 CONTACT_SHEET = "contact-sheet.png"
 # Bump when what the export writes changes: every file is then written again.
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 3
 THUMB_WIDTH = 320
 SHEET_COLUMNS = 4
 
@@ -60,7 +60,6 @@ class Beat:
     first_frame: int  # in the scene's video
     frames: int
     fps: Fraction
-    start: Fraction  # seconds from the start of the full video
 
     @property
     def stem(self) -> str:
@@ -107,16 +106,15 @@ def beat_title(title: str, number: int) -> str:
 
 def beats_of(entries: list[CacheEntry], keys: dict[str, str]) -> list[Beat]:
     """Every section of every scene, in lesson order, as beats."""
-    beats, start = [], Fraction(0)
+    beats = []
     for entry in entries:
         first = 0
         for index, section in enumerate(entry.sections):
             number = len(beats) + 1
             title = beat_title(section.title, number)
             beats.append(Beat(number, title, slug(title), entry.scene, keys[entry.scene], index, first,
-                              section.frames, entry.fps, start))
+                              section.frames, entry.fps))
             first += section.frames
-            start += Fraction(section.frames) / entry.fps
     return beats
 
 
@@ -135,6 +133,7 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
     progress = Progress([b.stem for b in beats], out)
     progress.say(f"export: {len(beats)} beats into {show_path(folder)}/")
     files: dict[str, dict[str, Any]] = {}
+    durations: list[Fraction] = []  # each clip's, exactly: they add up to the full video's
     written, unchanged = [], []
     need = SpaceNeed.join(folder, [e.video for e in build.entries])
     need = SpaceNeed(need.media, 2 * need.bytes, "exporting the beats")
@@ -142,21 +141,24 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
         for beat in beats:
             previous = old_beats.get(json.dumps(beat.identity))
             kept = [_kept(folder, old_files, previous, name) for name in (beat.clip, beat.poster)]
-            if all(kept):
+            duration = _exact_duration(previous)
+            if all(kept) and duration is not None:
                 for record in kept:
                     assert record is not None
                     files[record["path"]] = record
+                durations.append(duration)
                 unchanged.append(beat.stem)
                 progress.scene(beat.stem, "unchanged")
                 continue
             t = time.monotonic()
-            cut_clip(entries[beat.scene].video, beat, folder / beat.clip)
+            duration = cut_clip(entries[beat.scene].video, beat, folder / beat.clip)
+            durations.append(duration)
             write_poster(folder / beat.clip, folder / beat.poster)
             for name in (beat.clip, beat.poster):
                 files[name] = _file_record(folder, name)
             written.append(beat.stem)
             progress.scene(beat.stem, f"written in {span(time.monotonic() - t)} "
-                                      f"({float(beat.frames / beat.fps):.1f} s, {beat.frames} frames)")
+                                      f"({float(duration):.1f} s, {beat.frames} frames)")
         sheet_of = [[b.number, b.title, *b.identity] for b in beats]
         sheet = _kept(folder, old_files, {"files": [CONTACT_SHEET]}, CONTACT_SHEET) if old else None
         if sheet is None or old.get("contact_sheet_of") != sheet_of or written:
@@ -164,7 +166,7 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
             sheet = _file_record(folder, CONTACT_SHEET)
         files[CONTACT_SHEET] = sheet
         removed = _remove_stale(folder, old_files, files)
-        manifest = _manifest(build.lesson.name, build.lesson.title, build.outputs, beats, files, sheet_of)
+        manifest = _manifest(build.lesson.name, build.lesson.title, build.outputs, beats, durations, files, sheet_of)
         manifest_written = manifest != old
         if manifest_written:
             atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -180,10 +182,12 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
 
 
 # -- the clip ----------------------------------------------------------------------------------
-def cut_clip(video: Path, beat: Beat, out: Path) -> None:
+def cut_clip(video: Path, beat: Beat, out: Path) -> Fraction:
     """Copy the packets of ``beat``'s frames from the scene's ``video`` into ``out``, their times
     shifted so the clip starts at 0: no re-encoding. The first packet must be a keyframe and the
-    clip must have the section's frame count, or nothing is written."""
+    clip must have the section's frame count, or nothing is written. Returns the clip's duration
+    in seconds: from its first frame to where the next beat starts (or the scene ends), exactly,
+    so that the clips add up to the scene (manim's frame times are not always evenly spaced)."""
     import av
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -198,15 +202,27 @@ def cut_clip(video: Path, beat: Beat, out: Path) -> None:
                 raise PipelineError(f"{show_path(video)} has {len(order)} frames; section {beat.section + 1} "
                                     f"of {beat.scene} ends at frame {last}: render the scene again (make clean)")
             begin = order[beat.first_frame]
-            end = order[last] if last < len(order) else None
-            mine = [p for p in packets if p.pts >= begin and (end is None or p.pts < end)]
+            if last < len(order):
+                end = order[last]
+            elif stream.duration:
+                end = (stream.start_time or 0) + stream.duration
+            else:
+                end = order[-1] + max(packets, key=lambda p: p.pts).duration
+            mine = [p for p in packets if begin <= p.pts < end]
             if len(mine) != beat.frames:
                 raise PipelineError(f"{show_path(video)}: beat {beat.number} has {len(mine)} frames, its section "
                                     f"{beat.frames}")
             if not mine[0].is_keyframe:
                 raise PipelineError(f"{show_path(video)}: beat {beat.number} ({beat.title}) does not start on a "
                                     f"keyframe, so it cannot be cut without re-encoding")
-            with av.open(str(tmp), "w", options={"movflags": "+faststart"}) as output:
+            shown_last = max(mine, key=lambda p: p.pts)
+            shown_last.duration = end - shown_last.pts  # the clip lasts until the next beat
+            time_base = stream.time_base
+            assert time_base is not None
+            # The movie's time scale the stream's: the edit list, hence the clip's duration, exact
+            # (at the default 1/1000 s it would be rounded to a millisecond).
+            options = {"movflags": "+faststart", "movie_timescale": str(time_base.denominator)}
+            with av.open(str(tmp), "w", options=options) as output:
                 out_stream = output.add_stream_from_template(stream)
                 for packet in mine:
                     packet.pts -= begin
@@ -216,6 +232,7 @@ def cut_clip(video: Path, beat: Beat, out: Path) -> None:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+    return (end - begin) * time_base
 
 
 def last_frame(clip: Path):
@@ -283,9 +300,10 @@ def write_contact_sheet(posters: list[tuple[int, str, Path]], out: Path) -> None
 
 
 # -- the manifest ------------------------------------------------------------------------------
-def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], files: dict[str, dict[str, Any]],
-              sheet_of: list[Any]) -> dict[str, Any]:
-    total = sum((Fraction(b.frames) / b.fps for b in beats), Fraction(0))
+def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], durations: list[Fraction],
+              files: dict[str, dict[str, Any]], sheet_of: list[Any]) -> dict[str, Any]:
+    starts = [sum(durations[:i], Fraction(0)) for i in range(len(durations))]
+    total = sum(durations, Fraction(0))
     return {
         "format": EXPORT_FORMAT,
         "lesson": name,
@@ -295,13 +313,21 @@ def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], files: dic
         "duration": _seconds(total),
         "beats": [{
             "number": b.number, "title": b.title, "slug": b.slug, "scene": b.scene,
-            "start": _seconds(b.start), "duration": _seconds(Fraction(b.frames) / b.fps), "frames": b.frames,
-            "clip": b.clip, "poster": b.poster, "made_from": b.identity,
-        } for b in beats],
+            "start": _seconds(start), "duration": _seconds(duration), "frames": b.frames,
+            "clip": b.clip, "poster": b.poster, "made_from": b.identity, "exact_duration": str(duration),
+        } for b, start, duration in zip(beats, starts, durations, strict=True)],
         "contact_sheet": CONTACT_SHEET,
         "contact_sheet_of": sheet_of,
         "files": [files[path] for path in sorted(files)],
     }
+
+
+def _exact_duration(record: dict[str, Any] | None) -> Fraction | None:
+    """A clip's duration as an earlier export recorded it (seconds, as a fraction)."""
+    try:
+        return Fraction(record["exact_duration"]) if record else None
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

@@ -125,14 +125,18 @@ def test_clips_add_up_to_the_full_video(exported: Build):
     data = manifest(exported)
     full = stream_duration(exported.video)
     durations = [stream_duration(p) for p in clips(exported)]
-    assert sum(durations, Fraction(0)) == full
-    assert data["duration"] == pytest.approx(float(full))
+    # Each clip's duration is exact (its movie time scale is its stream's); the joined video's
+    # header, at manim's and the muxer's default of 1/1000 s, is rounded to a millisecond. A frame
+    # too many or too few would be 67 ms at 15 fps.
+    assert abs(sum(durations, Fraction(0)) - full) <= Fraction(1, 1000)
+    assert [Fraction(b["exact_duration"]) for b in data["beats"]] == durations
+    assert data["duration"] == pytest.approx(float(full), abs=1e-3)
     starts = [float(sum(durations[:i], Fraction(0))) for i in range(len(durations))]
     assert [b["start"] for b in data["beats"]] == pytest.approx(starts, abs=1e-6)
     assert [b["duration"] for b in data["beats"]] == pytest.approx([float(d) for d in durations], abs=1e-6)
     # The beats are the video's chapters.
     chapters = exported.record()["chapters"]
-    assert [b["start"] for b in data["beats"]] == pytest.approx([c["start"] for c in chapters], abs=1e-6)
+    assert [b["start"] for b in data["beats"]] == pytest.approx([c["start"] for c in chapters], abs=1e-3)
 
 
 @pytest.mark.slow
