@@ -135,8 +135,9 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
     files: dict[str, dict[str, Any]] = {}
     durations: list[Fraction] = []  # each clip's, exactly: they add up to the full video's
     written, unchanged = [], []
-    need = SpaceNeed.join(folder, [e.video for e in build.entries])
-    need = SpaceNeed(need.media, 2 * need.bytes, "exporting the beats")
+    # Clips as large as the scenes, and posters: roughly twice the scenes' videos.
+    media = Path(options.media).resolve()
+    need = SpaceNeed(media, 2 * SpaceNeed.join(media, [e.video for e in build.entries]).bytes, "exporting the beats")
     with storage_errors(need):
         for beat in beats:
             previous = old_beats.get(json.dumps(beat.identity))
