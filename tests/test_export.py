@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import struct
 from fractions import Fraction
 from pathlib import Path
@@ -21,7 +22,7 @@ from PIL import Image
 from pipeline.export import beat_title, slug
 
 from .conftest import OTHER_LESSON
-from .test_pipeline import LOW, PACKAGE, VIDEO, Build, copy_scenes, fork, pipeline, says
+from .test_pipeline import LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, pipeline, says, small_disk
 
 EXPORT = VIDEO.parent / "export"  # under the media folder
 STEMS = ["01-backpropagation-calculus", "02-the-chain-rule-in-one-line", "03-middle-one", "04-middle-two",
@@ -236,6 +237,22 @@ def test_another_lesson_file_exports_into_its_own_folder(exported: Build, tmp_pa
     assert all((folder / f["path"]).is_file() for f in data["files"])
     assert "exported: 6 beats written" in run.stdout
     assert mtimes(build) == before  # the default lesson's export is untouched
+
+
+@pytest.mark.slow
+def test_a_disk_too_full_for_the_export_is_one_line(exported: Build, tmp_path: Path):
+    """Everything rendered, but no room for the clips: one line, exit 2, nothing half-written."""
+    export = exported.media / EXPORT
+    kept = [p for p in exported.media.rglob("*") if p.is_file() and export not in p.parents]
+    used = sum(-(-p.stat().st_size // 4096) * 4096 for p in kept)  # tmpfs gives whole 4 KB pages
+    with small_disk(tmp_path / "small", f"{used // 1024 + 8}k") as disk:
+        media = disk / "media"
+        shutil.copytree(exported.media, media, ignore=shutil.ignore_patterns("export"))
+        run = pipeline("export", *LOW, media=media, src=exported.src, timeout=60)
+        line = _disk_full_error(run, media)
+        assert "exporting the beats needs roughly" in line
+        assert [p for p in media.rglob("*") if ".tmp-" in p.name] == []
+        assert not (media / EXPORT / "manifest.json").exists()
 
 
 # -- errors and names ------------------------------------------------------------------------------
