@@ -66,7 +66,10 @@ def pipeline(*args: str, media: Path, src: Path, scenes: str = "SCENES", env: di
     there, with ``media`` given relative to ``src`` (as ``make`` gives ``media``)."""
     command = [sys.executable, "-m", "pipeline", *args, "--media", os.path.relpath(media, src),
                "--scenes", f"{PACKAGE}:{scenes}"]
-    full_env = {**os.environ, "PYTHONPATH": str(src), **(env or {})}
+    # No .pyc files: a test that rewrites a scene module within the same second to text of the same
+    # length would otherwise get the old module back from __pycache__ (mtime and size both match).
+    # Seen on fresh Debian 12 and 13 roots; machines with PYTHONDONTWRITEBYTECODE set hid it.
+    full_env = {**os.environ, "PYTHONPATH": str(src), "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     full_env.pop("LESSON_FILE", None)
     kwargs = dict(cwd=src, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if popen:  # to be sent a signal: with SIGINT at its default even if this run ignores it
