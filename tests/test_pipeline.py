@@ -67,8 +67,12 @@ def pipeline(*args: str, media: Path, src: Path, scenes: str = "SCENES", env: di
     command = [sys.executable, "-m", "pipeline", *args, "--media", os.path.relpath(media, src),
                "--scenes", f"{PACKAGE}:{scenes}"]
     # The snapshot first, then this checkout (for ``pipeline``: an editable install may point at
-    # another checkout, a git worktree's main one).
-    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE.parent)]), **(env or {})}
+    # another checkout, a git worktree's main one). No .pyc files: a test that rewrites a scene
+    # module within the same second to text of the same length would otherwise get the old module
+    # back from __pycache__ (mtime and size both match); seen on fresh Debian 12 and 13 roots,
+    # where PYTHONDONTWRITEBYTECODE is not set.
+    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(HERE.parent)]),
+                "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     full_env.pop("LESSON_FILE", None)
     kwargs = dict(cwd=src, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if popen:  # to be sent a signal: with SIGINT at its default even if this run ignores it

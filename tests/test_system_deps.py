@@ -1,17 +1,23 @@
 """scripts/system-deps: installs missing Debian packages, or says exactly what to run.
 
-The script is exercised with stand-ins for dpkg-query, id, sudo and apt-get on PATH, so the
-test never touches the machine's packages.
+The script is exercised with stand-ins for dpkg-query, id, sudo and apt-get on PATH, and a
+made-up os-release file, so the test never touches the machine's packages. A system without
+apt-get is a PATH that holds only the stand-ins' folder, without apt-get among them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "system-deps"
+BASH = shutil.which("bash") or "/bin/bash"
+
+DEBIAN_13 = 'PRETTY_NAME="Debian GNU/Linux 13 (trixie)"\nID=debian\nVERSION_ID="13"\nVERSION_CODENAME=trixie\n'
+FEDORA = 'NAME="Fedora Linux"\nPRETTY_NAME="Fedora Linux 41 (Workstation Edition)"\nID=fedora\nVERSION_ID=41\n'
 
 
 def stub(folder: Path, name: str, body: str) -> None:
@@ -20,16 +26,24 @@ def stub(folder: Path, name: str, body: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-def run(tmp_path: Path, *, installed: bool, uid: int, sudo_ok: bool) -> subprocess.CompletedProcess[str]:
+def run(tmp_path: Path, *, installed: bool, uid: int, sudo_ok: bool, apt: bool = True,
+        os_release: str | None = DEBIAN_13) -> subprocess.CompletedProcess[str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     status = "install ok installed" if installed else ""
-    stub(bin_dir, "dpkg-query", f"printf '{status}'")
     stub(bin_dir, "id", f"echo {uid}")
     stub(bin_dir, "sudo", "exit 0" if sudo_ok else "exit 1")
-    stub(bin_dir, "apt-get", f'echo "apt-get $*" >> {tmp_path}/apt.log')
-    env = {**os.environ, "PATH": f"{bin_dir}:/usr/bin:/bin"}
-    return subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, env=env)
+    if apt:
+        stub(bin_dir, "dpkg-query", f"printf '{status}'")
+        stub(bin_dir, "apt-get", f'echo "apt-get $*" >> {tmp_path}/apt.log')
+        path = f"{bin_dir}:/usr/bin:/bin"
+    else:
+        path = str(bin_dir)  # no apt-get, no dpkg-query: nothing of the host's on PATH
+    release = tmp_path / "os-release"
+    if os_release is not None:
+        release.write_text(os_release)
+    env = {**os.environ, "PATH": path, "SYSTEM_DEPS_OS_RELEASE": str(release)}
+    return subprocess.run([BASH, str(SCRIPT)], capture_output=True, text=True, env=env)
 
 
 def test_nothing_to_do_when_everything_is_installed(tmp_path):
@@ -50,3 +64,32 @@ def test_without_root_or_sudo_it_prints_the_command_and_fails(tmp_path):
     assert out.returncode == 1
     assert "apt-get install -y --no-install-recommends" in out.stderr and "libcairo2-dev" in out.stderr
     assert not (tmp_path / "apt.log").exists()
+
+
+def test_root_installs_the_same_packages_on_debian_12_and_13(tmp_path):
+    logs = []
+    for release in (DEBIAN_13, 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_CODENAME=bookworm\n'):
+        (tmp_path / "apt.log").unlink(missing_ok=True)
+        out = run(tmp_path, installed=False, uid=0, sudo_ok=False, os_release=release)
+        assert out.returncode == 0, out.stderr
+        logs.append((tmp_path / "apt.log").read_text().splitlines()[-1])
+    assert logs[0] == logs[1]
+    for package in ("libcairo2-dev", "libpango1.0-dev", "pkg-config", "texlive-latex-extra", "dvisvgm"):
+        assert package in logs[0]
+
+
+def test_without_apt_get_it_lists_what_is_needed_and_fails(tmp_path):
+    out = run(tmp_path, installed=False, uid=0, sudo_ok=True, apt=False, os_release=FEDORA)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "Fedora Linux 41 (Workstation Edition) has no apt-get" in out.stderr
+    for need in ("cairo", "pango", "pkg-config", "LaTeX", "amsmath", "standalone", "preview", "dvisvgm",
+                 "libcairo2-dev", "texlive-latex-extra", "a C compiler"):
+        assert need in out.stderr, need
+    assert not (tmp_path / "apt.log").exists()
+
+
+def test_without_apt_get_or_os_release_it_still_says_what_is_needed(tmp_path):
+    out = run(tmp_path, installed=False, uid=1000, sudo_ok=False, apt=False, os_release=None)
+    assert out.returncode == 2
+    assert "this system has no apt-get" in out.stderr and "dvisvgm" in out.stderr
