@@ -33,7 +33,7 @@ from typing import Any, TextIO
 from pipeline.build import Options, build_lesson
 from pipeline.cache import CacheEntry
 from pipeline.errors import PipelineError
-from pipeline.fsutil import atomic_write_text, show_path, temp_sibling
+from pipeline.fsutil import atomic_write, atomic_write_text, show_path, temp_sibling
 from pipeline.progress import Progress, span
 from pipeline.storage import SpaceNeed, storage_errors
 
@@ -255,12 +255,7 @@ def last_frame(clip: Path):
 def write_poster(clip: Path, out: Path) -> None:
     """The clip's last frame as a PNG."""
     image = last_frame(clip).to_image()
-    tmp = temp_sibling(out)
-    try:
-        image.save(tmp, format="PNG")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(out, lambda tmp: image.save(tmp, format="PNG"))
 
 
 def write_contact_sheet(posters: list[tuple[int, str, Path]], out: Path) -> None:
@@ -292,12 +287,7 @@ def write_contact_sheet(posters: list[tuple[int, str, Path]], out: Path) -> None
             text = text.rstrip() + "…"
         draw.text((x, y + 4), text, fill="black", font=font)
         sheet.paste(thumb, (x, y + label))
-    tmp = temp_sibling(out)
-    try:
-        sheet.save(tmp, format="PNG")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(out, lambda tmp: sheet.save(tmp, format="PNG"))
 
 
 # -- the manifest ------------------------------------------------------------------------------

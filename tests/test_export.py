@@ -22,7 +22,8 @@ from PIL import Image
 from pipeline.export import beat_title, slug
 
 from .conftest import OTHER_LESSON
-from .test_pipeline import LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, pipeline, says, small_disk
+from .test_pipeline import (LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, fresh_build, pipeline,
+                            says, small_disk)
 
 EXPORT = VIDEO.parent / "export"  # under the media folder
 STEMS = ["01-backpropagation-calculus", "02-the-chain-rule-in-one-line", "03-middle-one", "04-middle-two",
@@ -32,12 +33,7 @@ STEMS = ["01-backpropagation-calculus", "02-the-chain-rule-in-one-line", "03-mid
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The tiny lesson rendered and exported once from an empty media folder (do not modify)."""
-    root = tmp_path_factory.mktemp("exported")
-    src = copy_scenes(root / "src")
-    media = root / "media"
-    run = pipeline("export", *LOW, "--jobs", "2", media=media, src=src)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return Build(src, media, run)
+    return fresh_build(tmp_path_factory, "export")
 
 
 def manifest(build: Build) -> dict:

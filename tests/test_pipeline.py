@@ -104,15 +104,20 @@ class Build:
         return self.media / "cache" / "scenes" / scene["key"] / f"{scene['scene']}.mp4"
 
 
+def fresh_build(tmp_path_factory: pytest.TempPathFactory, command: str) -> Build:
+    """The tiny lesson run through ``command`` (render, export) once, from an empty media folder."""
+    root = tmp_path_factory.mktemp(command)
+    src = copy_scenes(root / "src")
+    media = root / "media"
+    run = pipeline(command, *LOW, "--jobs", "2", media=media, src=src)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return Build(src, media, run)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
     """The tiny lesson rendered once from an empty media folder (shared: do not modify)."""
-    root = tmp_path_factory.mktemp("built")
-    src = copy_scenes(root / "src")
-    media = root / "media"
-    run = pipeline("render", *LOW, "--jobs", "2", media=media, src=src)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return Build(src, media, run)
+    return fresh_build(tmp_path_factory, "render")
 
 
 def fork(build: Build, folder: Path) -> Build:
