@@ -62,9 +62,7 @@ def sums(c: Context) -> Beat:
     equations["cost_numbers"] = _cost_numbers(author, c, ex)
     equations["z_numbers"] = _z_numbers(author, ex, j)
     values = {"C0": shown(fmt, "C0", C.name, ex.value(C)), "j": shown(fmt, "j", "j", j)}
-    texts = {"cost_words": "one term for each output neuron",
-             "z_words": "one term for each neuron of the layer before"}
-    return Beat("sums", "Sums over neurons", equations, values, texts=texts)
+    return Beat("sums", "Sums over neurons", equations, values)
 
 
 def weight_index_form(c: Context) -> Beat:
@@ -124,12 +122,11 @@ def sum_over_paths(c: Context) -> Beat:
     series = {"terms": tuple(shown(fmt, f"path{j}", rf"{s.w(L, j, k).name}\,\sigma'\left({s.z(L, j).name}\right)\,{d(C, s.a(L, j))}", t)
                              for j, t in enumerate(terms))}
     total = ex.value(nt.partial(C, s.a(L - 1, k)))
-    relation = fmt.relation(sum(Fraction(fmt.shown_value(t)) for t in terms), total)
     for j in range(nL):
         equations[f"path{j}"] = _path_line(author, ex, j, k)
     equations["total"] = _paths_total(author, ex, k, terms, total)
     values = {"k": shown(fmt, "k", "k", k), "sum": shown(fmt, "sum", d(C, s.a(L - 1, k)), total)}
-    texts = {"relation": relation, "every_path": "a neuron of layer L-1 reaches the cost through every neuron of layer L",
+    texts = {"every_path": "a neuron of layer L-1 reaches the cost through every neuron of layer L",
              "add": "add the paths"}
     return Beat("sum_over_paths", "Sum over every path", equations, values, series, texts=texts)
 
@@ -201,8 +198,7 @@ def vector_form(c: Context) -> Beat:
     texts = shapes | relations | {
         "W": matrix_tex("W", L, n), "WT": rf"\left({matrix_tex('W', L, n)}\right)^T",
         "delta": matrix_tex(r"\delta", L, n), "delta_prev": matrix_tex(r"\delta", L - 1, n),
-        "grad": r"\nabla_a C_0", "sigma_prime": rf"\sigma'\left({matrix_tex('z', L, n)}\right)",
-        "sigma_prime_prev": rf"\sigma'\left({matrix_tex('z', L - 1, n)}\right)", "odot": r"\odot",
+        "odot": r"\odot",
         "shapes_words": "the transpose carries the errors back a layer",
         "check_words": "the same number as the sum over paths",
         "shape_W": r"W^{(l)}:\ n_l \times n_{l-1}", "shape_WT": r"\left(W^{(l+1)}\right)^T:\ n_l \times n_{l+1}",
@@ -239,7 +235,7 @@ def descent_step(c: Context) -> Beat:
         texts[f"grad_{name}"] = rf"\nabla_{{{matrix_tex(name, L, n)}}} C"
     texts |= {"minus": "-", "eta_tex": r"\eta", "arrow": r"\longrightarrow", "eq": "=",
               "every_layer": "every layer's weights and biases take the same step",
-              "lower": "the cost is lower", "mean": "C: the average cost over the training examples"}
+              "lower": "the cost is lower"}
     return Beat("descent_step", "One step downhill", values=values, series=series, texts=texts)
 
 
@@ -356,9 +352,10 @@ def _layer_in_numbers(c: Context, ex: Example) -> tuple[dict, dict]:
               "delta_prev": b.delta[L - 1][0]}
     s, C = ex.sym, ex.sym.cost_symbol
     rows, cols = W.shape
+    W_L, delta_L = matrix_tex("W", L, s.notation), matrix_tex(r"\delta", L, s.notation)
     labels = {"grad_a": lambda j: d(C, s.a(L, j)), "sigma_primeL": lambda j: rf"\sigma'\left({s.z(L, j).name}\right)",
               "deltaL": lambda j: s.delta(L, j).name, "W": lambda i: s.w(L, i // cols, i % cols).name,
-              "back": lambda k: rf"\left(\left(W^{{(L)}}\right)^T \delta^{{(L)}}\right)_{{{k}}}",
+              "back": lambda k: rf"\left(\left({W_L}\right)^T {delta_L}\right)_{{{k}}}",
               "sigma_prime_prev": lambda k: rf"\sigma'\left({s.z(L - 1, k).name}\right)",
               "delta_prev": lambda k: s.delta(L - 1, k).name}
     series = {key: tuple(shown(fmt, f"{key}{i}", labels[key](i), x) for i, x in enumerate(np.asarray(v, dtype=float)))
