@@ -47,7 +47,7 @@ main { display: grid; gap: 1.25rem; padding: 1.25rem clamp(1rem, 4vw, 3rem) 2rem
 article { display: flex; flex-direction: column; gap: .6rem; min-width: 0; padding: .9rem;
           background: var(--card); border: 1px solid var(--line); border-radius: 10px; }
 h2 { margin: 0; font-size: 1.15rem; font-weight: 600; overflow-wrap: anywhere; }
-.number { color: var(--number); font-variant-numeric: tabular-nums; margin-right: .4rem; }
+.number { color: var(--number); font-variant-numeric: tabular-nums; }
 video { display: block; width: 100%; height: auto; background: #000; border-radius: 6px; }
 .when { margin: 0; color: var(--muted); font-size: .9rem; font-variant-numeric: tabular-nums; }
 .downloads { font-size: .9rem; }
@@ -124,7 +124,7 @@ def _card(folder: Path, beat: dict[str, Any], video: str | None) -> str:
         when = f'<a href="{_href(video)}#t={start:.3f}">{when}</a>'
     notes = str(beat.get("notes") or "").strip()
     return f"""<article id="beat-{number:02d}">
-<h2><span class="number">{number:02d}</span>{escape(str(beat.get("title", "")))}</h2>
+<h2><span class="number">{number:02d}</span> {escape(str(beat.get("title", "")))}</h2>
 <video controls preload="metadata" playsinline src="{_href(beat["clip"])}"{poster}{dimensions}></video>
 <p class="when">starts at {when} · lasts {duration:.1f} s</p>
 <ul class="downloads">{downloads}</ul>
