@@ -180,15 +180,15 @@ def _image_size(path: Path) -> tuple[int, int] | None:
 
 
 def clock(seconds: float) -> str:
-    """A length as ``m:ss`` (``h:mm:ss`` from an hour on), rounded to the nearest second."""
-    s = round(seconds)
+    """A length as ``m:ss`` (``h:mm:ss`` from an hour on), to the nearest second (halves up)."""
+    s = int(seconds + 0.5)
     h, m, s = s // 3600, s // 60 % 60, s % 60
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def _clock_tenths(seconds: float) -> str:
     """``83.44`` -> ``"1:23.4"``."""
-    tenths = round(seconds * 10)
+    tenths = int(seconds * 10 + 0.5)
     return f"{tenths // 600}:{tenths % 600 // 10:02d}.{tenths % 10}"
 
 

@@ -178,7 +178,8 @@ def file_url_path(url: str) -> Path:
 
 
 def clock(seconds: float) -> str:
-    s = round(seconds)
+    """``m:ss``, to the nearest second."""
+    s = math.floor(seconds + 0.5)
     return f"{s // 60}:{s % 60:02d}"
 
 
@@ -254,6 +255,7 @@ def test_the_gallery_works_from_disk_with_no_network(gallery: Gallery, offline):
     links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
     images = [v["poster"] for v in videos] + [h for h in links if h.lower().endswith((".png", ".gif"))]
     for image in page.evaluate(LOAD_IMAGES, images):
+        assert image["width"] > 0, f"did not load: {image['url']}"
         path = file_url_path(image["url"])
         with Image.open(path) as written:
             assert (image["width"], image["height"]) == written.size, image

@@ -1,0 +1,119 @@
+"""``pipeline.gallery.write_gallery`` on a made-up export folder (no render, no browser): links
+to awkward file names, the decks and extra formats, escaping, and writing only what changed.
+``tests/test_browser.py`` opens the gallery of a real export in a browser."""
+
+from __future__ import annotations
+
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from PIL import Image
+
+from pipeline.errors import PipelineError
+from pipeline.gallery import write_gallery
+
+ODD = "beats/02 a#b?c%d é & <x>.mp4"
+
+
+class Page(HTMLParser):
+    """The links (``href``), sources (``src``, ``poster``) and text of a page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.refs: list[tuple[str, str, str]] = []
+        self.link_text: dict[str, str] = {}
+        self.text: list[str] = []
+        self._href: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src", "poster") and value is not None:
+                self.refs.append((tag, name, value))
+                if tag == "a":
+                    self._href = value
+
+    def handle_endtag(self, tag: str) -> None:
+        self._href = None if tag == "a" else self._href
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._href is not None:
+            self.link_text[self._href] = self.link_text.get(self._href, "") + data
+
+    def files(self, folder: Path) -> list[Path]:
+        return [folder / unquote(urlsplit(value).path) for _, _, value in self.refs]
+
+
+def export_folder(folder: Path) -> dict:
+    """Files as an export leaves them, and their manifest: two beats, the second with awkward
+    names, a GIF of each and both decks."""
+    (folder / "beats").mkdir(parents=True)
+    beats = []
+    for number, clip in ((1, "beats/01-first.mp4"), (2, ODD)):
+        poster = clip.replace(".mp4", ".png")
+        (folder / clip).write_bytes(b"\0" * 1500)
+        Image.new("RGB", (64, 36)).save(folder / poster)
+        (folder / clip.replace(".mp4", ".gif")).write_bytes(b"GIF89a")
+        beats.append({"number": number, "title": f"Beat <{number}> & co", "start": 75.25 * (number - 1),
+                      "duration": 75.25, "clip": clip, "poster": poster,
+                      "formats": {"gif": clip.replace(".mp4", ".gif")}})
+    for name in ("lesson.mp4", "contact-sheet.png", "deck.html", "deck.pptx", "manifest.json"):
+        (folder / name).write_bytes(b"x")
+    return {"title": "A <lesson> & more", "lesson": "a-lesson", "quality": "low", "video": "lesson.mp4",
+            "duration": 150.5, "beats": beats, "contact_sheet": "contact-sheet.png",
+            "decks": {"pptx": "deck.pptx", "html": "deck.html"}}
+
+
+def test_every_reference_is_relative_and_names_a_file_that_exists(tmp_path):
+    manifest = export_folder(tmp_path)
+    assert write_gallery(tmp_path, manifest) == ["index.html"]
+    page = Page((tmp_path / "index.html").read_text(encoding="utf-8"))
+    assert page.refs
+    for (tag, name, value), path in zip(page.refs, page.files(tmp_path), strict=True):
+        assert not urlsplit(value).scheme and not urlsplit(value).netloc, value
+        assert path.is_file(), (tag, name, value)
+    wanted = {"lesson.mp4", "contact-sheet.png", "deck.html", "deck.pptx", "manifest.json", ODD,
+              ODD.replace(".mp4", ".png"), ODD.replace(".mp4", ".gif"), "beats/01-first.gif"}
+    assert wanted <= {str(p.relative_to(tmp_path)) for p in page.files(tmp_path)}
+
+
+def test_the_header_and_cards_say_what_the_manifest_does(tmp_path):
+    manifest = export_folder(tmp_path)
+    manifest["beats"][0]["notes"] = "First <em>line</em>\nsecond & last"
+    write_gallery(tmp_path, manifest)
+    page = Page((tmp_path / "index.html").read_text(encoding="utf-8"))
+    text = "".join(page.text)
+    assert "A <lesson> & more" in text and "2 beats" in text and "2:31" in text  # 150.5 s, rounded
+    assert "01 Beat <1> & co" in text and "02 Beat <2> & co" in text
+    assert "First <em>line</em>\nsecond & last" in text  # text, not markup
+    assert "1:15.3" in text  # the second beat starts at 75.25 s
+    links = {unquote(href.split("#")[0]): label for href, label in page.link_text.items()}
+    assert links["deck.html"] == "Slides (reveal.js)" and links["deck.pptx"] == "Slides (PowerPoint)"
+    order = [unquote(href) for _, _, href in page.refs]
+    assert order.index("deck.html") < order.index("deck.pptx")
+
+
+def test_written_again_only_when_the_page_changes(tmp_path):
+    manifest = export_folder(tmp_path)
+    write_gallery(tmp_path, manifest)
+    index = tmp_path / "index.html"
+    os.utime(index, ns=(1, 1))
+    assert write_gallery(tmp_path, manifest) == []
+    assert index.stat().st_mtime_ns == 1
+    manifest["beats"][1]["notes"] = "New text."
+    assert write_gallery(tmp_path, manifest) == ["index.html"]
+    assert "New text." in index.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "https://example.org/x.mp4", "C:\\clips\\x.mp4", ""])
+def test_a_path_that_is_not_relative_is_refused(tmp_path, path):
+    manifest = export_folder(tmp_path)
+    manifest["beats"][0]["clip"] = path
+    with pytest.raises(PipelineError, match="manifest.json"):
+        write_gallery(tmp_path, manifest)
+    assert not (tmp_path / "index.html").exists()
