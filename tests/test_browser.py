@@ -279,6 +279,7 @@ def test_the_gallery_works_from_disk_with_no_network(gallery: Gallery, offline):
     for video, beat in zip(videos, beats, strict=True):
         assert file_url_path(video["src"]) == (gallery.folder / beat["clip"]).resolve()
         assert file_url_path(video["poster"]) == (gallery.folder / beat["poster"]).resolve()
+        assert math.isclose(video["duration"], beat["duration"], abs_tol=1e-3), (video, beat["duration"])
 
     # Posters, the contact sheet and every other image the page links load, at the size written.
     links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
