@@ -241,6 +241,7 @@ class References(HTMLParser):
             self.styles.append(data)
 
 
+@pytest.mark.slow
 def test_the_gallery_refers_to_no_remote_url_and_every_local_file_exists(gallery: Gallery):
     page = References()
     page.feed((gallery.folder / "index.html").read_text(encoding="utf-8"))
@@ -268,6 +269,7 @@ def test_blocked_requests_are_counted(offline):
     assert network.blocked == ["http://192.0.2.1/picture.png"]
 
 
+@pytest.mark.slow
 def test_the_gallery_works_from_disk_with_no_network(gallery: Gallery, offline):
     page, network = offline
     page.goto((gallery.folder / "index.html").as_uri())
@@ -345,6 +347,7 @@ def test_the_gallery_works_from_disk_with_no_network(gallery: Gallery, offline):
 
 
 # -- the deck --------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_the_deck_works_from_disk_and_advances_from_the_first_slide_to_the_last(gallery: Gallery, offline):
     """``pipeline.decks.write_decks`` writes ``deck.html`` (reveal.js, vendored): it opens from
     disk with no network, has one slide per beat, each slide's clip loads (the first's before
