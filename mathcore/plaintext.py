@@ -34,6 +34,7 @@ def plain(tex: str) -> str:
         return re.sub(r" {2,}", " ", tex).strip()
     text, _ = _Reader(_TOKEN.findall(tex)).run(0, closing=False)
     text = re.sub(r"(Δ|∇\S*) (?=\S)", r"\1", text)  # Δw, ∇ₐC₀: an operator sticks to its operand
+    text = text.replace(" / ", "/")  # ΔC₀/Δw⁽ᴸ⁾, as the derivatives are written
     return re.sub(r" {2,}", " ", text).strip()
 
 

@@ -155,6 +155,7 @@ def test_explain_prints_one_summary_line_per_beat(model: LessonModel):
     (r"\frac{1}{2}\left(a^{(L)} - y\right)^2", "½(a⁽ᴸ⁾ - y)²"),
     (r"C_{0} = \sum_{j=0}^{n_L - 1} \left(a^{(L)}_{j} - y_{j}\right)^2", "C₀ = Σⱼ (a⁽ᴸ⁾ⱼ - yⱼ)²"),
     (r"\Delta w_{1}", "Δw₁"),
+    (r"\Delta C_{0} / \Delta w^{(L)}", "ΔC₀/Δw⁽ᴸ⁾"),
     (r"\left(W^{(l+1)}\right)^T", "(W⁽ˡ⁺¹⁾)ᵀ"),
 ])
 def test_plain_text_of_the_lessons_tex(tex: str, text: str):
