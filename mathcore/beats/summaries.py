@@ -7,8 +7,9 @@ symbols are the beat's own TeX turned into plain text by :func:`mathcore.plainte
 (``∂C₀/∂w⁽ᴸ⁾``, ``a⁽ᴸ⁻¹⁾ₖ``, ``4.12 × 10⁻³``). Sizes, the squish's name and the learning rate come
 from the lesson file through the model, so another lesson file gives its own summaries::
 
-    model.beat("product_of_rates").summary
-    # 'A product of rates, one per link: ∂C/∂w₁ = ∂C/∂a₃ · ∂a₃/∂a₂ · ... = 2 · 0.5 · 3 · 1 = 3 ...'
+    model.beat("product_of_rates").summary   # the default lesson:
+    # 'A product of rates, one per link, each read off its own link:
+    #  ∂C/∂w₁ = ∂C/∂a₃ · ∂a₃/∂a₂ · ∂a₂/∂a₁ · ∂a₁/∂w₁ = 2 · 0.5 · 3 · 1 = 3.'
 
 A writer may offer shorter versions after its first: the first within :data:`LIMIT` characters is
 used (large networks at four places make long lists of numbers).
@@ -204,8 +205,9 @@ def _local_derivatives(r: _Read, c: Context) -> list[str]:
     keys = [f.key for f in r.beat.equations["product"].factors]
     locals_ = ", ".join(f"{r.part(k, 'formula')} = {r.n(k)}" for k in keys)
     product = f"{r.label('dC_dw')} = {r.tail('numbers', eq.factors[0].key)}"
-    ratio = (f"As the nudge shrinks, the ratio approaches the derivative: {plain(r.beat.series['nudge_ratio'][-1].label)}"
-             f" = {r.series('nudge_ratio')[-1]} for a nudge of {r.series('nudge_h')[-1]}.")
+    last_ratio = plain(r.beat.series["nudge_ratio"][-1].label)
+    ratio = (f"As the nudge shrinks, the ratio approaches the derivative: {last_ratio} = "
+             f"{r.series('nudge_ratio')[-1]} for a nudge of {r.series('nudge_h')[-1]}.")
     return [f"Three local derivatives, each from its own link's formula: {locals_}, so {product}. {ratio}",
             f"Three local derivatives, each from its own link's formula, multiply to {product}. {ratio}"]
 
