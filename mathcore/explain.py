@@ -2,11 +2,11 @@
 
 ``python -m mathcore explain [LESSON_FILE] [--json]``
 
-The text report lists, beat by beat, each equation's TeX with the result of its sympy check
-(TeX agrees with the derived expression; the equation holds) and each number as it appears on
-screen next to its full-precision value. ``--json`` gives the same, machine-readable, plus every
-example network as read from the file (weights and biases in the file's shapes), its forward
-values, costs, and the gradient of every weight and bias in the same shapes as the file.
+The text report lists, beat by beat, its plain-text summary, each equation's TeX with the result
+of its sympy check (TeX agrees with the derived expression; the equation holds) and each number as
+it appears on screen next to its full-precision value. ``--json`` gives the same, machine-readable,
+plus every example network as read from the file (weights and biases in the file's shapes), its
+forward values, costs, and the gradient of every weight and bias in the same shapes as the file.
 
 The symbolic proofs behind the checks are remembered between runs (:mod:`mathcore.proofcache`):
 :func:`check_all` runs them, says so on stderr when a first run takes a while, and saves them.
@@ -71,7 +71,7 @@ def _summary(model: LessonModel) -> dict[str, int]:
 
 def _beat(b: Beat) -> dict[str, Any]:
     return {
-        "number": b.number, "key": b.key, "title": b.title, "part": b.part,
+        "number": b.number, "key": b.key, "title": b.title, "part": b.part, "summary": b.summary,
         "equations": [
             {"key": eq.key, "tex": eq.tex, "parts": dict(eq.parts), "instances": len(eq.instances),
              "agrees": eq.check().agrees, "holds": eq.check().holds, "detail": eq.check().detail}
@@ -139,6 +139,7 @@ def write_text(model: LessonModel, out: TextIO) -> None:
               f"proved by sympy: {summary['hold']}\n")
     for b in model.beats:
         out.write(f"\n[Part {b.part}] Beat {b.number}: {b.title}  ({b.key})\n")
+        out.write(f"  summary   {b.summary}\n")
         for key, text in b.texts.items():
             out.write(f"  text      {key}: {text}\n")
         for eq in b.equations.values():

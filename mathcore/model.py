@@ -10,7 +10,7 @@ by :func:`mathcore.beats.build_model`; this module holds only its data classes::
 
 Every :class:`Beat` lists, in the order of ``docs/lesson-outline.md``, its equations (see
 :mod:`mathcore.equations`), the numbers it shows (:class:`Shown`), series of numbers (tables and
-curves) and short texts.
+curves), short texts and a plain-text summary for exports (gallery pages, speaker notes).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Beat:
     data: Mapping[str, Any] = field(default_factory=dict)  # structure, e.g. the dependency tree
     number: int = 0
     part: int = 0
+    summary: str = ""  # one to three plain sentences with its numbers (mathcore.beats.summaries)
 
     def __post_init__(self) -> None:
         for name in ("equations", "values", "series", "texts", "functions", "data"):

@@ -7,6 +7,7 @@ beats in order (``BEATS``); a beat's number is its place in the whole lesson::
     part1    rates multiply along a chain (beats 1-9)
     part2    one neuron per layer (beats 10-21)
     part3    many neurons per layer (beats 22-28)
+    summaries  one plain-text summary per beat, written from the built beat
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from mathcore.beats import part1, part2, part3
+from mathcore.beats import part1, part2, part3, summaries
 from mathcore.beats.common import Context
 from mathcore.lessonfile import LessonSpec, load_lesson
 from mathcore.model import Beat, LessonModel
@@ -28,7 +29,8 @@ def build(spec: LessonSpec) -> LessonModel:
     beats: list[Beat] = []
     for number, part in enumerate(PARTS, start=1):
         for make in part.BEATS:
-            beats.append(replace(make(c), number=len(beats) + 1, part=number))
+            beat = make(c)
+            beats.append(replace(beat, number=len(beats) + 1, part=number, summary=summaries.summary(beat, c)))
     return LessonModel(spec, c.fmt, c.worked, c.sigmoid, c.deep, c.wide, tuple(beats))
 
 
