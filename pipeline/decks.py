@@ -128,18 +128,18 @@ def _description(folder: Path, slides: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _quiet_converter():
-    """manim-slides' converters draw tqdm progress bars on stderr; the pipeline prints its own
-    progress. Their errors still come as exceptions, turned into one line naming manim-slides."""
+def _converting():
+    """Around a manim-slides converter: its tqdm progress bars (on stderr) hidden, as the pipeline
+    prints its own progress; its refusal of an option (a pydantic ``ValidationError``, as when a
+    new manim-slides renames one) as a one-line error."""
+    from pydantic import ValidationError
+
     try:
         with contextlib.redirect_stderr(io.StringIO()):
             yield
-    except (OSError, PipelineError):
-        raise
-    except Exception as e:  # noqa: BLE001 - pydantic's, python-pptx's, jinja's errors alike
-        raise PipelineError(f"decks: manim-slides could not convert the deck ({type(e).__name__}: "
-                            f"{str(e).splitlines()[0] if str(e) else ''}); check the manim-slides "
-                            "pin in pyproject.toml (5.7.0)") from e
+    except ValidationError as e:
+        raise PipelineError(f"decks: manim-slides refused the deck's options ({e.error_count()} error(s), first: "
+                            f"{e.errors()[0]['msg']}); check its pin in pyproject.toml (5.7.0)") from e
 
 
 # -- the files ---------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def _write_html(out: Path, slides: list[dict[str, Any]], title: str) -> None:
 
     folder = out.parent
     assets = Path(slides[0]["clip"]).parent.as_posix()
-    with _quiet_converter():
+    with _converting():
         converter = RevealJS(presentation_configs=[_presentation(folder, slides, html_escaped=True)],
                              cdn_url=REVEAL_FOLDER, assets_dir=assets, title=html.escape(title),
                              background_color=BACKGROUND)
@@ -179,7 +179,7 @@ def _write_pptx(out: Path, slides: list[dict[str, Any]]) -> None:
     folder = out.parent
     config = _presentation(folder, slides)
     width, height = config.resolution
-    with _quiet_converter():
+    with _converting():
         # One poster for every slide (so no clip is decoded for its first frame), replaced below.
         PowerPoint(presentation_configs=[config], width=PPTX_WIDTH, height=round(PPTX_WIDTH * height / width),
                    poster_frame_image=folder / slides[0]["poster"]).convert_to(out)
