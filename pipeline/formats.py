@@ -4,15 +4,16 @@ For slides that cannot play an MP4: an animated GIF (plays everywhere) or animat
 smaller and slower than the clip (``FRAME_RATE`` frames per second, ``WIDTH`` pixels wide), and a
 WebM (VP9, no audio) at the clip's own size and frame rate, for web pages that prefer it.
 
-Every format has a name, an extension, a one-line description, ``SIZE_LIMIT`` (what a typical beat,
-about 20 s of the lesson at 720p, stays under: the tests hold the encoders to it on a synthetic
-clip) and ``encode(clip, out)``, which writes ``out`` under a temporary name and renames it.
+Every format has a name, an extension, a one-line description, a size limit (``SIZE_LIMIT``: what
+a typical beat, ``TYPICAL_BEAT`` seconds of the lesson at 720p, stays under; the tests hold the
+encoders to it on a synthetic clip) and ``encode(clip, out)``, which writes ``out`` under a
+temporary name and renames it.
 
 GIF and WebP keep the clip's timing exactly: frame ``k`` is the clip's frame shown at ``k /
 FRAME_RATE`` seconds, shown until the next one, the last held to the clip's end; a frame equal to
-the one before it (to within ``SAME`` levels) only lengthens that one (manim's pauses cost nothing). Delays are rounded on the
-cumulative time (GIF counts in hundredths of a second, WebP in milliseconds), so they add up to the
-clip's duration whatever the rounding of each one.
+the one before it (to within ``SAME`` levels) only lengthens that one, so manim's pauses cost
+nothing. Delays are rounded on the cumulative time (GIF counts in hundredths of a second, WebP in
+milliseconds), so they add up to the clip's duration whatever the rounding of each one.
 
 The GIF's palette is one per clip, adaptive: made from a montage of frames spread over the clip
 (manim draws flat colours on a dark background, so 256 colours chosen from the clip itself hold
@@ -33,15 +34,17 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.fsutil import show_path, temp_sibling
+from pipeline.fsutil import atomic_write, show_path
 
 WIDTH = 640  # GIF and WebP width, in pixels (the height keeps the clip's aspect ratio, even)
 FRAME_RATE = Fraction(25, 2)  # GIF and WebP frames per second: 12.5, so a GIF delay is 8/100 s exactly
-# Frames that differ by no more than this in any channel of any pixel are one (H.264 keeps refining
-# a still picture: its decoded frames differ by a few levels, a moving shape's edges by a hundred or more; a fade is kept in steps of at most SAME).
+# Frames that differ by no more than this in any channel of any pixel are one: H.264 keeps refining
+# a still picture (its decoded frames differ by up to 13 levels), a moving shape's edges differ by a
+# hundred or more, and a fade is kept in steps of at most SAME.
 SAME = 24
 PALETTE_SAMPLES = 24  # frames spread over the clip that the GIF's palette is made from
 MB = 1_000_000
+TYPICAL_BEAT = 20  # seconds
 BASE_FORMATS = ("mp4", "png")  # the export's clip and poster: always made
 
 
@@ -52,7 +55,7 @@ class Format:
     name: str  # as written in FORMATS=
     extension: str  # with its dot
     description: str
-    size_limit: int  # bytes: a typical beat (20 s at 720p) stays under it
+    size_limit: int  # bytes: a typical beat (TYPICAL_BEAT seconds at 720p) stays under it
     encode: Callable[[Path, Path], None]  # (clip, out): writes out atomically
 
 
@@ -132,16 +135,6 @@ def delays(stills: list[Still], duration: Fraction, unit: int) -> list[int]:
     return [b - a for a, b in zip(marks, marks[1:])]
 
 
-def _write(out: Path, write: Callable[[Path], None]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_sibling(out)
-    try:
-        write(tmp)
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # -- GIF ---------------------------------------------------------------------------------------
 def palette_of(stills: list[Still]) -> Any:
     """A 256-colour palette image made from up to ``PALETTE_SAMPLES`` stills spread over the clip."""
@@ -164,7 +157,7 @@ def encode_gif(clip: Path, out: Path) -> None:
     palette = palette_of(stills)
     frames = [s.image.quantize(palette=palette, dither=Image.Dither.NONE) for s in stills]
     times = [10 * d for d in delays(stills, duration, 100)]  # Pillow takes ms; GIF keeps 1/100 s
-    _write(out, lambda tmp: frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
+    atomic_write(out, lambda tmp: frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
                                            duration=times, loop=0, optimize=False, disposal=1))
 
 
@@ -182,7 +175,7 @@ def encode_webp(clip: Path, out: Path) -> None:
     stills, duration = sampled_frames(clip)
     frames = [s.image for s in stills]
     times = delays(stills, duration, 1000)
-    _write(out, lambda tmp: frames[0].save(tmp, format="WEBP", save_all=True, append_images=frames[1:],
+    atomic_write(out, lambda tmp: frames[0].save(tmp, format="WEBP", save_all=True, append_images=frames[1:],
                                            duration=times, loop=0, **WEBP_OPTIONS))
 
 
@@ -211,7 +204,7 @@ def encode_webm(clip: Path, out: Path) -> None:
                 output.mux(vp9.encode(frame))
             output.mux(vp9.encode(None))
 
-    _write(out, write)
+    atomic_write(out, write)
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -222,6 +215,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            4 * MB, encode_webp),
     Format("webm", ".webm", "WebM video (VP9, no audio), the clip's size and frame rate", 4 * MB, encode_webm),
 )}
+SIZE_LIMIT = {name: f.size_limit for name, f in FORMATS.items()}
 KNOWN = (*BASE_FORMATS, *FORMATS)
 DEFAULT_FORMATS: tuple[str, ...] = (*BASE_FORMATS, "gif")
 

@@ -20,14 +20,14 @@ import pytest
 from PIL import Image
 
 from pipeline.errors import PipelineError
-from pipeline.formats import DEFAULT_FORMATS, FORMATS, FRAME_RATE, KNOWN, parse_formats
+from pipeline.formats import DEFAULT_FORMATS, FORMATS, FRAME_RATE, KNOWN, SIZE_LIMIT, TYPICAL_BEAT, parse_formats
 
 FPS = 30
 FRAMES = 90  # 3 s
 STILL_FROM = 60  # the disc stops at frame 60: the last second is still
 SIZE = (960, 540)  # scaled down to 640 x 360 by GIF and WebP
 DURATION = Fraction(FRAMES, FPS)
-TYPICAL_BEAT = 20  # seconds: SIZE_LIMIT is for a beat this long
+
 
 
 def drawn(index: int) -> np.ndarray:
@@ -164,7 +164,7 @@ def test_size_for_a_typical_beat(made: dict[str, Path], name: str) -> None:
     """The clip's size per second, over a typical beat, is under the format's limit (the clip
     moves for two thirds of its time; a lesson's beats pause more)."""
     per_second = made[name].stat().st_size / DURATION
-    assert per_second * TYPICAL_BEAT < FORMATS[name].size_limit
+    assert per_second * TYPICAL_BEAT < SIZE_LIMIT[name]
 
 
 def test_written_atomically(clip: Path, tmp_path: Path) -> None:
