@@ -57,6 +57,7 @@ class Format:
     description: str
     size_limit: int  # bytes: a typical beat (TYPICAL_BEAT seconds at 720p) stays under it
     encode: Callable[[Path, Path], None]  # (clip, out): writes out atomically
+    made_with: str  # the settings the file depends on besides the clip: a file made with others is stale
 
 
 # -- reading the clip --------------------------------------------------------------------------
@@ -208,12 +209,14 @@ def encode_webm(clip: Path, out: Path) -> None:
 
 
 # -- the registry ------------------------------------------------------------------------------
+_ANIMATION = f"{WIDTH} px, {FRAME_RATE} fps, same {SAME}"
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("gif", ".gif", f"animated GIF, {WIDTH} px wide, {float(FRAME_RATE):g} fps, looping: plays in any slide tool",
-           8 * MB, encode_gif),
+           8 * MB, encode_gif, f"{_ANIMATION} palette {PALETTE_SAMPLES} fastoctree, no dither"),
     Format("webp", ".webp", f"animated WebP (lossless), {WIDTH} px wide, {float(FRAME_RATE):g} fps, looping",
-           4 * MB, encode_webp),
-    Format("webm", ".webm", "WebM video (VP9, no audio), the clip's size and frame rate", 4 * MB, encode_webm),
+           4 * MB, encode_webp, f"{_ANIMATION} {sorted(WEBP_OPTIONS.items())}"),
+    Format("webm", ".webm", "WebM video (VP9, no audio), the clip's size and frame rate", 4 * MB, encode_webm,
+           f"vp9 {sorted(VP9_OPTIONS.items())}"),
 )}
 SIZE_LIMIT = {name: f.size_limit for name, f in FORMATS.items()}
 KNOWN = (*BASE_FORMATS, *FORMATS)
