@@ -20,7 +20,8 @@ import pytest
 from PIL import Image
 
 from pipeline.errors import PipelineError
-from pipeline.formats import DEFAULT_FORMATS, FORMATS, FRAME_RATE, KNOWN, SIZE_LIMIT, TYPICAL_BEAT, parse_formats
+from pipeline.formats import (DEFAULT_FORMATS, FORMATS, FRAME_RATE, KNOWN, SIZE_LIMIT, TYPICAL_BEAT, derived,
+                              parse_formats)
 
 FPS = 30
 FRAMES = 90  # 3 s
@@ -184,6 +185,9 @@ def test_parse_formats() -> None:
     assert parse_formats(" WebP , gif,gif") == ("mp4", "png", "gif", "webp")
     assert parse_formats("webm") == ("mp4", "png", "webm")
     assert set(parse_formats("all")) == set(KNOWN) == {"mp4", "png", "gif", "webp", "webm"}
+    assert [f.name for f in derived(parse_formats("webm,gif"))] == ["gif", "webm"]
+    extensions = [f.extension for f in FORMATS.values()]
+    assert len(set(extensions)) == len(extensions) and all(e.startswith(".") for e in extensions)
 
 
 @pytest.mark.parametrize("text", ["gif,mov", "avi", "gif;webp"])
