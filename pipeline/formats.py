@@ -93,7 +93,7 @@ def sampled_frames(clip: Path, rate: Fraction = FRAME_RATE, width: int = WIDTH) 
     import numpy as np
 
     stills: list[Still] = []
-    previous = None  # the last sample's pixels, to merge equal ones
+    previous = None  # the pixels of the last still kept: samples equal to it lengthen it
 
     def keep(frame: Any, start: Fraction) -> None:
         nonlocal previous
@@ -111,7 +111,7 @@ def sampled_frames(clip: Path, rate: Fraction = FRAME_RATE, width: int = WIDTH) 
         size = scaled_size(stream.codec_context.width, stream.codec_context.height, width)
         step = 1 / rate
         next_sample = Fraction(0)
-        last = None  # (frame, time) of the newest decoded frame at or before next_sample
+        last = None  # the newest decoded frame before the one being looked at
         for frame in container.decode(stream):
             assert frame.pts is not None and frame.time_base is not None
             t = Fraction(frame.pts) * frame.time_base
@@ -159,14 +159,14 @@ def encode_gif(clip: Path, out: Path) -> None:
     frames = [s.image.quantize(palette=palette, dither=Image.Dither.NONE) for s in stills]
     times = [10 * d for d in delays(stills, duration, 100)]  # Pillow takes ms; GIF keeps 1/100 s
     atomic_write(out, lambda tmp: frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
-                                           duration=times, loop=0, optimize=False, disposal=1))
+                                                 duration=times, loop=0, optimize=False, disposal=1))
 
 
 # -- WebP --------------------------------------------------------------------------------------
 # Lossless (manim's thin coloured lines and text keep their colours; lossy WebP blurs them, and was
 # no smaller at quality 80), with little effort and no search for the smallest of several
 # encodings per frame: on a 13 s beat 0.38 MB in 1.8 s, against 0.93 MB in 2.9 s with Pillow's
-# defaults; quality 80 lossy 0.42 MB in 4.5 s.
+# defaults; quality 80 lossy 0.42 MB in 4.5 s (wall clock, on a loaded machine).
 WEBP_OPTIONS: dict[str, Any] = {"lossless": True, "quality": 25, "method": 1, "minimize_size": False,
                                 "kmax": 10_000}
 
@@ -177,7 +177,7 @@ def encode_webp(clip: Path, out: Path) -> None:
     frames = [s.image for s in stills]
     times = delays(stills, duration, 1000)
     atomic_write(out, lambda tmp: frames[0].save(tmp, format="WEBP", save_all=True, append_images=frames[1:],
-                                           duration=times, loop=0, **WEBP_OPTIONS))
+                                                 duration=times, loop=0, **WEBP_OPTIONS))
 
 
 # -- WebM --------------------------------------------------------------------------------------
