@@ -211,7 +211,11 @@ def encode_webm(clip: Path, out: Path) -> None:
 # -- the registry ------------------------------------------------------------------------------
 # Measured on the lesson at medium (28 beats, 5.5-35.7 s, median 15.7 s; scripts/bench_formats.py), in
 # MB per 20 s of beat: GIF median 0.68, largest 1.69; WebP 0.55, 1.70; WebM 0.69, 1.40 (the MP4
-# clips: 0.41 MB median per beat). The limits are nearly twice the largest of them.
+# clips: 0.41 MB median per beat). The limits are nearly twice the largest of them. Time, in CPU
+# seconds per second of video (two runs on the shared 2-core machine): GIF 0.086-0.101, WebP
+# 0.100-0.108, WebM 0.170-0.178, merely decoding the clips 0.032-0.035; the render itself costs
+# about 0.7. So the GIF, which plays in every slide tool, is made by default (about 40 s for the
+# whole 7:44 lesson); WebP and WebM are asked for.
 _ANIMATION = f"{WIDTH} px, {FRAME_RATE} fps, same {SAME}"
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("gif", ".gif", f"animated GIF, {WIDTH} px wide, {float(FRAME_RATE):g} fps, looping: plays in any slide tool",
