@@ -6,8 +6,10 @@
 #   make QUALITY=high             ... at low, medium (default), high or 4k
 #   make LESSON=my.toml           ... another lesson file, into media/lesson-my/<quality>/
 #   make JOBS=1                   ... one scene at a time (default: one per core)
-#   make export                   a clip (.mp4) and poster (.png) per beat, a contact sheet and
-#                                 manifest.json, in media/lesson/<quality>/export/ (QUALITY=, LESSON= too)
+#   make export                   for slides: a clip (.mp4), poster (.png) and GIF per beat, deck.html,
+#                                 deck.pptx, index.html (a gallery), a contact sheet and manifest.json,
+#                                 in media/lesson/<quality>/export/ (QUALITY=, LESSON= too)
+#   make export FORMATS=gif,webm  ... the beats' other formats: any of gif, webp, webm
 #   make preview SCENE=ChainRule  one scene, fast (low quality), and where its file is
 #   make bench-render             time a whole render against the encode floor (QUALITY= too)
 
@@ -19,6 +21,7 @@ LESSON  ?= mathcore/lessons/default.toml
 QUALITY ?= medium
 JOBS    ?=
 SCENE   ?=
+FORMATS ?=
 
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
@@ -43,7 +46,8 @@ render: install
 	@$(PY) -m pipeline render --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS))
 
 export: install
-	@$(PY) -m pipeline export --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS))
+	@$(PY) -m pipeline export --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS)) \
+		$(if $(FORMATS),--formats $(FORMATS))
 
 preview: install
 	@$(PY) -m pipeline preview $(SCENE) --lesson $(LESSON) $(preview_quality)

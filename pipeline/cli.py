@@ -4,7 +4,7 @@
 ::
 
     python -m pipeline render [--quality low|medium|high|4k] [--lesson FILE] [--jobs N]
-    python -m pipeline export [--quality ...] [--lesson FILE] [--jobs N]
+    python -m pipeline export [--quality ...] [--lesson FILE] [--jobs N] [--formats gif,webp,...]
     python -m pipeline preview SCENE [--lesson FILE] [--quality ...]
 
 All take ``--media DIR`` (default ``media``) and ``--scenes module:ATTRIBUTE`` (default
@@ -37,9 +37,13 @@ def parser() -> argparse.ArgumentParser:
     top = _Parser(prog="python -m pipeline", description="Render the lesson's scenes and join them into one video.")
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     render = commands.add_parser("render", help="render every scene (what is not cached) and join them")
-    export = commands.add_parser("export", help="render what is missing, then write a clip and a poster per beat, "
-                                                "a contact sheet and a manifest (for slides)")
+    export = commands.add_parser("export", help="render what is missing, then write a clip, a poster and other "
+                                                "formats per beat, slide decks, a gallery page, a contact sheet "
+                                                "and a manifest (for slides)")
     preview = commands.add_parser("preview", help="render one scene fast (low quality) and say where it is")
+    export.add_argument("--formats", metavar="LIST",
+                        help="the beats' formats, comma-separated: mp4 and png always, and any of gif, webp, "
+                             "webm (default: mp4,png,gif)")
     preview.add_argument("scene", nargs="?", help="the scene's class name, e.g. ChainRule")
     for sub in (render, export, preview):
         sub.add_argument("--quality", help=f"{', '.join(QUALITIES)} (default: medium; low for preview)")
@@ -65,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             build_lesson(options)
         elif args.command == "export":
             from pipeline.export import export_lesson
+            from pipeline.formats import parse_formats
 
-            export_lesson(options)
+            export_lesson(options, formats=None if args.formats is None else parse_formats(args.formats))
         else:
             preview_scene(args.scene, options)
     except RenderFailed as e:

@@ -1,4 +1,5 @@
-"""The educators' export: a clip and a poster per beat, a contact sheet and a manifest.
+"""The educators' export: every beat as a clip, a poster and other formats; slide decks; a gallery
+page; a contact sheet and a manifest.
 
 ``python -m pipeline export`` (``make export``) first builds the lesson as ``make`` does (what is
 not cached renders), then writes under ``<output folder>/export/``::
@@ -6,20 +7,29 @@ not cached renders), then writes under ``<output folder>/export/``::
     beats/NN-<slug>.mp4     the beat, cut from its scene's cached video at the section
                             boundaries without re-encoding (H.264, yuv420p, +faststart)
     beats/NN-<slug>.png     the beat's last frame (a slide's poster)
+    beats/NN-<slug>.gif     ... and .webp, .webm: the formats asked for (pipeline.formats)
+    <lesson>.mp4            the whole lesson video, hard-linked: the folder travels whole
     contact-sheet.png       every poster in a grid, with its beat number
-    manifest.json           the lesson, every beat (number, title, slug, start, duration, frames)
-                            and every file written, with its size
+    deck.html, reveal.js/   a reveal.js slide show, a slide per beat (pipeline.decks)
+    deck.pptx               a PowerPoint deck: a movie, its poster and notes per slide
+    index.html              a gallery page: a card per beat (pipeline.gallery)
+    manifest.json           the lesson, every beat (number, title, slug, start, duration, frames,
+                            files, notes) and every file written, with its size
 
-Incremental: each beat is made from one section of one scene render, named by the scene's cache
-key (a hash of everything the scene is made from) and the section's place in the scene. The
-manifest records that, and each file's size and modification time; a beat whose record matches
-and whose files are as recorded is left alone. So a second export with nothing changed writes
-nothing, and after one scene changes only its beats' files (and the contact sheet and manifest)
-are written again. Every file is written under a temporary name and renamed into place.
+Each beat's notes are the lesson model's summary of it. Incremental: each beat is made from one
+section of one scene render, named by the scene's cache key (a hash of everything the scene is
+made from) and the section's place in the scene; each of its other formats also from the settings
+it is made with. The manifest records that, and each file's size and modification time; a file
+whose record matches and which is as recorded is left alone. What is made of the whole lesson
+(the decks, the gallery, the sheet) is written again only when what it is made from changes: the
+beats' files and records, and the code that writes it. So a second export with nothing changed
+writes nothing, and after one scene changes only its beats' files and the whole-lesson files are
+written again. Every file is written under a temporary name and renamed into place.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -29,20 +39,28 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TextIO
+from collections.abc import Callable, Sequence
 
 from pipeline.build import Options, build_lesson
 from pipeline.cache import CacheEntry
+from pipeline.cachekey import MODEL, file_digest, tree_digest
 from pipeline.errors import PipelineError
-from pipeline.fsutil import atomic_write, atomic_write_text, show_path, temp_sibling
+from pipeline.lesson import LessonInput
+from pipeline.formats import DEFAULT_FORMATS, FORMATS, derived
+from pipeline.fsutil import atomic_write, atomic_write_text, publish_file, show_path, temp_sibling
 from pipeline.progress import Progress, span
+from pipeline.scenelist import package_dir
 from pipeline.storage import SpaceNeed, storage_errors
 
 EXPORT_FOLDER = "export"
 BEATS_FOLDER = "beats"
 MANIFEST = "manifest.json"
 CONTACT_SHEET = "contact-sheet.png"
+DECK_HTML = "deck.html"
+DECK_PPTX = "deck.pptx"
+GALLERY = "index.html"
 # Bump when what the export writes changes: every file is then written again.
-EXPORT_FORMAT = 3
+EXPORT_FORMAT = 4
 THUMB_WIDTH = 320
 SHEET_COLUMNS = 4
 
@@ -72,6 +90,10 @@ class Beat:
     @property
     def poster(self) -> str:
         return f"{BEATS_FOLDER}/{self.stem}.png"
+
+    def file(self, extension: str) -> str:
+        """``extension`` with its dot."""
+        return f"{BEATS_FOLDER}/{self.stem}{extension}"
 
     @property
     def identity(self) -> list[Any]:
@@ -118,9 +140,13 @@ def beats_of(entries: list[CacheEntry], keys: dict[str, str]) -> list[Beat]:
     return beats
 
 
-def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
-    """Build the lesson (rendering what is missing), then write what has changed of the export."""
+def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence[str] | None = None) -> ExportResult:
+    """Build the lesson (rendering what is missing), then write what has changed of the export.
+
+    ``formats``: the beats' formats, as :func:`pipeline.formats.parse_formats` gives them; the clip
+    and the poster are always written (the decks and the gallery use them); ``None``: the default."""
     started = time.monotonic()
+    extras = tuple(f.name for f in derived(tuple(DEFAULT_FORMATS if formats is None else formats)))
     build = build_lesson(options, out)
     assert build.outputs is not None and build.lesson is not None
     folder = build.outputs.folder / EXPORT_FOLDER
@@ -131,43 +157,60 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
     old_beats = {json.dumps(b.get("made_from")): b for b in old.get("beats", [])} if old else {}
 
     progress = Progress([b.stem for b in beats], out)
-    progress.say(f"export: {len(beats)} beats into {show_path(folder)}/")
+    progress.say(f"export: {len(beats)} beats into {show_path(folder)}/"
+                 + (f" (also {', '.join(extras)})" if extras else ""))
     files: dict[str, dict[str, Any]] = {}
     durations: list[Fraction] = []  # each clip's, exactly: they add up to the full video's
+    beat_files: list[dict[str, str]] = []  # each beat's files by format
     written, unchanged = [], []
-    # Clips as large as the scenes, and posters: roughly twice the scenes' videos.
+    # Clips as large as the scenes, posters, the slide show's copy of the clips, the other formats.
     media = Path(options.media).resolve()
-    need = SpaceNeed(media, 2 * SpaceNeed.join(media, [e.video for e in build.entries]).bytes, "exporting the beats")
+    scenes = SpaceNeed.join(media, [e.video for e in build.entries]).bytes
+    need = SpaceNeed(media, (3 + len(extras)) * scenes, "exporting the beats")
     with storage_errors(need):
         for beat in beats:
             previous = old_beats.get(json.dumps(beat.identity))
-            kept = [_kept(folder, old_files, previous, name) for name in (beat.clip, beat.poster)]
+            names = {"mp4": beat.clip, "png": beat.poster} | {f: beat.file(FORMATS[f].extension) for f in extras}
+            beat_files.append(names)
+            kept = {f: _kept(folder, old_files, previous, name) for f, name in names.items()}
+            made_with = (previous or {}).get("made_with") or {}
+            for f in extras:  # made with other settings: stale
+                if made_with.get(f) != FORMATS[f].made_with:
+                    kept[f] = None
             duration = _exact_duration(previous)
-            if all(kept) and duration is not None:
-                for record in kept:
-                    assert record is not None
-                    files[record["path"]] = record
-                durations.append(duration)
+            if kept["mp4"] is None or duration is None:  # the clip, the others from it
+                t = time.monotonic()
+                duration = cut_clip(entries[beat.scene].video, beat, folder / beat.clip)
+                kept = {f: None for f in names}
+            else:
+                t = None
+            durations.append(duration)
+            todo = [f for f, record in kept.items() if record is None and f != "mp4"]
+            if t is None and todo:
+                t = time.monotonic()
+            for f in todo:
+                if f == "png":
+                    write_poster(folder / beat.clip, folder / beat.poster)
+                else:
+                    FORMATS[f].encode(folder / beat.clip, folder / names[f])
+            for f, name in names.items():
+                files[name] = kept[f] or _file_record(folder, name)
+            if t is None:
                 unchanged.append(beat.stem)
                 progress.scene(beat.stem, "unchanged")
                 continue
-            t = time.monotonic()
-            duration = cut_clip(entries[beat.scene].video, beat, folder / beat.clip)
-            durations.append(duration)
-            write_poster(folder / beat.clip, folder / beat.poster)
-            for name in (beat.clip, beat.poster):
-                files[name] = _file_record(folder, name)
             written.append(beat.stem)
+            made = "" if set(todo) >= set(names) - {"mp4"} else f"; {', '.join(todo)}"
             progress.scene(beat.stem, f"written in {span(time.monotonic() - t)} "
-                                      f"({float(duration):.1f} s, {beat.frames} frames)")
-        sheet_of = [[b.number, b.title, *b.identity] for b in beats]
-        sheet = _kept(folder, old_files, {"files": [CONTACT_SHEET]}, CONTACT_SHEET) if old else None
-        if sheet is None or old.get("contact_sheet_of") != sheet_of or written:
-            write_contact_sheet([(b.number, b.title, folder / b.poster) for b in beats], folder / CONTACT_SHEET)
-            sheet = _file_record(folder, CONTACT_SHEET)
-        files[CONTACT_SHEET] = sheet
+                                      f"({float(duration):.1f} s, {beat.frames} frames{made})")
+        notes = _notes(build.lesson, beats, old, written)
+        draft = _manifest(build.lesson.name, build.lesson.title, build.outputs, beats, durations, beat_files,
+                          notes, files)
+        products: dict[str, Any] = {}
+        for product in PRODUCTS:
+            products[product.name] = _product(product, folder, draft, old, old_files, files, progress)
         removed = _remove_stale(folder, old_files, files)
-        manifest = _manifest(build.lesson.name, build.lesson.title, build.outputs, beats, durations, files, sheet_of)
+        manifest = {**draft, "products": products, "files": [files[path] for path in sorted(files)]}
         manifest_written = manifest != old
         if manifest_written:
             atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
@@ -176,10 +219,87 @@ def export_lesson(options: Options, out: TextIO | None = None) -> ExportResult:
     extra = f", {_count(len(removed), 'old file')} removed" if removed else ""
     progress.say(f"{state}: {_count(len(written), 'beat')} written, {len(unchanged)} unchanged{extra} "
                  f"in {span(result.seconds)}")
-    progress.say(f"  beats:    {show_path(folder / BEATS_FOLDER)}/NN-<title>.mp4 and .png")
-    progress.say(f"  sheet:    {show_path(folder / CONTACT_SHEET)}")
+    kinds = ", ".join(FORMATS[f].extension for f in extras)
+    progress.say(f"  beats:    {show_path(folder / BEATS_FOLDER)}/NN-<title>.mp4, .png{', ' + kinds if kinds else ''}")
+    for product in PRODUCTS:
+        main = product.main or manifest["video"]
+        progress.say(f"  {product.label + ':':<9} {show_path(folder / main)}")
     progress.say(f"  manifest: {show_path(folder / MANIFEST)}")
     return result
+
+
+# -- what is made of the whole lesson ------------------------------------------------------------
+@dataclass(frozen=True)
+class Product:
+    """Files made from the whole export (every beat's files and the manifest's beats): written
+    again when what they are made from changes, or when one of them is not as written."""
+
+    name: str  # its key in the manifest's "products"
+    label: str  # for the progress lines
+    main: str  # the file a person opens
+    write: Callable[[Path, dict[str, Any]], list[str]]  # (export folder, manifest) -> files written
+    module: str  # the module whose code makes it: its code is part of what it is made from
+
+    def made_from(self, draft: dict[str, Any]) -> list[Any]:
+        path = importlib.util.find_spec(self.module).origin  # type: ignore[union-attr]
+        made_from = [EXPORT_FORMAT, file_digest(Path(path)),
+                     {k: v for k, v in draft.items() if k not in ("files", "products")},
+                     sorted([f["path"], f["bytes"]] for f in draft["files"].values())]
+        return json.loads(json.dumps(made_from))  # as the manifest will hold it
+
+
+def _write_video(folder: Path, draft: dict[str, Any]) -> list[str]:
+    """The whole lesson video, hard-linked (or copied) beside the beats: the gallery's start links
+    play it, and the export folder can be moved or zipped on its own."""
+    publish_file(folder.parent / draft["video"], folder / draft["video"])
+    return [draft["video"]]
+
+
+def _write_sheet(folder: Path, draft: dict[str, Any]) -> list[str]:
+    write_contact_sheet([(b["number"], b["title"], folder / b["poster"]) for b in draft["beats"]],
+                        folder / CONTACT_SHEET)
+    return [CONTACT_SHEET]
+
+
+def _write_decks(folder: Path, draft: dict[str, Any]) -> list[str]:
+    from pipeline.decks import write_decks
+
+    return write_decks(folder, draft)
+
+
+def _write_gallery(folder: Path, draft: dict[str, Any]) -> list[str]:
+    from pipeline.gallery import write_gallery
+
+    return write_gallery(folder, draft)
+
+
+PRODUCTS = (
+    Product("video", "video", "", _write_video, "pipeline.export"),
+    Product("contact_sheet", "sheet", CONTACT_SHEET, _write_sheet, "pipeline.export"),
+    Product("decks", "decks", DECK_HTML, _write_decks, "pipeline.decks"),
+    Product("gallery", "gallery", GALLERY, _write_gallery, "pipeline.gallery"),
+)
+
+
+def _product(product: Product, folder: Path, draft: dict[str, Any], old: dict[str, Any],
+             old_files: dict[str, dict[str, Any]], files: dict[str, dict[str, Any]], progress: Progress) -> dict:
+    """Keep ``product``'s files if an earlier export made them from the same and they are intact;
+    otherwise write them. Adds their records to ``files``; returns the manifest's record of it."""
+    made_from = product.made_from({**draft, "files": files})
+    previous = (old.get("products") or {}).get(product.name) if old else None
+    if previous and previous.get("made_from") == made_from:
+        kept = [_kept(folder, old_files, previous, name) for name in previous.get("files", [])]
+        if kept and all(kept):
+            for record in kept:
+                assert record is not None
+                files[record["path"]] = record
+            return previous
+    t = time.monotonic()
+    written = product.write(folder, {**draft, "files": dict(files)})
+    for name in written:
+        files[name] = _file_record(folder, name)
+    progress.say(f"  {product.label} written in {span(time.monotonic() - t)}")
+    return {"made_from": made_from, "files": written}
 
 
 # -- the clip ----------------------------------------------------------------------------------
@@ -292,7 +412,8 @@ def write_contact_sheet(posters: list[tuple[int, str, Path]], out: Path) -> None
 
 # -- the manifest ------------------------------------------------------------------------------
 def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], durations: list[Fraction],
-              files: dict[str, dict[str, Any]], sheet_of: list[Any]) -> dict[str, Any]:
+              beat_files: list[dict[str, str]], notes: dict[str, Any], files: dict[str, dict[str, Any]]
+              ) -> dict[str, Any]:
     starts = [sum(durations[:i], Fraction(0)) for i in range(len(durations))]
     total = sum(durations, Fraction(0))
     return {
@@ -300,17 +421,42 @@ def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], durations:
         "lesson": name,
         "title": title or name,
         "quality": outputs.folder.name,
-        "video": os.path.relpath(outputs.video, outputs.folder / EXPORT_FOLDER),
+        "video": outputs.video.name,  # the lesson video, linked into the export: it travels with it
+        "video_made_from": _stat(outputs.video),
         "duration": _seconds(total),
         "beats": [{
             "number": b.number, "title": b.title, "slug": b.slug, "scene": b.scene,
             "start": _seconds(start), "duration": _seconds(duration), "frames": b.frames,
-            "clip": b.clip, "poster": b.poster, "made_from": b.identity, "exact_duration": str(duration),
-        } for b, start, duration in zip(beats, starts, durations, strict=True)],
+            "clip": b.clip, "poster": b.poster, "formats": names, "notes": text,
+            "made_with": {f: FORMATS[f].made_with for f in names if f in FORMATS},
+            "made_from": b.identity, "exact_duration": str(duration),
+        } for b, start, duration, names, text in zip(beats, starts, durations, beat_files, notes["texts"],
+                                                     strict=True)],
+        "notes_of": notes["of"],
         "contact_sheet": CONTACT_SHEET,
-        "contact_sheet_of": sheet_of,
-        "files": [files[path] for path in sorted(files)],
+        "decks": {"html": DECK_HTML, "pptx": DECK_PPTX},
+        "gallery": GALLERY,
+        "files": files,
     }
+
+
+def _notes(lesson: LessonInput, beats: list[Beat], old: dict[str, Any], written: list[str]) -> dict[str, Any]:
+    """Each beat's text for the decks' speaker notes and the gallery: the lesson model's summary of
+    the beat with the same number and title (none for a scene list that is not the lesson's). The
+    model is built only when the lesson file or the model's code changed since the last export."""
+    of = [tree_digest(package_dir(MODEL)), lesson.digest, [[b.number, b.title] for b in beats]]
+    if old.get("notes_of") == of and not written and len(old.get("beats", [])) == len(beats):
+        return {"of": of, "texts": [b.get("notes", "") for b in old["beats"]]}
+    from mathcore import build_model
+
+    model = build_model(lesson.path)
+    by_number = {b.number: b for b in model.beats}
+    texts = []
+    for beat in beats:
+        shown = by_number.get(beat.number)
+        same = shown is not None and shown.title.casefold() == beat.title.casefold()
+        texts.append(getattr(shown, "summary", "") if same else "")
+    return {"of": of, "texts": texts}
 
 
 def _exact_duration(record: dict[str, Any] | None) -> Fraction | None:
@@ -329,6 +475,11 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) and data.get("format") == EXPORT_FORMAT else {}
 
 
+def _stat(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
 def _file_record(folder: Path, name: str) -> dict[str, Any]:
     stat = (folder / name).stat()
     return {"path": name, "bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -338,7 +489,8 @@ def _kept(folder: Path, old_files: dict[str, dict[str, Any]], previous: dict[str
           name: str) -> dict[str, Any] | None:
     """The record of file ``name`` if an earlier export wrote it for the same beat and it is still
     as written then (size and modification time); otherwise ``None``."""
-    if previous is None or name not in (previous.get("files") or [previous.get("clip"), previous.get("poster")]):
+    listed = previous.get("files") or previous.get("formats") or {} if previous else {}
+    if name not in (listed.values() if isinstance(listed, dict) else listed):
         return None
     record = old_files.get(name)
     if record is None:

@@ -41,3 +41,13 @@ def other_model() -> LessonModel:
 def any_model(request: pytest.FixtureRequest, model: LessonModel, other_model: LessonModel) -> LessonModel:
     """Each test using this runs on both lesson files: proof that nothing is hard-coded."""
     return model if request.param == "default" else other_model
+
+
+@pytest.fixture(scope="session")
+def tiny_export(tmp_path_factory: pytest.TempPathFactory):
+    """The tiny test scenes (``tests/pipeline_scenes``) rendered at low quality and exported once,
+    from an empty media folder, for every test module that reads an export (shared: do not modify;
+    ``test_pipeline.fork`` makes a private copy to change)."""
+    from .test_pipeline import fresh_build
+
+    return fresh_build(tmp_path_factory, "export")

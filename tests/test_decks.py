@@ -22,7 +22,7 @@ from pipeline.decks import REVEAL_FILES, REVEAL_VENDORED, write_decks
 from pipeline.errors import PipelineError
 
 from .test_export import EXPORT
-from .test_pipeline import Build, fresh_build
+from .test_pipeline import Build, fork
 
 # Notes as an educator might write them, with characters HTML and Markdown would take for markup.
 NOTES = [
@@ -52,9 +52,9 @@ def expected_notes(beat: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory: pytest.TempPathFactory) -> Decks:
-    """The tiny lesson exported, notes added to its beats, and its decks written (do not modify)."""
-    build: Build = fresh_build(tmp_path_factory, "export")
+def decks(tiny_export: Build, tmp_path_factory: pytest.TempPathFactory) -> Decks:
+    """The tiny lesson exported, notes added to its beats, and its decks written again (do not modify)."""
+    build = fork(tiny_export, tmp_path_factory.mktemp("decks"))
     folder = build.media / EXPORT
     manifest = json.loads((folder / "manifest.json").read_text())
     assert len(manifest["beats"]) == len(NOTES)

@@ -22,7 +22,7 @@ from PIL import Image
 from pipeline.export import beat_title, slug
 
 from .conftest import OTHER_LESSON
-from .test_pipeline import (LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, fresh_build, pipeline,
+from .test_pipeline import (LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, pipeline,
                             says, small_disk)
 
 EXPORT = VIDEO.parent / "export"  # under the media folder
@@ -31,9 +31,9 @@ STEMS = ["01-backpropagation-calculus", "02-the-chain-rule-in-one-line", "03-mid
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Build:
+def exported(tiny_export: Build) -> Build:
     """The tiny lesson rendered and exported once from an empty media folder (do not modify)."""
-    return fresh_build(tmp_path_factory, "export")
+    return tiny_export
 
 
 def manifest(build: Build) -> dict:
@@ -152,6 +152,19 @@ def test_a_poster_is_the_last_frame_of_its_clip(exported: Build):
 
 
 @pytest.mark.slow
+def test_each_beat_of_the_lesson_has_its_summary_as_notes(exported: Build):
+    from mathcore import build_model
+
+    model = build_model()
+    notes = [b["notes"] for b in manifest(exported)["beats"]]
+    # The tiny scenes' first two beats are the lesson's first two (same numbers and titles); the
+    # others are not the lesson's beats, so they have no text.
+    assert notes[:2] == [model.beats[0].summary, model.beats[1].summary]
+    assert all(len(n) > 20 for n in notes[:2])
+    assert notes[2:] == [""] * 4
+
+
+@pytest.mark.slow
 def test_the_manifest_lists_every_file_and_beat(exported: Build):
     folder = exported.media / EXPORT
     data = manifest(exported)
@@ -168,9 +181,13 @@ def test_the_manifest_lists_every_file_and_beat(exported: Build):
     on_disk = {str(p.relative_to(folder)): p.stat().st_size for p in folder.rglob("*") if p.is_file()}
     assert on_disk.pop("manifest.json")
     assert listed == on_disk
-    assert set(listed) == ({b["clip"] for b in data["beats"]} | {b["poster"] for b in data["beats"]}
-                           | {"contact-sheet.png"})
-    assert (folder / data["video"]).resolve() == exported.video.resolve()
+    beat_files = {name for b in data["beats"] for name in b["formats"].values()}
+    assert {b["clip"] for b in data["beats"]} | {b["poster"] for b in data["beats"]} <= beat_files
+    products = {name for p in data["products"].values() for name in p["files"]}
+    assert {"contact-sheet.png", "deck.html", "deck.pptx", "index.html"} <= products
+    assert set(listed) == beat_files | products
+    # The lesson video, in the export (hard-linked): the gallery links it, and the folder travels whole.
+    assert (folder / data["video"]).read_bytes() == exported.video.read_bytes()
     with Image.open(folder / "contact-sheet.png") as sheet:
         with Image.open(folder / data["beats"][0]["poster"]) as poster:
             assert sheet.width > 2 * 320 and sheet.height > poster.height * 320 // poster.width
@@ -204,8 +221,12 @@ def test_changing_one_scene_rewrites_only_its_beats(exported: Build, tmp_path: P
     after = mtimes(build)
     assert sorted(after) == sorted(before)  # the same files: no beat renamed, none left behind
     changed = {name for name in after if after[name] != before[name]}
-    middle = {f"beats/{s}.{ext}" for s in ("03-middle-one", "04-middle-two") for ext in ("mp4", "png")}
-    assert changed == middle | {"contact-sheet.png", "manifest.json"}
+    data = manifest(build)
+    middle = {name for b in data["beats"][2:4] for name in b["formats"].values()}
+    assert {f"beats/{s}.{ext}" for s in ("03-middle-one", "04-middle-two") for ext in ("mp4", "png")} <= middle
+    # The contact sheet, decks and gallery show every beat: written again.
+    products = {name for p in data["products"].values() for name in p["files"]}
+    assert changed == middle | products | {"manifest.json"}
     for stem in STEMS:
         assert says(run.stdout, stem, "written in" if "middle" in stem else "unchanged")
     beats = manifest(build)["beats"]
