@@ -236,6 +236,27 @@ def test_changing_one_scene_rewrites_only_its_beats(exported: Build, tmp_path: P
     assert [p for p in build.media.rglob("*") if ".tmp-" in p.name] == []
 
 
+@pytest.mark.slow
+def test_asking_for_another_format_encodes_only_it(exported: Build, tmp_path: Path):
+    build = fork(exported, tmp_path)
+    before = mtimes(build)
+    run = pipeline("export", *LOW, "--formats", "gif,webm", media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    after = mtimes(build)
+    new = sorted(set(after) - set(before))
+    assert new == [f"beats/{s}.webm" for s in STEMS]
+    changed = {name for name in before if after[name] != before[name]}
+    data = manifest(build)
+    products = {name for p in data["products"].values() for name in p["files"]}
+    assert changed <= products | {"manifest.json"}  # no clip, poster or GIF again
+    assert all(b["formats"]["webm"] == f"beats/{b['number']:02d}-{b['slug']}.webm" for b in data["beats"])
+    # Dropping it again removes its files.
+    run = pipeline("export", *LOW, media=build.media, src=build.src)
+    assert run.returncode == 0, run.stderr
+    assert sorted(mtimes(build)) == sorted(before)
+    assert "6 old files removed" in run.stdout
+
+
 def decoded_count(path: Path) -> int:
     return len(decoded(path))
 
@@ -278,6 +299,7 @@ def test_a_disk_too_full_for_the_export_is_one_line(exported: Build, tmp_path: P
     (("--lesson", "no/such/lesson.toml"), "no/such/lesson.toml"),
     (("--jobs", "0"), "--jobs must be at least 1"),
     (("extra",), "unrecognized arguments: extra"),
+    (("--formats", "gif,mov"), "mov"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: tuple[str, ...], fragment: str):
     src = copy_scenes(tmp_path / "src")
