@@ -29,6 +29,7 @@ written again. Every file is written under a temporary name and renamed into pla
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -222,8 +223,8 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
     kinds = ", ".join(FORMATS[f].extension for f in extras)
     progress.say(f"  beats:    {show_path(folder / BEATS_FOLDER)}/NN-<title>.mp4, .png{', ' + kinds if kinds else ''}")
     for product in PRODUCTS:
-        main = product.main or manifest["video"]
-        progress.say(f"  {product.label + ':':<9} {show_path(folder / main)}")
+        first, *others = product.main or (manifest["video"],)
+        progress.say(f"  {product.label + ':':<9} {show_path(folder / first)}{''.join(f' and {o}' for o in others)}")
     progress.say(f"  manifest: {show_path(folder / MANIFEST)}")
     return result
 
@@ -236,7 +237,7 @@ class Product:
 
     name: str  # its key in the manifest's "products"
     label: str  # for the progress lines
-    main: str  # the file a person opens
+    main: tuple[str, ...]  # the files a person opens (none: the manifest's video)
     write: Callable[[Path, dict[str, Any]], list[str]]  # (export folder, manifest) -> files written
     module: str  # the module whose code makes it: its code is part of what it is made from
 
@@ -245,7 +246,8 @@ class Product:
         made_from = [EXPORT_FORMAT, file_digest(Path(path)),
                      {k: v for k, v in draft.items() if k not in ("files", "products")},
                      sorted([f["path"], f["bytes"]] for f in draft["files"].values())]
-        return json.loads(json.dumps(made_from))  # as the manifest will hold it
+        # A digest: the manifest stays small (the beats' records are in it once).
+        return hashlib.sha256(json.dumps(made_from, sort_keys=True).encode()).hexdigest()
 
 
 def _write_video(folder: Path, draft: dict[str, Any]) -> list[str]:
@@ -270,14 +272,15 @@ def _write_decks(folder: Path, draft: dict[str, Any]) -> list[str]:
 def _write_gallery(folder: Path, draft: dict[str, Any]) -> list[str]:
     from pipeline.gallery import write_gallery
 
-    return write_gallery(folder, draft)
+    write_gallery(folder, draft)  # leaves the page alone if it would not change
+    return [GALLERY]
 
 
 PRODUCTS = (
-    Product("video", "video", "", _write_video, "pipeline.export"),
-    Product("contact_sheet", "sheet", CONTACT_SHEET, _write_sheet, "pipeline.export"),
-    Product("decks", "decks", DECK_HTML, _write_decks, "pipeline.decks"),
-    Product("gallery", "gallery", GALLERY, _write_gallery, "pipeline.gallery"),
+    Product("video", "video", (), _write_video, "pipeline.export"),
+    Product("contact_sheet", "sheet", (CONTACT_SHEET,), _write_sheet, "pipeline.export"),
+    Product("decks", "decks", (DECK_HTML, DECK_PPTX), _write_decks, "pipeline.decks"),
+    Product("gallery", "gallery", (GALLERY,), _write_gallery, "pipeline.gallery"),
 )
 
 

@@ -115,7 +115,11 @@ def _card(folder: Path, beat: dict[str, Any], video: str | None) -> str:
     files = [(beat.get("clip"), "clip"), (beat.get("poster"), "poster")]
     for value in (beat.get("formats") or {}).values():
         files += [(path, "") for path in (value if isinstance(value, list) else [value])]
-    downloads = "".join(f"<li>{_download(folder, path, role)}</li>" for path, role in files if path)
+    listed: dict[str, str] = {}  # each file once (the formats repeat the clip and the poster)
+    for path, role in files:
+        if path and path not in listed:
+            listed[path] = role
+    downloads = "".join(f"<li>{_download(folder, path, role)}</li>" for path, role in listed.items())
     poster = f' poster="{_href(beat["poster"])}"' if beat.get("poster") else ""
     size = _image_size(folder / beat["poster"]) if beat.get("poster") else None
     dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
@@ -180,8 +184,9 @@ def _image_size(path: Path) -> tuple[int, int] | None:
 
 
 def clock(seconds: float) -> str:
-    """A length as ``m:ss`` (``h:mm:ss`` from an hour on), to the nearest second (halves up)."""
-    s = int(seconds + 0.5)
+    """A length as ``m:ss`` (``h:mm:ss`` from an hour on), in whole seconds rounded down, as video
+    players and ``make``'s summary show it."""
+    s = int(seconds)
     h, m, s = s // 3600, s // 60 % 60, s % 60
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 

@@ -202,8 +202,8 @@ def file_url_path(url: str) -> Path:
 
 
 def clock(seconds: float) -> str:
-    """``m:ss``, to the nearest second."""
-    s = math.floor(seconds + 0.5)
+    """``m:ss``, whole seconds rounded down (as video players show a length)."""
+    s = math.floor(seconds)
     return f"{s // 60}:{s % 60:02d}"
 
 

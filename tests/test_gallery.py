@@ -60,7 +60,7 @@ def export_folder(folder: Path) -> dict:
         (folder / clip.replace(".mp4", ".gif")).write_bytes(b"GIF89a")
         beats.append({"number": number, "title": f"Beat <{number}> & co", "start": 75.25 * (number - 1),
                       "duration": 75.25, "clip": clip, "poster": poster,
-                      "formats": {"gif": clip.replace(".mp4", ".gif")}})
+                      "formats": {"mp4": clip, "png": poster, "gif": clip.replace(".mp4", ".gif")}})
     for name in ("lesson.mp4", "contact-sheet.png", "deck.html", "deck.pptx", "manifest.json"):
         (folder / name).write_bytes(b"x")
     return {"title": "A <lesson> & more", "lesson": "a-lesson", "quality": "low", "video": "lesson.mp4",
@@ -87,7 +87,7 @@ def test_the_header_and_cards_say_what_the_manifest_does(tmp_path):
     write_gallery(tmp_path, manifest)
     page = Page((tmp_path / "index.html").read_text(encoding="utf-8"))
     text = "".join(page.text)
-    assert "A <lesson> & more" in text and "2 beats" in text and "2:31" in text  # 150.5 s, rounded
+    assert "A <lesson> & more" in text and "2 beats" in text and "2:30" in text  # 150.5 s, rounded down as players do
     assert "01 Beat <1> & co" in text and "02 Beat <2> & co" in text
     assert "First <em>line</em>\nsecond & last" in text  # text, not markup
     assert "1:15.3" in text  # the second beat starts at 75.25 s
@@ -95,6 +95,11 @@ def test_the_header_and_cards_say_what_the_manifest_does(tmp_path):
     assert links["deck.html"] == "Slides (reveal.js)" and links["deck.pptx"] == "Slides (PowerPoint)"
     order = [unquote(href) for _, _, href in page.refs]
     assert order.index("deck.html") < order.index("deck.pptx")
+    # Each file is offered for download once, though the formats list the clip and poster again.
+    links = [unquote(value) for tag, name, value in page.refs if tag == "a"]
+    for beat in manifest["beats"]:
+        for path in (beat["clip"], beat["poster"], beat["formats"]["gif"]):
+            assert links.count(path) == 1, (path, links)
 
 
 def test_written_again_only_when_the_page_changes(tmp_path):
