@@ -7,9 +7,9 @@ TeX as plain text (:func:`mathcore.plaintext.plain`); sizes and the squish's nam
 model. So the voice says what the screen shows, for any lesson file::
 
     [(s.key, s.text) for s in model.beat("product_of_rates").narration]   # the default lesson:
-    # [('factors', 'The derivative of the cost by the first weight is a product of rates, one per link.'),
-    #  ('locals', 'Each rate is read off its own link.'),
-    #  ('numbers', 'Here ∂C/∂w₁ = 2 · 0.5 · 3 · 1 = 3.')]
+    # [('factors', "The first weight's derivative is a product of rates, one per link,"),
+    #  ('locals', 'each read off its own link:'),
+    #  ('numbers', '∂C/∂w₁ = 2 · 0.5 · 3 · 1 = 3.')]
 
 Each sentence has a ``key`` named after a step of the beat's scene (``scenes/part1.py`` ...), in
 the order the scene animates them, so that a scene can mark where each sentence starts; its
@@ -147,6 +147,10 @@ def _chain_rule(r: _Read, c: Context) -> list[Lines]:
             [("lines", f"Take {r.eq('inner')} and {r.eq('outer')}."),
              ("nudge", f"Nudge x from {r.n('x')} by {r.n('h')}:"),
              ("moves", f"g moves by about {r.n('g_moves')}, and f by {r.n('f_moves')}."),
+             ("rule", f"So {r.label('df_dx')} = {r.label('df_dg')} · {r.label('dg_dx')}.")],
+            [("lines", f"Take {r.eq('inner')} and {r.eq('outer')}."),
+             ("nudge", f"Nudge x by {r.n('h')}:"),
+             ("moves", "g moves, and f with it."),
              ("rule", f"So {r.label('df_dx')} = {r.label('df_dg')} · {r.label('dg_dx')}.")]]
 
 
@@ -164,14 +168,17 @@ def _forward_pass(r: _Read, c: Context) -> list[Lines]:
     return [[("inputs", inputs), ("layers", f"Each layer multiplies by its weight: {_and([r.is_(k) for k in layers])}."),
              ("cost", cost)],
             [("inputs", inputs), ("layers", f"Each layer multiplies by its weight, up to {r.is_(layers[-1])}."),
-             ("cost", cost)]]
+             ("cost", cost)],
+            [("inputs", f"Start from the input {r.is_('a0')}."),
+             ("layers", f"Each layer multiplies by its weight, up to {r.is_(layers[-1])}."),
+             ("cost", f"The cost: {r.is_('C')}.")]]
 
 
 def _product_of_rates(r: _Read, c: Context) -> list[Lines]:
     eq = r.beat.equations["numbers"]
-    return [[("factors", "The derivative of the cost by the first weight is a product of rates, one per link."),
-             ("locals", "Each rate is read off its own link."),
-             ("numbers", f"Here {r.label('dC_dw1')} = {r.tail('numbers', eq.factors[0].key)}.")],
+    return [[("factors", "The first weight's derivative is a product of rates, one per link,"),
+             ("locals", "each read off its own link:"),
+             ("numbers", f"{r.label('dC_dw1')} = {r.tail('numbers', eq.factors[0].key)}.")],
             [("factors", "The first weight's derivative is a product of rates, one per link."),
              ("locals", "Each is read off its own link."),
              ("numbers", f"Here {r.is_('dC_dw1')}.")]]
@@ -350,12 +357,15 @@ def _sum_over_paths(r: _Read, c: Context) -> list[Lines]:
 
 def _recursion(r: _Read, c: Context) -> list[Lines]:
     L = c.wide.depth
-    base = f"{r.eq('base')}, here {_vector(r.series(f'dC_da{L}'))}"
     sweep = _cap(r.text("sweep"))
     gradient = f"{_cap(r.text('weights'))}: the whole gradient."
     return [[("recursion", "The same sum holds for any layer."),
-             ("base", f"It starts at the output, {base}."),
+             ("base", f"It starts at the output, {_vector(r.series(f'dC_da{L}'))}."),
              ("sweep", f"{sweep}, down to the input's {_vector(r.series('dC_da0'))}."),
+             ("gradient", gradient)],
+            [("recursion", "The same sum holds for any layer."),
+             ("base", f"It starts at the output, {_vector(r.series(f'dC_da{L}'))}."),
+             ("sweep", f"{sweep}."),
              ("gradient", gradient)],
             [("recursion", "The same sum holds for any layer."),
              ("base", f"It starts from the base case at the output, {r.eq('base')}."),
