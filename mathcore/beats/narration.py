@@ -155,8 +155,8 @@ def _chain_rule(r: _Read, c: Context) -> list[Lines]:
 
 
 def _nested_cost(r: _Read, c: Context) -> list[Lines]:
-    return [[("links", f"Each link of the chain is one equation, down to the cost, {r.eq('cost')}."),
-             ("nested", f"Nested, one layer inside the next: {r.eq('nested')}.")],
+    return [[("links", "Each link is one equation, down to the cost."),
+             ("nested", f"Nested: {r.eq('nested')}.")],
             [("links", "Each link of the chain is one equation, down to the cost."),
              ("nested", "Nested, the cost is a function of every weight.")]]
 
@@ -197,10 +197,10 @@ def _desire(r: _Read, c: Context) -> list[Lines]:
 
 def _backward_sweep(r: _Read, c: Context) -> list[Lines]:
     running = r.beat.series["running_product"]
-    first, last = (f"{plain(v.label)} = {plain(v.tex)}" for v in (running[0], running[-1]))
+    last = f"{plain(running[-1].label)} = {plain(running[-1].tex)}"
     counts = (f"One sweep takes {r.n('sweep_multiplications')} multiplications, not "
               f"{r.n('naive_multiplications')}.")
-    return [[("running", f"Backward, the running product gains a link at a time, from {first} to {last}."),
+    return [[("running", f"Backward, the running product gains a link at a time, down to {last}."),
              ("shared", "Every weight's chain shares the output-side factors."),
              ("counts", counts)],
             [("running", "Backward, the running product gains a link at a time."),
@@ -338,8 +338,7 @@ def _sums(r: _Read, c: Context) -> list[Lines]:
 def _weight_index_form(r: _Read, c: Context) -> list[Lines]:
     same = "The same three links, now with indices:"
     chain = f"{r.part('chain', 'lhs')} is the same product."
-    return [[("same", same), ("chain", chain),
-             ("numbers", f"For the highlighted edge: {r.tail('numbers', 'a_prev')}.")],
+    return [[("same", same), ("chain", chain), ("numbers", f"Here: {r.tail('numbers', 'a_prev')}.")],
             [("same", same), ("chain", chain), ("numbers", f"For the highlighted edge, it is {r.n('dC_dw')}.")]]
 
 
@@ -375,10 +374,9 @@ def _recursion(r: _Read, c: Context) -> list[Lines]:
 
 def _vector_form(r: _Read, c: Context) -> list[Lines]:
     delta = f"Write {r.eq('delta')}, the error of neuron j in layer l."
-    equations = (f"Then {r.eq('bp1')}, each error comes from the next layer's, and it gives the bias's and the "
-                 "weight's derivatives.")
-    numbers = (f"In numbers, {plain(r.text('delta'))} = {_vector(r.series('deltaL'))}, and one layer back, "
-               f"{plain(r.text('delta_prev'))} = {_vector(r.series('delta_prev'))}.")
+    equations = ("Four equations follow: the last layer's errors, each layer's from the next, and from them "
+                 "every bias's and weight's derivative.")
+    numbers = f"In numbers, {plain(r.text('delta'))} = {_vector(r.series('deltaL'))}, and so on back."
     check = f"Entry {r.n('k')} is {r.is_('check')}: {r.text('check_words')}."
     transpose = f"{_cap(r.text('shapes_words'))}."
     return [[("delta", delta), ("equations", equations), ("transpose", transpose), ("numbers", numbers),
@@ -389,7 +387,7 @@ def _vector_form(r: _Read, c: Context) -> list[Lines]:
 
 def _descent_step(r: _Read, c: Context) -> list[Lines]:
     return [[("rate", f"One step downhill, with learning rate {r.is_('eta')}:"),
-             ("step", f"{_cap(r.text('every_layer'))}, against its gradient."),
+             ("step", f"{_cap(r.text('every_layer'))}, against their gradient."),
              ("cost", f"The cost falls from {r.n('cost_before')} to {r.n('cost_after')}, a change of "
                       f"{r.n('cost_change')}.")]]
 
