@@ -135,7 +135,7 @@ def _end(text: str) -> str:
 # -- Part 1 -----------------------------------------------------------------------------------
 def _title(r: _Read, c: Context) -> list[Lines]:
     t = r.beat.texts
-    return [[("title", _end(t["title"])), ("track", f"It comes after “{t['after']}”, and before “{t['before']}”.")]]
+    return [[("title", _end(t["title"])), ("track", f"After “{t['after']}”, and before “{t['before']}”.")]]
 
 
 def _chain_rule(r: _Read, c: Context) -> list[Lines]:
