@@ -11,9 +11,9 @@ are said as a lecturer says them::
     spoken("C₀ = Σⱼ (a⁽ᴸ⁾ⱼ - yⱼ)²")        # 'C zero equals the sum over j of a L j minus y j, squared'
 
 Superscripts in parentheses are layers (``a⁽ᴸ⁻¹⁾`` is "a L minus one"), other subscripts are indices
-said one by one (``w⁽ᴸ⁾₁₀`` is "w L one zero"). Only the symbols the lesson's plain text uses are
-known; a letter with an accent (an author's title) is read without it, and any other character
-that is not ASCII raises :class:`ValueError` rather than reaching the voice.
+said one by one (``w⁽ᴸ⁾₁₀`` is "w L one zero"). The symbols the lesson's plain text uses are in
+the tables below; any other character (in an author's title) is said by what it is, or not at all
+(:func:`_ascii`), so the voice only ever gets ASCII.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ SYMBOLS = {
     "·": " times ", "≈": " is about ", "=": " equals ", "≤": " is at most ", "→": " to ", "×": " by ",
     "⊙": " times, entry by entry, ", "σ": " sigma ", "η": " eta ", "δ": " delta ", "Δ": " delta ", "∂": " dee ",
     "∇": " grad ", "′": " prime ", "½": " one half ", "¼": " one quarter ", "Π": " the product of ",
-    "“": '"', "”": '"', "‘": "'", "’": "'", "—": ", ", "–": ", ", "…": "...", "−": " minus ",
+    "/": " over ", "“": '"', "”": '"', "‘": "'", "’": "'", "—": ", ", "–": ", ", "…": "...", "−": " minus ",
 }
 
 
@@ -71,7 +71,7 @@ def spoken(text: str) -> str:
     text = re.sub(r"Σ(\S*)\s*\(([^()]*)\)(²?)", _sum, text)  # Σⱼ (a - y)²: the sum over j of ...
     text = re.sub(r"Σ(\S*)", lambda m: " the sum over " + _subscript(m.group(1)) + " of ", text)
     text = re.sub(r"(?<![A-Za-z])d([a-z])/d([a-z])(?![A-Za-z])", r" dee \1 by dee \2 ", text)  # df/dx
-    text = text.replace("/", " by ") if "∂" in text or "Δ" in text else text
+    text = re.sub(r"/(?=[∂Δ])", " by ", text)  # ∂C₀/∂w, ΔC₀/Δw
     text = re.sub(r"(?<=\s)\(([^()]*)\)", r", \1,", text)  # an aside in parentheses, or (a - y)²
     text = re.sub(r"\bsin\(", " sine of (", text)
     text = re.sub(r"(σ′?|′)\s*\(", r"\1 of (", text)  # σ(z), σ′(z), f′(g): a function of ...
@@ -113,9 +113,17 @@ def _subscript(script: str) -> str:
 
 
 def _ascii(ch: str) -> str:
+    """A character the tables above do not know (an author's title): a letter without its accent,
+    a Greek letter or a maths symbol by its Unicode name (``α`` "alpha", ``∫`` "integral"); anything
+    else (an emoji, a letter with no ASCII form) is left unsaid."""
     if ch.isascii():
         return ch
     folded = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
     if folded and unicodedata.category(ch).startswith("L"):
         return folded
-    raise ValueError(f"no spoken form for {ch!r} (U+{ord(ch):04X})")
+    name = unicodedata.name(ch, "")
+    if name.startswith("GREEK") and " LETTER " in name:
+        return " " + name.split(" LETTER ")[1].split()[-1].lower() + " "
+    if unicodedata.category(ch) == "Sm" and name:
+        return " " + name.lower() + " "
+    return " "

@@ -166,14 +166,16 @@ def _with_narration(model: LessonModel, beat: Beat, sentences: tuple[Sentence, .
     ("df/dx = df/dg · dg/dx", "dee f by dee x equals dee f by dee g times dee g by dee x"),
     ("2.5 · 0.318 + (-0.5) ≈ 0.296", "2.5 times 0.318 plus, minus 0.5, is about 0.296"),
     ("W⁽ᴸ⁾, 2 × 3", "W L, 2 by 3"),
+    ("ΔC₀/Δw⁽ᴸ⁾ and a/b", "delta C zero by delta w L and a over b"),
 ])
 def test_spoken_form_by_hand(text: str, said: str):
     assert spoken(text) == said
 
 
-def test_spoken_form_refuses_a_symbol_it_does_not_know():
-    with pytest.raises(ValueError, match="∫"):
-        spoken("∫ f")
+def test_spoken_form_of_an_authors_other_characters():
+    """A title may hold any character; the voice gets ASCII words or nothing."""
+    assert spoken("Rückwärts: die Kettenregel – δ und σ′") == "Ruckwarts: die Kettenregel, delta und sigma prime"
+    assert spoken("Backprop with α ∫ ✨ 反向") == "Backprop with alpha integral"
 
 
 def test_scientific_numbers_are_said_in_words(model: LessonModel):
