@@ -20,6 +20,6 @@ Typical use::
 
 from mathcore.lessonfile import LessonFileError, load_lesson
 from mathcore.beats import build_model
-from mathcore.model import Beat, LessonModel, Shown
+from mathcore.model import Beat, LessonModel, Sentence, Shown
 
-__all__ = ["Beat", "LessonFileError", "LessonModel", "Shown", "build_model", "load_lesson"]
+__all__ = ["Beat", "LessonFileError", "LessonModel", "Sentence", "Shown", "build_model", "load_lesson"]

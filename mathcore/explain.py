@@ -2,9 +2,10 @@
 
 ``python -m mathcore explain [LESSON_FILE] [--json]``
 
-The text report lists, beat by beat, its plain-text summary, each equation's TeX with the result
-of its sympy check (TeX agrees with the derived expression; the equation holds) and each number as
-it appears on screen next to its full-precision value. ``--json`` gives the same, machine-readable,
+The text report lists, beat by beat, its plain-text summary, its narration (each sentence's key and
+written text), each equation's TeX with the result of its sympy check (TeX agrees with the derived
+expression; the equation holds) and each number as it appears on screen next to its full-precision
+value. ``--json`` gives the same, machine-readable (the narration with each sentence's spoken form),
 plus every example network as read from the file (weights and biases in the file's shapes), its
 forward values, costs, and the gradient of every weight and bias in the same shapes as the file.
 
@@ -72,6 +73,7 @@ def _summary(model: LessonModel) -> dict[str, int]:
 def _beat(b: Beat) -> dict[str, Any]:
     return {
         "number": b.number, "key": b.key, "title": b.title, "part": b.part, "summary": b.summary,
+        "narration": [{"key": s.key, "text": s.text, "spoken": s.spoken} for s in b.narration],
         "equations": [
             {"key": eq.key, "tex": eq.tex, "parts": dict(eq.parts), "instances": len(eq.instances),
              "agrees": eq.check().agrees, "holds": eq.check().holds, "detail": eq.check().detail}
@@ -140,6 +142,8 @@ def write_text(model: LessonModel, out: TextIO) -> None:
     for b in model.beats:
         out.write(f"\n[Part {b.part}] Beat {b.number}: {b.title}  ({b.key})\n")
         out.write(f"  summary   {b.summary}\n")
+        for s in b.narration:
+            out.write(f"  narration {s.key}: {s.text}\n")
         for key, text in b.texts.items():
             out.write(f"  text      {key}: {text}\n")
         for eq in b.equations.values():

@@ -10,7 +10,8 @@ by :func:`mathcore.beats.build_model`; this module holds only its data classes::
 
 Every :class:`Beat` lists, in the order of ``docs/lesson-outline.md``, its equations (see
 :mod:`mathcore.equations`), the numbers it shows (:class:`Shown`), series of numbers (tables and
-curves), short texts and a plain-text summary for exports (gallery pages, speaker notes).
+curves), short texts, a plain-text summary for exports (gallery pages, speaker notes) and its
+narration, sentence by sentence (:class:`Sentence`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,22 @@ class Shown:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """One sentence of a beat's narration (:mod:`mathcore.beats.narration`).
+
+    ``key`` names the animation step it goes with, unique within its beat (a scene marks where the
+    sentence starts by this key); ``text`` is the written form, plain Unicode, for captions and
+    speaker notes; ``spoken`` the same words for a speech synthesizer, ASCII
+    (:func:`mathcore.spoken.spoken`): ``"∂C₀/∂w⁽ᴸ⁾ = -0.066"`` is said
+    ``"dee C zero by dee w L equals minus 0.066"``.
+    """
+
+    key: str
+    text: str
+    spoken: str
+
+
+@dataclass(frozen=True)
 class Beat:
     """One beat of the lesson; its number and part come from its place in the lesson
     (:mod:`mathcore.beats`)."""
@@ -52,6 +69,7 @@ class Beat:
     number: int = 0
     part: int = 0
     summary: str = ""  # one to three plain sentences with its numbers (mathcore.beats.summaries)
+    narration: tuple[Sentence, ...] = ()  # what the voice says, in the order the scene shows it
 
     def __post_init__(self) -> None:
         for name in ("equations", "values", "series", "texts", "functions", "data"):

@@ -8,6 +8,7 @@ beats in order (``BEATS``); a beat's number is its place in the whole lesson::
     part2    one neuron per layer (beats 10-21)
     part3    many neurons per layer (beats 22-28)
     summaries  one plain-text summary per beat, written from the built beat
+    narration  what the voice says in each beat, sentence by sentence, likewise
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from mathcore.beats import part1, part2, part3, summaries
+from mathcore.beats import narration, part1, part2, part3, summaries
 from mathcore.beats.common import Context
 from mathcore.lessonfile import LessonSpec, load_lesson
 from mathcore.model import Beat, LessonModel
@@ -30,7 +31,8 @@ def build(spec: LessonSpec) -> LessonModel:
     for number, part in enumerate(PARTS, start=1):
         for make in part.BEATS:
             beat = make(c)
-            beats.append(replace(beat, number=len(beats) + 1, part=number, summary=summaries.summary(beat, c)))
+            beats.append(replace(beat, number=len(beats) + 1, part=number, summary=summaries.summary(beat, c),
+                                 narration=narration.narration(beat, c)))
     return LessonModel(spec, c.fmt, c.worked, c.sigmoid, c.deep, c.wide, tuple(beats))
 
 
