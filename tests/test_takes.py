@@ -1,0 +1,136 @@
+"""Recorded takes: the naming maps files to beats and sentences, and every unusable take is one
+line naming the file."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import takes
+from pipeline.errors import PipelineError
+from pipeline.takes import BeatSlot, find_takes, read_take
+
+BEATS = [BeatSlot(1, "the-network", 2), BeatSlot(2, "the-chain-rule", 3), BeatSlot(10, "summary", 1)]
+
+
+def write_wav(path: Path, seconds: float, *, rate: int = 44100, amplitude: float = 0.3, channels: int = 1,
+              clip_fraction: float = 0.0, width: int = 2) -> Path:
+    n = int(round(seconds * rate))
+    t = np.arange(n) / rate
+    full = 2 ** (8 * width - 1) - 1
+    signal = (amplitude * full * np.sin(2 * np.pi * 220 * t)).astype(np.int64)
+    clipped = int(n * clip_fraction)
+    signal[:clipped] = full  # a run of samples stuck at full scale
+    frames = np.repeat(signal, channels)
+    data = frames.astype("<i4").view(np.uint8).reshape(-1, 4)[:, :width].tobytes()
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(data)
+    return path
+
+
+def one_line_naming(err: pytest.ExceptionInfo[PipelineError], path: Path) -> str:
+    message = str(err.value)
+    assert "\n" not in message and path.name in message, message
+    return message
+
+
+def test_a_good_take_reads_its_length_rate_and_peak(tmp_path):
+    take = read_take(write_wav(tmp_path / "01-the-network.1.wav", 2.5, rate=48000, channels=2, amplitude=0.5))
+    assert take.duration == pytest.approx(2.5) and take.sample_rate == 48000 and take.channels == 2
+    assert take.peak == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_24_bit_take_is_read(tmp_path):
+    take = read_take(write_wav(tmp_path / "t.wav", 1.0, width=3, amplitude=0.25))
+    assert take.duration == pytest.approx(1.0) and take.peak == pytest.approx(0.25, abs=0.01)
+
+
+def test_not_a_wav_file(tmp_path):
+    path = tmp_path / "01-the-network.wav"
+    path.write_bytes(b"ID3\x03\x00 an mp3 renamed to .wav")
+    with pytest.raises(PipelineError) as err:
+        read_take(path)
+    assert one_line_naming(err, path).startswith("not a WAV file:")
+
+
+def test_an_empty_take(tmp_path):
+    for seconds in (0.0, 0.2):
+        path = write_wav(tmp_path / f"e{seconds}.wav", seconds)
+        with pytest.raises(PipelineError) as err:
+            read_take(path)
+        assert "empty" in one_line_naming(err, path)
+
+
+def test_a_clipped_take(tmp_path):
+    path = write_wav(tmp_path / "clipped.wav", 2.0, clip_fraction=0.01)
+    with pytest.raises(PipelineError) as err:
+        read_take(path)
+    assert "clipped" in one_line_naming(err, path) and "gain" in str(err.value)
+    # A loud take just under the limit is fine: a few peaks touching full scale are not clipping.
+    read_take(write_wav(tmp_path / "loud.wav", 2.0, clip_fraction=takes.MAX_CLIPPED / 2))
+
+
+def test_a_take_over_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(takes, "MAX_SENTENCE_SECONDS", 3.0)
+    monkeypatch.setattr(takes, "MAX_BEAT_SECONDS", 5.0)
+    folder = tmp_path / "lesson"
+    folder.mkdir()
+    write_wav(folder / "01-the-network.wav", 4.0)  # a beat: under its limit
+    sentence = write_wav(folder / "02-the-chain-rule.1.wav", 4.0)  # a sentence: over its limit
+    with pytest.raises(PipelineError) as err:
+        find_takes(folder, BEATS)
+    assert "limit" in one_line_naming(err, sentence)
+    sentence.unlink()
+    whole = write_wav(folder / "02-the-chain-rule.wav", 5.5)
+    with pytest.raises(PipelineError) as err:
+        find_takes(folder, BEATS)
+    assert "limit" in one_line_naming(err, whole)
+
+
+def test_takes_map_to_beats_and_sentences(tmp_path):
+    folder = tmp_path / "backprop"
+    folder.mkdir()
+    write_wav(folder / "01-the-network.wav", 3.0)
+    write_wav(folder / "02-the-chain-rule.1.wav", 1.0)
+    write_wav(folder / "02-the-chain-rule.3.wav", 1.5)
+    write_wav(folder / "10-summary.1.wav", 0.8)
+    (folder / "notes.txt").write_text("take 2 was better")  # not a WAV: left alone
+    found = find_takes(folder, BEATS)
+    assert sorted(found) == [1, 2, 10]
+    assert found[1].whole is not None and found[1].sentences is None
+    assert found[1].whole.duration == pytest.approx(3.0)
+    assert found[2].whole is None and found[2].sentences is not None
+    assert {k: t.duration for k, t in found[2].sentences.items()} == pytest.approx({1: 1.0, 3: 1.5})
+    assert found[10].sentences is not None and list(found[10].sentences) == [1]
+
+
+def test_no_folder_means_no_takes(tmp_path):
+    assert find_takes(tmp_path / "nothing-here", BEATS) == {}
+
+
+@pytest.mark.parametrize("name", ["01-the-netwrok.wav", "03-the-network.wav", "1-the-network.wav",
+                                  "02-the-chain-rule.4.wav", "02-the-chain-rule.0.wav", "intro.wav"])
+def test_a_take_matching_no_beat_or_sentence_is_one_line(tmp_path, name):
+    folder = tmp_path / "backprop"
+    folder.mkdir()
+    write_wav(folder / "01-the-network.wav", 1.0)
+    path = write_wav(folder / name, 1.0)
+    with pytest.raises(PipelineError) as err:
+        find_takes(folder, BEATS)
+    one_line_naming(err, path)
+
+
+def test_a_whole_take_and_sentence_takes_of_one_beat_conflict(tmp_path):
+    folder = tmp_path / "backprop"
+    folder.mkdir()
+    write_wav(folder / "02-the-chain-rule.wav", 2.0)
+    write_wav(folder / "02-the-chain-rule.2.wav", 1.0)
+    with pytest.raises(PipelineError) as err:
+        find_takes(folder, BEATS)
+    assert "not both" in one_line_naming(err, folder / "02-the-chain-rule.wav")
