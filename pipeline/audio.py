@@ -23,6 +23,7 @@ conditions, shown in tests/test_audio.py:
 from __future__ import annotations
 
 import math
+from collections import deque
 import struct
 import wave
 from collections.abc import Sequence
@@ -145,17 +146,17 @@ def mux(video_in: Path, audio: Path, cues: Sequence[Cue], out: Path) -> None:
                 sound.bit_rate = AAC_BIT_RATE
                 subtitles = output.add_mux_stream("mov_text", time_base=SUBTITLE_TIME_BASE)
                 subtitles.metadata["language"] = "eng"
-                others = sorted(_aac_packets(sound, samples) + _subtitle_packets(subtitles, cues), key=_seconds)
+                others = deque(sorted(_aac_packets(sound, samples) + _subtitle_packets(subtitles, cues), key=_seconds))
                 # Interleaved by time, so a player streaming the file finds each second's sound and
                 # captions next to its pictures.
                 for packet in source.demux(source.streams.video[0]):
                     if packet.dts is None:  # the demuxer's flush packet
                         continue
                     while others and _seconds(others[0]) <= _seconds(packet):
-                        output.mux(others.pop(0))
+                        output.mux(others.popleft())
                     packet.stream = video
                     output.mux(packet)
-            output.mux(others)
+            output.mux(list(others))
 
     atomic_write(out, write)
 

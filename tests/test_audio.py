@@ -231,3 +231,10 @@ def test_mux_time_of_a_minute(tmp_path, capsys):
         print(f"\n[audio] 60 s: track {laid - began:.2f} s, mux {done - laid:.2f} s")
     with av.open(str(tmp_path / "out.mp4")) as container:
         assert stream_seconds(container.streams.audio[0]) == pytest.approx(60, abs=1 / TRACK_RATE)
+
+
+def test_the_same_inputs_mux_to_the_same_bytes(media, tmp_path):
+    """The build cache can key the MP4 on what it is made from."""
+    mux_lesson(media, tmp_path / "one.mp4")
+    mux_lesson(media, tmp_path / "two.mp4")
+    assert (tmp_path / "one.mp4").read_bytes() == (tmp_path / "two.mp4").read_bytes()
