@@ -56,6 +56,17 @@ def sentence_cues(start: float, end: float, text: str, width: int = LINE_WIDTH,
     return cues
 
 
+def window(cues: Sequence[Cue], start: float, end: float) -> list[Cue]:
+    """The cues shown between ``start`` and ``end`` (a beat's clip), timed from ``start`` and cut
+    to the window; a cue only touching it is left out."""
+    inside = []
+    for cue in cues:
+        a, b = max(cue.start, start), min(cue.end, end)
+        if b > a:
+            inside.append(Cue(a - start, b - start, cue.text))
+    return inside
+
+
 def check_cues(cues: Sequence[Cue], duration: float) -> None:
     """Raise :class:`ValueError` unless every cue lies in ``[0, duration]``, ends after it
     starts, and starts no earlier than the one before it ends."""

@@ -18,6 +18,7 @@ at full scale. Each failure is a one-line :class:`PipelineError` naming the file
 
 from __future__ import annotations
 
+import hashlib
 import re
 import wave
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ class Take:
     sample_rate: int
     channels: int
     peak: float  # the loudest sample, 1.0 = full scale
+    digest: str  # SHA-256 of the file: for the build cache's keys (a new take re-times its beat)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def read_take(path: Path, limit: float = MAX_SENTENCE_SECONDS) -> Take:
         raise PipelineError(f"{name}: {100 * clipped:.1f}% of the samples are at full scale (clipped); "
                             "record it again with the input gain lower")
     peak = float(np.abs(samples).max()) / full_scale if len(samples) else 0.0
-    return Take(path, duration, rate, channels, peak)
+    return Take(path, duration, rate, channels, peak, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def _samples(frames: bytes, width: int) -> np.ndarray:

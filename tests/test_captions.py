@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pipeline.captions import LINE_WIDTH, MAX_LINES, Cue, check_cues, sentence_cues, to_srt, to_webvtt
+from pipeline.captions import LINE_WIDTH, MAX_LINES, Cue, check_cues, sentence_cues, to_srt, to_webvtt, window
 
 VTT_TIME = r"(\d{2,}):([0-5]\d):([0-5]\d)\.(\d{3})"
 SRT_TIME = r"(\d{2,}):([0-5]\d):([0-5]\d),(\d{3})"
@@ -136,3 +136,13 @@ def test_bad_cues_are_refused(cues):
 
 def test_good_cues_pass():
     check_cues(lesson_cues(), 18.0)
+
+
+def test_a_beats_window_times_its_cues_from_its_start():
+    cues = [Cue(0.5, 2.0, "before"), Cue(2.5, 4.5, "across the start"), Cue(5.0, 6.0, "inside"),
+            Cue(7.0, 9.0, "across the end"), Cue(9.0, 9.5, "after")]
+    clip = window(cues, 4.0, 8.0)
+    assert [(c.text, c.start, c.end) for c in clip] == [
+        ("across the start", 0.0, 0.5), ("inside", 1.0, 2.0), ("across the end", 3.0, 4.0)]
+    check_cues(clip, 4.0)
+    assert window(cues, 2.0, 2.5) == []  # cues that only touch the window

@@ -46,6 +46,13 @@ def test_a_good_take_reads_its_length_rate_and_peak(tmp_path):
     assert take.peak == pytest.approx(0.5, abs=0.01)
 
 
+def test_a_new_recording_under_the_same_name_has_another_digest(tmp_path):
+    path = tmp_path / "01-the-network.wav"
+    first = read_take(write_wav(path, 1.0)).digest
+    assert read_take(path).digest == first
+    assert read_take(write_wav(path, 1.0, amplitude=0.31)).digest != first
+
+
 def test_a_24_bit_take_is_read(tmp_path):
     take = read_take(write_wav(tmp_path / "t.wav", 1.0, width=3, amplitude=0.25))
     assert take.duration == pytest.approx(1.0) and take.peak == pytest.approx(0.25, abs=0.01)
