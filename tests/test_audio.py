@@ -116,6 +116,10 @@ def test_the_mp4_has_one_copied_video_one_aac_audio_and_one_subtitle_stream(medi
         said = [(float(p.pts * p.time_base), float((p.pts + p.duration) * p.time_base), bytes(p)[2:].decode())
                 for p in container.demux(subtitles=0) if p.dts is not None and p.size > 2]
     assert said == [(c.start, c.end, c.text) for c in cues]
+    with av.open(str(out)) as container:  # and FFmpeg's mov_text decoder, as players' read them
+        stream = container.streams.subtitles[0]
+        shown = [sub.dialogue.decode() for p in container.demux(stream) if p.size > 2 for sub in stream.decode(p)]
+    assert shown == [c.text for c in cues]
     assert out.read_bytes()[4:8] == b"ftyp" and out.read_bytes().find(b"moov") < out.read_bytes().find(b"mdat")
     assert not list(tmp_path.glob(".*"))
 
