@@ -10,10 +10,13 @@ A beat uses either one whole take or sentence takes (any subset of its sentences
 with the scratch voice), never both. Any other ``.wav`` in the folder is an error, so a typo in a
 name is never silently ignored; files of other kinds (notes, project files) are left alone.
 
+A whole-beat take is cut into its sentences at its longest pauses (:func:`sentence_spans`), so
+each sentence can still start with the animation it describes.
+
 A take must be a PCM WAV (any rate, mono or stereo, 16 or 24 bit), longer than
-:data:`MIN_SECONDS`, no longer than :data:`MAX_SENTENCE_SECONDS` (a sentence) or
-:data:`MAX_BEAT_SECONDS` (a beat), and not clipped: at most :data:`MAX_CLIPPED` of its samples
-at full scale. Each failure is a one-line :class:`PipelineError` naming the file and the fix.
+:data:`MIN_SECONDS`, not silent (its loudest sample over :data:`MIN_PEAK`), no longer than
+:data:`MAX_SENTENCE_SECONDS` (a sentence) or :data:`MAX_BEAT_SECONDS` (a beat), and not clipped:
+at most :data:`MAX_CLIPPED` of its samples at full scale. Each failure is a one-line :class:`PipelineError` naming the file and the fix.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ MIN_SECONDS = 0.3
 MAX_SENTENCE_SECONDS = 60.0
 MAX_BEAT_SECONDS = 180.0
 MAX_CLIPPED = 0.001  # fraction of samples at full scale
+MIN_PEAK = 0.01  # -40 dB: a take whose loudest sample is quieter holds no speech
+# sentence_spans: loudness measured over 20 ms; quieter than 1/20 of the take's loudest (-26 dB)
+# is a pause, and a pause between sentences lasts at least 0.15 s.
+LOUDNESS_WINDOW = 0.02
+PAUSE_LEVEL = 0.05
+MIN_PAUSE = 0.15
 TAKE_NAME = re.compile(r"^(?P<number>\d{2,})-(?P<slug>[a-z0-9-]+?)(?:\.(?P<sentence>[1-9]\d*))?\.wav$")
 
 
@@ -93,6 +102,9 @@ def read_take(path: Path, limit: float = MAX_SENTENCE_SECONDS) -> Take:
         raise PipelineError(f"{name}: {100 * clipped:.1f}% of the samples are at full scale (clipped); "
                             "record it again with the input gain lower")
     peak = float(np.abs(samples).max()) / full_scale if len(samples) else 0.0
+    if peak < MIN_PEAK:
+        raise PipelineError(f"{name}: the take is silent (loudest sample {20 * np.log10(max(peak, 1e-9)):.0f} dB); "
+                            "check the microphone and record it again")
     return Take(path, duration, rate, channels, peak, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
@@ -135,3 +147,31 @@ def find_takes(folder: Path, beats: Sequence[BeatSlot]) -> dict[int, BeatTakes]:
         raise PipelineError(f"{show_path(folder / (beat.stem + '.wav'))} and sentence takes of the same beat are "
                             "both there; keep the whole take or the sentence takes, not both")
     return {n: BeatTakes(whole=whole.get(n), sentences=parts.get(n)) for n in sorted(whole.keys() | parts.keys())}
+
+
+def sentence_spans(take: Take, count: int) -> list[tuple[float, float]]:
+    """Where each of the ``count`` sentences of a whole-beat take is said, in seconds from its
+    start: speech cut at the ``count - 1`` longest pauses, each span from its first sound to the
+    pause after it."""
+    with wave.open(str(take.path), "rb") as w:
+        width, channels = w.getsampwidth(), w.getnchannels()
+        samples = _samples(w.readframes(w.getnframes()), width).reshape(-1, channels).mean(axis=1)
+    step = max(1, round(LOUDNESS_WINDOW * take.sample_rate))
+    usable = len(samples) // step * step
+    loudness = np.sqrt((samples[:usable].reshape(-1, step) ** 2).mean(axis=1))
+    loud = loudness > PAUSE_LEVEL * loudness.max() if len(loudness) and loudness.max() > 0 else np.zeros(0, bool)
+    frames = np.flatnonzero(loud)
+    if len(frames) == 0:
+        raise PipelineError(f"{show_path(take.path)}: the take is silent; record it again")
+    # Runs of quiet windows between the first and the last sound: (first quiet, first loud after).
+    shortest = MIN_PAUSE * take.sample_rate / step
+    gaps = [(a + 1, b) for a, b in zip(frames[:-1].tolist(), frames[1:].tolist(), strict=True) if b - a - 1 >= shortest]
+    if len(gaps) < count - 1:
+        raise PipelineError(f"{show_path(take.path)}: {len(gaps) + 1} stretch(es) of speech with pauses of "
+                            f"{MIN_PAUSE} s or more between them, not the beat's {count} sentences; pause "
+                            "between sentences, or record one take per sentence (NN-<slug>.K.wav)")
+    cuts = sorted(sorted(gaps, key=lambda g: (g[0] - g[1], g[0]))[:count - 1])
+    starts = [int(frames[0])] + [b for _, b in cuts]
+    ends = [a for a, _ in cuts] + [int(frames[-1]) + 1]
+    seconds = step / take.sample_rate
+    return [(a * seconds, b * seconds) for a, b in zip(starts, ends, strict=True)]

@@ -74,6 +74,14 @@ def test_an_empty_take(tmp_path):
         assert "empty" in one_line_naming(err, path)
 
 
+def test_a_silent_take(tmp_path):
+    path = write_wav(tmp_path / "silent.wav", 3.0, amplitude=0.005)
+    with pytest.raises(PipelineError) as err:
+        read_take(path)
+    assert "silent" in one_line_naming(err, path)
+    read_take(write_wav(tmp_path / "quiet.wav", 3.0, amplitude=0.05))  # quiet, but a voice
+
+
 def test_a_clipped_take(tmp_path):
     path = write_wav(tmp_path / "clipped.wav", 2.0, clip_fraction=0.01)
     with pytest.raises(PipelineError) as err:
@@ -141,3 +149,40 @@ def test_a_whole_take_and_sentence_takes_of_one_beat_conflict(tmp_path):
     with pytest.raises(PipelineError) as err:
         find_takes(folder, BEATS)
     assert "not both" in one_line_naming(err, folder / "02-the-chain-rule.wav")
+
+
+def write_speech(path: Path, pieces: list[tuple[str, float]], rate: int = 48000) -> Path:
+    """A stand-in for a recording: ("say", seconds) is a warbling tone, ("pause", seconds) a
+    near-silence (room noise at -60 dB)."""
+    rng = np.random.default_rng(7)
+    parts = []
+    for kind, seconds in pieces:
+        t = np.arange(round(seconds * rate)) / rate
+        if kind == "say":
+            parts.append(0.4 * np.sin(2 * np.pi * (180 + 40 * np.sin(2 * np.pi * 3 * t)) * t))
+        else:
+            parts.append(0.001 * rng.standard_normal(len(t)))
+    samples = (np.concatenate(parts) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return path
+
+
+def test_a_whole_beat_take_is_cut_into_its_sentences_at_the_longest_pauses(tmp_path):
+    pieces = [("pause", 0.5), ("say", 1.2), ("pause", 0.2), ("say", 0.9),  # a comma's pause
+              ("pause", 0.6), ("say", 2.0), ("pause", 0.08), ("say", 0.5),  # between words
+              ("pause", 0.45), ("say", 1.5), ("pause", 0.7)]
+    take = read_take(write_speech(tmp_path / "03-the-cost.wav", pieces), takes.MAX_BEAT_SECONDS)
+    times = np.cumsum([0] + [s for _, s in pieces])
+    expected = [(times[1], times[4]), (times[5], times[8]), (times[9], times[10])]
+    spans = takes.sentence_spans(take, 3)
+    assert np.allclose(spans, expected, atol=takes.LOUDNESS_WINDOW + 0.001)
+    # Four sentences: the comma's pause (0.2 s) is the next longest; the words' (0.08 s) never.
+    four = takes.sentence_spans(take, 4)
+    assert four[1][0] == pytest.approx(times[3], abs=takes.LOUDNESS_WINDOW + 0.001)
+    with pytest.raises(PipelineError) as err:
+        takes.sentence_spans(take, 5)
+    assert "one take per sentence" in one_line_naming(err, take.path)
