@@ -74,7 +74,8 @@ def test_root_installs_the_same_packages_on_debian_12_and_13(tmp_path):
         assert out.returncode == 0, out.stderr
         logs.append((tmp_path / "apt.log").read_text().splitlines()[-1])
     assert logs[0] == logs[1]
-    for package in ("libcairo2-dev", "libpango1.0-dev", "pkg-config", "texlive-latex-extra", "dvisvgm", "chromium"):
+    for package in ("libcairo2-dev", "libpango1.0-dev", "pkg-config", "texlive-latex-extra", "dvisvgm", "chromium",
+                    "espeak-ng"):
         assert package in logs[0].split()
 
 
@@ -84,7 +85,7 @@ def test_without_apt_get_it_lists_what_is_needed_and_fails(tmp_path):
     assert out.stdout == ""
     assert "Fedora Linux 41 (Workstation Edition) has no apt-get" in out.stderr
     for need in ("cairo", "pango", "pkg-config", "LaTeX", "amsmath", "standalone", "preview", "dvisvgm",
-                 "libcairo2-dev", "texlive-latex-extra", "a C compiler", "Chromium"):
+                 "libcairo2-dev", "texlive-latex-extra", "a C compiler", "Chromium", "espeak-ng"):
         assert need in out.stderr, need
     assert not (tmp_path / "apt.log").exists()
 
