@@ -58,7 +58,7 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \usepackage{adjustbox}
 \usepackage{array}
 \usepackage{hyperref}
-\hypersetup{pdfcreator={mathcore report},pdfproducer={pdfTeX}}
+\hypersetup{hidelinks,pdfcreator={mathcore report},pdfproducer={pdfTeX}}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5ex}
 \newcommand{\failed}[1]{\textcolor{red}{\textbf{#1}}}
@@ -334,15 +334,13 @@ def _equation_method(eq) -> str:
         return _mark(False, f"{'TeX agrees with sympy' if c.agrees else 'TeX does not agree with sympy'}; "
                      f"{'holds' if c.holds else 'not proved'}: {c.detail}")
     plugged = any(inst.numbers for inst in eq.instances)
-    how = ["the TeX, read back into sympy, is the expression sympy derived" + every]
+    how = "derived by sympy: the TeX read back is sympy's expression" + every
     if plugged:
-        how.append("each side with symbols proved equal to the one before; the plugged-in numbers are honest "
-                   "under the rounding rule (they can stand for the exact value, a shown result is it correctly "
-                   "rounded, = only where the shown numbers round to the result, else \u2248)")
+        how += ("; plugged-in numbers honest under the rounding rule (they can stand for the exact value, "
+                "the result shown is it correctly rounded, = only where they round to it)")
     else:
-        how.append("each side proved equal to the one before by sympy (derivatives taken through the "
-                   "network's definitions, for any differentiable squish)")
-    return r"\passed{" + escape("Checked: " + "; ".join(how) + ".") + "}"
+        how += "; each side proved equal to the one before (derivatives taken through the definitions)"
+    return r"\passed{" + escape("Checked: " + how + ".") + "}"
 
 
 def _equation_tex(tex: str) -> str:
@@ -405,7 +403,7 @@ def _beat_section(facts: Facts, b: Beat) -> list[str]:
                 _equation_tex(eq.tex) + r"\par\nopagebreak", r"{\footnotesize " + _equation_method(eq) + r"}\par"]
     rows = facts.numbers[b.key]
     if rows:
-        out += [r"\medskip", r"{\footnotesize",
+        out += [r"\medskip", r"{\footnotesize\renewcommand{\arraystretch}{1.6}",
                 r"\begin{longtable}{>{\raggedright\arraybackslash}p{0.22\linewidth}"
                 r">{\raggedright\arraybackslash}p{0.15\linewidth}>{\raggedright\arraybackslash}p{0.17\linewidth}"
                 r">{\raggedright\arraybackslash}p{0.36\linewidth}}",
@@ -424,19 +422,23 @@ def _network_section(title: str, ex: Example, learning_rate: float | None = None
     small = r"\adjustbox{max width=\linewidth}{$\displaystyle "
     # parameters: W^{(l)}, b^{(l)}
     rows = [rf"{l} & $W^{{({l})}}$ & {small}{_matrix(ex.net.w[l])}$}} & "
-            rf"{small}{_matrix(np.asarray(ex.net.b[l])[:, None])}$}} \\" for l in range(1, L + 1)]
+            + (rf"{small}{_matrix(np.asarray(ex.net.b[l])[:, None])}$}}" if s.biases else "none") + r" \\"
+            for l in range(1, L + 1)]
     out += [r"{\footnotesize\begin{longtable}{p{0.06\linewidth}p{0.1\linewidth}p{0.5\linewidth}p{0.2\linewidth}}",
             r"\toprule layer & & weights (to $j$ from $k$) & biases \\ \midrule \endhead", *rows,
             r"\bottomrule\end{longtable}}"]
     # per training example: inputs, targets, forward values, cost
-    out += [r"{\footnotesize\begin{longtable}{p{0.08\linewidth}p{0.86\linewidth}}",
-            r"\toprule example $i$ & inputs $a^{(0)}$, targets $y$, activations $a^{(l)}$ and cost $C_i$ \\ "
-            r"\midrule \endhead"]
+    out += [r"{\footnotesize\begin{longtable}{p{0.1\linewidth}p{0.06\linewidth}p{0.34\linewidth}"
+            r"p{0.34\linewidth}}",
+            r"\toprule example $i$ & layer $l$ & weighted input $z^{(l)}$ & activation $a^{(l)}$ \\ \midrule \endhead"]
     for i in range(ex.spec.inputs.shape[0]):
-        acts = ", \\quad ".join(rf"a^{{({l})}} = {_matrix(ex.fwd.a[l][i][None, :])}" for l in range(1, L + 1))
-        out.append(rf"{i} & {small}a^{{(0)}} = {_matrix(ex.fwd.a[0][i][None, :])},\quad "
-                   rf"y = {_matrix(ex.fwd.y[i][None, :])},\quad {acts},\quad C_{{{i}}} = {_value(float(ex.fwd.cost[i]))}$}} \\")
-    out += [r"\midrule mean & $C = " + _value(ex.fwd.mean_cost) + r"$ \\", r"\bottomrule\end{longtable}}"]
+        out.append(rf"{i} & 0 & & {small}{_matrix(ex.fwd.a[0][i][None, :])}$}} (input) \\")
+        for l in range(1, L + 1):
+            out.append(rf" & {l} & {small}{_matrix(ex.fwd.z[l][i][None, :])}$}} & "
+                       rf"{small}{_matrix(ex.fwd.a[l][i][None, :])}$}} \\")
+        out.append(rf" & & & target $y = {_matrix(ex.fwd.y[i][None, :])}$, cost $C_{{{i}}} = "
+                   rf"{_value(float(ex.fwd.cost[i]))}$ \\ \midrule")
+    out += [r"mean & & & $C = " + _value(ex.fwd.mean_cost) + r"$ \\", r"\bottomrule\end{longtable}}"]
     # gradients of the mean cost, each against a central difference
     out += [r"{\footnotesize\begin{longtable}{p{0.2\linewidth}p{0.25\linewidth}p{0.25\linewidth}p{0.18\linewidth}}",
             r"\toprule parameter & $\partial C / \partial p$ (backprop, mean) & central difference & check \\ "
@@ -445,7 +447,8 @@ def _network_section(title: str, ex: Example, learning_rate: float | None = None
     for l in range(1, L + 1):
         for j in range(ex.sizes[l]):
             params = [("w", (j, k), s.w(l, j, k), ex.bwd.mean_grad_w[l][j, k]) for k in range(ex.sizes[l - 1])]
-            params.append(("b", (j,), s.b(l, j), ex.bwd.mean_grad_b[l][j]))
+            if s.biases:
+                params.append(("b", (j,), s.b(l, j), ex.bwd.mean_grad_b[l][j]))
             for kind, index, sym, grad in params:
                 g = _Gradient(ex, kind, l, index, 0.0, float(grad))
                 fd = g.finite_difference(mean=True)
@@ -467,7 +470,7 @@ def network_failures(model: LessonModel) -> tuple[list[str], int]:
     out, count = [], 0
     for name, ex in _networks(model):
         for l in range(1, ex.depth + 1):
-            for kind, grads in (("w", ex.bwd.mean_grad_w), ("b", ex.bwd.mean_grad_b)):
+            for kind, grads in (("w", ex.bwd.mean_grad_w), ("b", ex.bwd.mean_grad_b))[: 2 if ex.sym.biases else 1]:
                 for index in np.ndindex(*np.shape(grads[l])):
                     g = float(grads[l][index])
                     fd = _Gradient(ex, kind, l, tuple(index), 0.0, g).finite_difference(mean=True)
@@ -498,33 +501,52 @@ def _notation(model: LessonModel) -> list[str]:
         "bias": "a bias of a neuron",
         "activation": "an activation: a neuron's output, a = squish(z); layer 0 is the input",
         "weighted_input": "a weighted input: the weighted sum of the layer before, plus the bias",
-        "cost": "a cost: C_i of training example i, C their average (C in Part 1's chain)",
+        "cost": "a cost: one training example's (subscript i), or C, their average (C is also Part 1's chain)",
         "target": "the desired output",
         "error": "the error of a neuron, the cost's derivative with respect to its weighted input",
     }
-    order = list(meaning)
-    rows = [rf"${name}$ & {escape(role)} & {escape(meaning[role])} \\"
-            for name, role in sorted(found.items(), key=lambda kv: (order.index(kv[1]), kv[0]))]
+    groups: dict[str, list[str]] = {}
+    for name, r in found.items():
+        groups.setdefault(r, []).append(name)
+    rows = [rf"{escape(r.replace('_', ' '))} & " + ", ".join(f"${n}$" for n in sorted(groups[r]))
+            + rf" & {escape(meaning[r])} \\" for r in meaning if r in groups]
     conventions = (
-        "A superscript (l) is a layer, never an exponent: a^(L-1) is the activation of the layer before the "
-        "last, L the output layer. Neuron indices are subscripts counted from 0: w_jk^(L) goes to neuron j of "
-        "layer L from neuron k of layer L-1. Training examples use i (C_i). Part 1's worked chain counts its "
-        "layers from the input as subscripts (a_1, w_3) and has no squish and no biases. A fraction of two "
-        "partials is a partial derivative; sigma is the squish (the activation) and sigma' its derivative.")
+        r"A superscript $(l)$ is a layer, never an exponent: $a^{(L-1)}$ is the activation of the layer before "
+        r"the last, $L$ the output layer. Neuron indices are subscripts counted from 0: $w^{(L)}_{jk}$ goes to "
+        r"neuron $j$ of layer $L$ from neuron $k$ of layer $L-1$. Training examples use $i$ ($C_i$). Part 1's "
+        r"worked chain counts its layers from the input, as subscripts ($a_1$, $w_3$), and has no squish and no "
+        r"biases. $\frac{\partial C_0}{\partial w^{(L)}}$ is a partial derivative; $\sigma$ is the squish (the "
+        r"activation function) and $\sigma'$ its derivative; $\odot$ multiplies vectors entry by entry; "
+        r"$\eta$ is the learning rate.")
     return [r"\section*{Appendix A: notation}", r"\addcontentsline{toc}{section}{Appendix A: notation}",
-            escape(conventions) + r"\par",
-            r"{\small\begin{longtable}{p{0.16\linewidth}p{0.16\linewidth}p{0.6\linewidth}}",
-            r"\toprule symbol & role & meaning \\ \midrule \endhead", *rows, r"\bottomrule\end{longtable}}"]
+            conventions + r"\par",
+            r"{\small\renewcommand{\arraystretch}{1.5}\begin{longtable}{p{0.12\linewidth}p{0.5\linewidth}"
+            r"p{0.3\linewidth}}",
+            r"\toprule role & symbols in this lesson & meaning \\ \midrule \endhead", *rows,
+            r"\bottomrule\end{longtable}}"]
 
 
 def _rounding(model: LessonModel) -> list[str]:
-    from mathcore import formatting
+    """The rule of :mod:`mathcore.formatting`, with examples from this lesson's formatter."""
+    f, p = model.fmt, model.spec.decimals
 
-    doc = " ".join(formatting.__doc__.split()).replace("``", "")
-    places = model.spec.decimals
-    return [r"\section*{Appendix B: the rounding rule}", r"\addcontentsline{toc}{section}{Appendix B: the rounding rule}",
-            escape(f"This lesson shows {places} decimal places. ")
-            + escape(doc.replace("\\\\", "\\").replace("\\times", "×").replace("\\approx", "≈")) + r"\par"]
+    def ex(x: float) -> str:
+        return f"${f.number(x)}$"
+
+    rule = (
+        rf"Numbers are shown to {p} decimal places, rounded half away from zero. A value that rounding leaves "
+        rf"unchanged is written without trailing zeros ({ex(0.5)}, {ex(3.0)}); a rounded one keeps all its places "
+        rf"({ex(0.2 + 1e-9)}, {ex(-0.28 - 1e-9)}), so that a reader can tell them apart. A rounded value that would "
+        r"keep fewer than two significant digits is written in scientific form with three "
+        rf"({ex(0.0041234)}, {ex(-1.1e-6 - 1e-12)}), and so is a value of a million or more ({ex(2.2222e25)}). "
+        r"A number typed in the lesson file (a nudge $h$) is shown as typed."
+        r"\par Honest rounding: wherever shown numbers are plugged into a formula and set against a shown "
+        r"result, the relation is $=$ only if the shown numbers, evaluated exactly, round to the shown result "
+        r"(to its own places); otherwise it is $\approx$. The checks also ask that the plugged-in numbers can "
+        r"stand for the line's exact value (interval arithmetic on their digits, each within half a unit of its "
+        r"last place) and that a shown result is the exact value correctly rounded.")
+    return [r"\section*{Appendix B: the rounding rule}",
+            r"\addcontentsline{toc}{section}{Appendix B: the rounding rule}", rule + r"\par"]
 
 
 def latex(facts: Facts, digest: str, date: str, date_source: str) -> str:
