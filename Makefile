@@ -10,6 +10,8 @@
 #                                 deck.pptx, index.html (a gallery), a contact sheet and manifest.json,
 #                                 in media/lesson/<quality>/export/ (QUALITY=, LESSON= too)
 #   make export FORMATS=gif,webm  ... the beats' other formats: any of gif, webp, webm
+#   make report                   for reviewers: media/lesson/report.pdf, every formula and number the video
+#                                 shows and how each was checked (LESSON= too: media/lesson-<file stem>/)
 #   make preview SCENE=ChainRule  one scene, fast (low quality), and where its file is
 #   make bench-render             time a whole render against the encode floor (QUALITY= too)
 
@@ -26,7 +28,7 @@ FORMATS ?=
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
 
-.PHONY: all render export preview install system-deps test explain bench bench-render clean
+.PHONY: all render export preview install system-deps test explain report bench bench-render clean
 
 all: render
 
@@ -57,6 +59,9 @@ test: install
 
 explain: install
 	$(PY) -m mathcore explain $(LESSON)
+
+report: install
+	@$(PY) -m mathcore report $(LESSON)
 
 bench: install
 	$(PY) scripts/bench_mathcore.py

@@ -104,7 +104,7 @@ def gather(model: LessonModel, media: Path = Path("media")) -> Facts:
     for beat in model.beats:
         rows = []
         for name, shown in _shown(beat):
-            row = _number_row(shown, grads)
+            row = _number_row(shown, grads, model.spec.decimals)
             rows.append(row)
             checks += 1
             if not row.ok:
@@ -139,8 +139,12 @@ def read_decimal(tex: str) -> Decimal:
     return d.scaleb(int(m.group(2))) if m.group(2) else d
 
 
-def rounding_check(shown: str, value: float) -> tuple[bool, str]:
-    """Whether ``shown`` is ``value`` exactly, or ``value`` correctly rounded to the last digit shown."""
+def rounding_check(shown: str, value: float, places: int | None = None) -> tuple[bool, str]:
+    """Whether ``shown`` is ``value`` exactly, or ``value`` correctly rounded to the last digit shown.
+
+    With ``places`` (the lesson's), a number written with fewer decimals, not in scientific form,
+    says it is exact (the rounding rule keeps every place of a rounded value): it must be.
+    """
     try:
         d = read_decimal(shown)
     except ValueError:
@@ -150,6 +154,8 @@ def rounding_check(shown: str, value: float) -> tuple[bool, str]:
     if abs(d - exact) <= noise:
         return True, "exact"
     half = Decimal(1).scaleb(d.as_tuple().exponent) / 2
+    if places is not None and "times" not in shown and -d.as_tuple().exponent < places:
+        return False, f"NOT exact, as {shown} (fewer than {places} places) says: off by {float(abs(d - exact)):.3g}"
     if abs(d - exact) <= half + noise:
         return True, f"rounded: within {half.normalize():f} of the value"
     return False, f"NOT the value rounded: off by {float(abs(d - exact)):.3g}"
@@ -203,8 +209,8 @@ def _gradient_finder(model: LessonModel) -> Callable[[Shown], tuple[_Gradient, b
     return find
 
 
-def _number_row(v: Shown, grads: Callable[[Shown], tuple[_Gradient, bool] | None]) -> NumberRow:
-    ok, text = rounding_check(v.tex, v.value)
+def _number_row(v: Shown, grads: Callable[[Shown], tuple[_Gradient, bool] | None], places: int) -> NumberRow:
+    ok, text = rounding_check(v.tex, v.value, places)
     found = grads(v)
     if found is not None:
         g, mean = found
@@ -261,9 +267,8 @@ def read_chapters(model: LessonModel, media: Path) -> tuple[dict[int, float], st
 
 
 # -- LaTeX ----------------------------------------------------------------------------------------
-_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-             "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
-             "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
+# Characters the roman font lacks (OT1 encoding) come from the typewriter font, which has them all.
+_SPECIALS = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", **{c: rf"\texttt{{\char{ord(c)}}}" for c in "_{}<>|~^\\"}}
 _MATH = {"·": r"\cdot", "×": r"\times", "Δ": r"\Delta", "Σ": r"\Sigma", "δ": r"\delta", "η": r"\eta",
          "σ": r"\sigma", "∂": r"\partial", "∇": r"\nabla", "≈": r"\approx", "⊙": r"\odot", "→": r"\to",
          "′": r"\prime", "−": "-", "≤": r"\le", "≥": r"\ge", "∑": r"\sum", "α": r"\alpha", "θ": r"\theta"}
