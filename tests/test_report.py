@@ -180,3 +180,12 @@ def test_the_make_target_exists():
     makefile = (Path(__file__).parents[1] / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"(?m)^report:.*\n\t.*-m mathcore report \$\(LESSON\)", makefile)
     assert shutil.which("pdflatex")  # the report needs it; scripts/system-deps installs it
+
+
+def test_the_report_keeps_mathcore_below_the_pipeline_and_manim():
+    import subprocess
+    import sys
+
+    code = "import sys, mathcore.report, mathcore.__main__; print(sorted({'pipeline', 'manim'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
