@@ -408,13 +408,13 @@ def _beat_section(facts: Facts, b: Beat) -> list[str]:
                 _equation_tex(eq.tex) + r"\par\nopagebreak", r"{\footnotesize " + _equation_method(eq) + r"}\par"]
     rows = facts.numbers[b.key]
     if rows:
-        out += [r"\medskip", r"{\footnotesize\renewcommand{\arraystretch}{1.6}",
+        out += [r"\medskip", r"{\footnotesize",
                 r"\begin{longtable}{>{\raggedright\arraybackslash}p{0.22\linewidth}"
                 r">{\raggedright\arraybackslash}p{0.15\linewidth}>{\raggedright\arraybackslash}p{0.17\linewidth}"
                 r">{\raggedright\arraybackslash}p{0.36\linewidth}}",
                 r"\toprule number & as shown & exact value & independent check \\ \midrule \endhead"]
         for r in rows:
-            out.append(r"\adjustbox{max width=\linewidth}{$" + r.label + r"$} & $" + r.shown + r"$ & $"
+            out.append(r"\rule[-1.6ex]{0pt}{4.4ex}\adjustbox{max width=\linewidth}{$\displaystyle " + r.label + r"$} & $" + r.shown + r"$ & $"
                        + _value(r.value) + r"$ & " + _mark(r.ok, r.check) + r" \\")
         out += [r"\bottomrule", r"\end{longtable}}"]
     return out
