@@ -7,6 +7,7 @@ titles, the numbers they show, the counts of equations and numbers), not from th
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import shutil
@@ -25,7 +26,9 @@ from .conftest import OTHER_LESSON
 from .test_equations import mutated
 
 
+@functools.cache
 def pdf_text(path: Path) -> str:
+    """The PDF's text (each file is read once: it is not written again under the same name)."""
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
 
 
