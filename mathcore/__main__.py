@@ -56,9 +56,13 @@ def _report(model, output: Path | None, media: Path) -> int:
 
     start = time.monotonic()
     try:
-        out, facts = write_report(model, output, media)
+        out, facts = write_report(model, output, media, progress=sys.stderr)
     except ReportError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # the report's folder cannot be written
+        print(f"error: cannot write the report: {e.strerror or e}: {e.filename or output or media}; "
+              "pass -o with a writable path", file=sys.stderr)
         return 2
     print(f"wrote {out} in {time.monotonic() - start:.1f} s: {facts.checks} checks, "
           + (f"{len(facts.failed)} FAILED: {', '.join(facts.failed)}" if facts.failed else "all passed"))

@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from hashlib import sha256
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import sympy as sp
@@ -94,11 +95,13 @@ class Facts:
     quality: str | None = None  # of the build the chapters come from
 
 
-def gather(model: LessonModel, media: Path = Path("media")) -> Facts:
-    """Check every equation (their own ``check()``) and every number shown; find the chapters."""
+def gather(model: LessonModel, media: Path = Path("media"), progress: TextIO | None = None) -> Facts:
+    """Check every equation (their own ``check()``) and every number shown; find the chapters.
+
+    ``progress`` hears one line if first-run proofs take a while (:func:`mathcore.explain.check_all`)."""
     from mathcore.explain import check_all
 
-    failed = check_all(model)
+    failed = check_all(model, progress=progress)
     checks = len(model.equations())
     numbers, grads = {}, _gradient_finder(model)
     for beat in model.beats:
@@ -575,15 +578,20 @@ def latex(facts: Facts, digest: str, date: str, date_source: str) -> str:
 
 
 # -- building the PDF ---------------------------------------------------------------------------------
+def find_pdflatex() -> str:
+    pdflatex = shutil.which("pdflatex")
+    if pdflatex is None:
+        raise ReportError("pdflatex not found (TeX Live, which manim needs too): run `make install`")
+    return pdflatex
+
+
 def compile_pdf(tex: str, out: Path, epoch: int, trailer_id: str, runs: int = 2) -> None:
     """Typeset ``tex`` with pdflatex in a temporary folder; write the PDF to ``out`` atomically.
 
     The same ``tex``, ``epoch`` and ``trailer_id`` give the same bytes. A LaTeX error raises
     :class:`ReportError` quoting its first ``!`` line; the log is kept next to ``out``.
     """
-    pdflatex = shutil.which("pdflatex")
-    if pdflatex is None:
-        raise ReportError("pdflatex not found (TeX Live, which manim needs too): run `make install`")
+    pdflatex = find_pdflatex()
     stamp = (r"\pdfinfoomitdate=1 \pdfsuppressptexinfo=-1 \pdftrailerid{" + trailer_id + "}"
              + r"\pdfcompresslevel=9 \pdfobjcompresslevel=2 ")
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), FORCE_SOURCE_DATE="1", TZ="UTC")
@@ -617,12 +625,14 @@ def _atomic_copy(src: Path, dst: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def write_report(model: LessonModel, out: Path | None = None, media: Path = Path("media")) -> tuple[Path, Facts]:
+def write_report(model: LessonModel, out: Path | None = None, media: Path = Path("media"),
+                 progress: TextIO | None = None) -> tuple[Path, Facts]:
     """Check the lesson and write its report; returns where it went and the facts (``facts.failed``
     empty if every check passed). Raises :class:`ReportError` when it cannot be typeset."""
     lesson = Path(model.spec.path)
     out = Path(out) if out is not None else default_output(lesson, media)
-    facts = gather(model, media)
+    find_pdflatex()  # before the checks: say at once what is missing
+    facts = gather(model, media, progress)
     digest = sha256(lesson.read_bytes()).hexdigest()
     epoch, source = inputs_date(lesson)
     date = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -51,9 +51,10 @@ def shown_numbers(model: LessonModel, beat) -> list[Shown]:
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Exit code, stdout and the error lines of stderr (a first run's progress line left out)."""
     code = main(["report", *argv])
     out, err = capsys.readouterr()
-    return code, out, err
+    return code, out, "\n".join(line for line in err.splitlines() if not line.startswith("proving "))
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +193,11 @@ def test_the_report_keeps_mathcore_below_the_pipeline_and_manim():
     code = "import sys, mathcore.report, mathcore.__main__; print(sorted({'pipeline', 'manim'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_an_unwritable_output_is_one_line(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "-o", str(blocker / "report.pdf"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "cannot write the report" in err and str(blocker) in err
