@@ -365,8 +365,7 @@ def _title_page(facts: Facts, digest: str, date: str, date_source: str) -> list[
     m = facts.model
     n_eq = len(m.equations())
     n_num = sum(len(r) for r in facts.numbers.values())
-    import numpy
-    versions = f"sympy {sp.__version__}, NumPy {numpy.__version__}"
+    versions = f"sympy {sp.__version__}, NumPy {np.__version__}"
     if facts.failed:
         verdict = r"\failed{" + escape(f"FAILED: {len(facts.failed)} of {facts.checks} checks: "
                                        + ", ".join(facts.failed)) + "}"
