@@ -201,3 +201,15 @@ def test_an_unwritable_output_is_one_line(tmp_path, capsys):
     code, _, err = run(capsys, "-o", str(blocker / "report.pdf"))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "cannot write the report" in err and str(blocker) in err
+
+
+def test_a_gradient_off_by_a_little_disagrees_with_its_finite_difference(model: LessonModel):
+    ex = model.wide
+    for kind, index, grads in (("w", (1, 0), ex.bwd.mean_grad_w), ("b", (1,), ex.bwd.mean_grad_b)):
+        true = float(grads[2][index])
+        right = rp._Gradient(ex, kind, 2, index, 0.0, true)
+        assert right.compare(mean=True)[0]
+        for wrong in (true + 1e-4, true * 1.001 + 1e-9, -true):
+            ok, fd, said = dataclasses.replace(right, mean=wrong).compare(mean=True)
+            assert not ok and "DISAGREES" in said
+            assert abs(fd - true) < 1e-6
