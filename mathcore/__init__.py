@@ -11,6 +11,7 @@
 - :mod:`mathcore.equations`: formulas as keyed TeX parts with the expressions they stand for.
 - :mod:`mathcore.formatting`: the one rule for numbers on screen.
 - :mod:`mathcore.model` and :mod:`mathcore.beats`: the lesson model, beat by beat.
+- :mod:`mathcore.explain` and :mod:`mathcore.report`: the reviewers' reports, as text and as a PDF.
 
 Typical use::
 
