@@ -67,7 +67,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     chapters.parent.mkdir(parents=True)
     chapters.write_text(json.dumps({"chapters": [{"start": 7.0 * b.number, "title": f"{b.number:02d} {b.title}",
                                                   "scene": "X"} for b in other.beats]}), encoding="utf-8")
-    for name, argv in (("first", ["-o", str(folder / "first.pdf")]), ("second", ["-o", str(folder / "second.pdf")]),
+    # The default lesson's media folder is empty (not the checkout's media/, which may hold a build).
+    for name, argv in (("first", ["-o", str(folder / "first.pdf"), "--media", str(media)]),
+                       ("second", ["-o", str(folder / "second.pdf"), "--media", str(media)]),
                        ("other", [str(OTHER_LESSON), "--media", str(media)])):
         assert main(["report", *argv]) == 0, name
     return {"first": folder / "first.pdf", "second": folder / "second.pdf",
