@@ -29,7 +29,14 @@ import sympy as sp
 from mathcore.formatting import EXACT, Num, round_half_away
 
 DIGITS = 50
-SLACK = mpmath.mpf(EXACT)  # relative: the formatter's floating-point noise (what it calls exact)
+# The formatter calls a float exact when, in float arithmetic, its rounding is within EXACT
+# (relative) of it; that test itself is off by a few units in the last place of the float (about
+# 1e-16 relative, so 1e-4 of EXACT). The slack is EXACT widened by a thousandth, far more than that:
+# whatever the formatter shows as exact, the checks accept as exact too. (A generated lesson drew
+# (100 - 0.0001)**2 = 9999.98000001, 1.0e-12 relative from 9999.98: the float test took it for
+# exact, and the exact test, at exactly EXACT, did not.)
+SLACK_FACTOR = Fraction(1001, 1000)
+SLACK = mpmath.mpf(EXACT) * mpmath.mpf(1.001)  # relative
 
 Interval = tuple[mpmath.mpf, mpmath.mpf]
 
@@ -54,7 +61,7 @@ def _interval(e: sp.Basic, numbers: Mapping[sp.Symbol, Num]) -> Interval:
         n = numbers[e]
         # A number shown exactly is exact to the formatter's float noise (EXACT, absolute below 1):
         # a slope of 5.7e-13 is shown as 0, and stands for it.
-        h = n.half_unit or Fraction(EXACT) * max(1, abs(n.shown))
+        h = n.half_unit or Fraction(EXACT) * SLACK_FACTOR * max(1, abs(n.shown))
         return to_mpf(n.shown - h), to_mpf(n.shown + h)
     if e.is_Number or e.is_NumberSymbol:
         v = to_mpf(e)

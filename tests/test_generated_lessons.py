@@ -70,8 +70,9 @@ def test_the_corners_of_the_limits():
         check_generated(lesson_text(seed, **choices))
 
 
-@pytest.mark.parametrize("name", ["generated_relu_kink", "generated_tiny_slope"])
+@pytest.mark.parametrize("name", ["generated_relu_kink", "generated_tiny_slope", "generated_exact_borderline"])
 def test_lessons_the_search_once_found_wrong(name: str):
-    """Kept as files: a ReLU slope at its kink (sympy's 1/2 against NumPy's 0), and a slope too
-    small to show (5.7e-13, shown as 0) in a product line."""
+    """Kept as files: a ReLU slope at its kink (sympy's 1/2 against NumPy's 0), a slope too
+    small to show (5.7e-13, shown as 0) in a product line, and a cost 1.0e-12 relative from its
+    rounding (9999.98000001, shown as the exact 9999.98)."""
     check_generated((DATA / f"{name}.toml").read_text(encoding="utf-8"))

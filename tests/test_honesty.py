@@ -28,9 +28,10 @@ def test_interval_of_a_product_and_a_sum_by_hand():
     numbers = {x: num("2.5"), y: num("0.318", "0.0005"), z: num("-0.5")}
     lo, hi = honesty.interval(x * y + z, numbers)
     # 2.5 * [0.3175, 0.3185] - 0.5 = [0.29375, 0.29625], each exact number widened by the
-    # formatter's float noise (1e-12, relative above 1): 2.5 +- 2.5e-12 and -0.5 +- 1e-12.
-    assert float(lo) == pytest.approx((2.5 - 2.5e-12) * 0.3175 - 0.5 - 1e-12, abs=1e-15)
-    assert float(hi) == pytest.approx((2.5 + 2.5e-12) * 0.3185 - 0.5 + 1e-12, abs=1e-15)
+    # formatter's float noise (1e-12, relative above 1) and a thousandth more (the float test's own
+    # error): 2.5 +- 2.5025e-12 and -0.5 +- 1.001e-12.
+    assert float(lo) == pytest.approx((2.5 - 2.5025e-12) * 0.3175 - 0.5 - 1.001e-12, abs=1e-16)
+    assert float(hi) == pytest.approx((2.5 + 2.5025e-12) * 0.3185 - 0.5 + 1.001e-12, abs=1e-16)
 
 
 def test_interval_of_a_square_that_straddles_zero():
