@@ -16,7 +16,7 @@ not cached renders), then writes under ``<output folder>/export/``::
     manifest.json           the lesson, every beat (number, title, slug, start, duration, frames,
                             files, notes) and every file written, with its size
 
-Each beat's notes are the lesson model's summary of it. Incremental: each beat is made from one
+Each beat's speaker notes are its narration, and the gallery's text its summary, from the lesson model. Incremental: each beat is made from one
 section of one scene render, named by the scene's cache key (a hash of everything the scene is
 made from) and the section's place in the scene; each of its other formats also from the settings
 it is made with. The manifest records that, and each file's size and modification time; a file
@@ -430,7 +430,7 @@ def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], durations:
         "beats": [{
             "number": b.number, "title": b.title, "slug": b.slug, "scene": b.scene,
             "start": _seconds(start), "duration": _seconds(duration), "frames": b.frames,
-            "clip": b.clip, "poster": b.poster, "formats": names, "notes": text,
+            "clip": b.clip, "poster": b.poster, "formats": names, "notes": text["notes"], "summary": text["summary"],
             "made_with": {f: FORMATS[f].made_with for f in names if f in FORMATS},
             "made_from": b.identity, "exact_duration": str(duration),
         } for b, start, duration, names, text in zip(beats, starts, durations, beat_files, notes["texts"],
@@ -444,12 +444,13 @@ def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], durations:
 
 
 def _notes(lesson: LessonInput, beats: list[Beat], old: dict[str, Any], written: list[str]) -> dict[str, Any]:
-    """Each beat's text for the decks' speaker notes and the gallery: the lesson model's summary of
-    the beat with the same number and title (none for a scene list that is not the lesson's). The
+    """Each beat's texts: its narration, the decks' speaker notes, and its summary, the gallery's
+    text, from the lesson model's beat with the same number and title (none for a scene list that
+    is not the lesson's). The
     model is built only when the lesson file or the model's code changed since the last export."""
     of = [tree_digest(package_dir(MODEL)), lesson.digest, [[b.number, b.title] for b in beats]]
     if old.get("notes_of") == of and not written and len(old.get("beats", [])) == len(beats):
-        return {"of": of, "texts": [b.get("notes", "") for b in old["beats"]]}
+        return {"of": of, "texts": [{"summary": b.get("summary", ""), "notes": b.get("notes", "")} for b in old["beats"]]}
     from mathcore import build_model
 
     model = build_model(lesson.path)
@@ -458,7 +459,8 @@ def _notes(lesson: LessonInput, beats: list[Beat], old: dict[str, Any], written:
     for beat in beats:
         shown = by_number.get(beat.number)
         same = shown is not None and shown.title.casefold() == beat.title.casefold()
-        texts.append(getattr(shown, "summary", "") if same else "")
+        texts.append({"summary": shown.summary, "notes": " ".join(s.text for s in shown.narration) or shown.summary}
+                     if same else {"summary": "", "notes": ""})
     return {"of": of, "texts": texts}
 
 

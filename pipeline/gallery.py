@@ -10,7 +10,7 @@ the contact sheet, the slide decks (``manifest["decks"]``, when the export made 
 preload="metadata">``, its poster as the video's poster), where it starts in the full video
 (linked, with a media fragment, to that moment) and how long it lasts, a download link for every
 file of the beat (clip, poster and any ``beat["formats"]``) and the beat's text
-(``beat["notes"]``). Written only when its text changes, under a temporary name then renamed.
+(``beat["summary"]``, else ``beat["notes"]``). Written only when its text changes, under a temporary name then renamed.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def _card(folder: Path, beat: dict[str, Any], video: str | None) -> str:
     when = _clock_tenths(start)
     if video:  # the moment in the full video (a media fragment: players open it there)
         when = f'<a href="{_href(video)}#t={start:.3f}">{when}</a>'
-    notes = str(beat.get("notes") or "").strip()
+    notes = str(beat.get("summary") or beat.get("notes") or "").strip()  # what it shows, else what is said
     return f"""<article id="beat-{number:02d}">
 <h2><span class="number">{number:02d}</span> {escape(str(beat.get("title", "")))}</h2>
 <video controls preload="metadata" playsinline src="{_href(beat["clip"])}"{poster}{dimensions}></video>

@@ -152,16 +152,19 @@ def test_a_poster_is_the_last_frame_of_its_clip(exported: Build):
 
 
 @pytest.mark.slow
-def test_each_beat_of_the_lesson_has_its_summary_as_notes(exported: Build):
+def test_each_beat_of_the_lesson_has_its_narration_as_notes_and_its_summary(exported: Build):
     from mathcore import build_model
 
     model = build_model()
-    notes = [b["notes"] for b in manifest(exported)["beats"]]
+    beats = manifest(exported)["beats"]
+    notes, summaries = [b["notes"] for b in beats], [b["summary"] for b in beats]
     # The tiny scenes' first two beats are the lesson's first two (same numbers and titles); the
     # others are not the lesson's beats, so they have no text.
-    assert notes[:2] == [model.beats[0].summary, model.beats[1].summary]
-    assert all(len(n) > 20 for n in notes[:2])
-    assert notes[2:] == [""] * 4
+    assert summaries[:2] == [model.beats[0].summary, model.beats[1].summary]
+    for note, beat in zip(notes[:2], model.beats[:2]):  # the narration, sentence after sentence
+        assert note == " ".join(s.text for s in beat.narration) and len(beat.narration) >= 2
+    assert all(len(n) > 20 for n in notes[:2] + summaries[:2])
+    assert notes[2:] == summaries[2:] == [""] * 4
 
 
 @pytest.mark.slow
