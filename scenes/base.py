@@ -100,12 +100,16 @@ class LessonScene(Scene):
         for i, key in enumerate(self.beats):
             beat = self.model.beat(key)
             self.start_beat(beat, first=i == 0)
-            self._beat, self._beat_marks = beat, []
+            self.begin_narration(beat)
             getattr(self, key)(beat)
             self.end_narration()
             self.record.append(BeatRecord(key, beat.number, list(self.on_screen())))
 
     # -- narration ---------------------------------------------------------------------------------
+    def begin_narration(self, beat: Beat) -> None:
+        """The beat ``beat`` starts: its sentences are marked from now on."""
+        self._beat, self._beat_marks = beat, []
+
     def narrate(self, key: str) -> Mark:
         """Mark that the sentence ``key`` of the current beat's narration starts now.
 
