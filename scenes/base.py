@@ -14,6 +14,14 @@ every text-like mobject with the model address it came from and its box, which t
 with the model and check for overlaps and for leaving the frame. Shapes that TeX draws but that
 show no text (a matrix's brackets, :mod:`scenes.matrices`) carry ``lesson_decoration`` and are
 left out.
+
+Narration marks: a beat's method calls ``self.narrate("key")`` as the first statement of the
+animation step each sentence of the beat's narration (:class:`mathcore.model.Sentence`) describes,
+in the narration's order. The scene keeps every mark (:class:`Mark`: beat, sentence, time) and, when
+the beat ends, checks that every sentence was marked and adds each sentence as a manim subcaption
+shown from its mark to the next one (the last one to the beat's end): manim writes them beside
+the scene's movie, ``<Scene>.srt`` (not for a still).
+Marking adds no frames.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import numpy as np
 from manim import UL, Animation, DecimalNumber, FadeIn, FadeOut, Mobject, ReplacementTransform, Scene, SingleStringMathTex, Text, config
 from manim.mobject.text.tex_mobject import MathTexPart
 
-from mathcore.model import Beat, LessonModel
+from mathcore.model import Beat, LessonModel, Sentence
 from scenes import palette
 from scenes.lesson import lesson_model
 from scenes.tex import Caption, font_size_of
@@ -52,6 +60,23 @@ class BeatRecord:
     shown: list[OnScreen]
 
 
+@dataclass(frozen=True)
+class Mark:
+    """Where a sentence of a beat's narration starts: the scene's time (s) when it was marked."""
+
+    beat: str
+    sentence: Sentence
+    time: float
+
+    @property
+    def key(self) -> str:
+        return self.sentence.key
+
+
+class NarrationError(RuntimeError):
+    """A scene marks its beat's narration wrongly: an unknown key, out of order, twice, or not at all."""
+
+
 def section_name(beat: Beat) -> str:
     """The section (and chapter) name of a beat: ``"05 A product of rates, one per link"``."""
     return f"{beat.number:02d} {beat.title}"
@@ -67,13 +92,70 @@ class LessonScene(Scene):
         self.fmt = self.model.fmt
         self.record: list[BeatRecord] = []
         self._headline: Caption | None = None
+        self.marks: list[Mark] = []  # every narration mark of the scene, in time order
+        self._beat: Beat | None = None  # the beat being shown
+        self._beat_marks: list[Mark] = []  # its marks so far
 
     def construct(self) -> None:
         for i, key in enumerate(self.beats):
             beat = self.model.beat(key)
             self.start_beat(beat, first=i == 0)
+            self.begin_narration(beat)
             getattr(self, key)(beat)
+            self.end_narration()
             self.record.append(BeatRecord(key, beat.number, list(self.on_screen())))
+
+    # -- narration ---------------------------------------------------------------------------------
+    def begin_narration(self, beat: Beat) -> None:
+        """The beat ``beat`` starts: its sentences are marked from now on."""
+        self._beat, self._beat_marks = beat, []
+
+    def narrate(self, key: str) -> Mark:
+        """Mark that the sentence ``key`` of the current beat's narration starts now.
+
+        Sentences must be marked in the narration's order, each once. Nothing is drawn or waited."""
+        beat = self._beat
+        if beat is None:
+            raise NarrationError(f"{type(self).__name__}.narrate({key!r}) outside a beat")
+        keys = [s.key for s in beat.narration]
+        if key not in keys:
+            raise NarrationError(f"beat {beat.key!r} has no narration sentence {key!r} (its keys: {', '.join(keys)})")
+        done = [m.key for m in self._beat_marks]
+        if key in done:
+            raise NarrationError(f"beat {beat.key!r}: sentence {key!r} marked twice")
+        expected = keys[len(done)]
+        if key != expected:
+            raise NarrationError(f"beat {beat.key!r}: sentence {key!r} marked out of order, expected {expected!r} "
+                                 f"(order: {', '.join(keys)})")
+        mark = Mark(beat.key, beat.narration[len(done)], float(self.renderer.time))
+        self._beat_marks.append(mark)
+        self.marks.append(mark)
+        return mark
+
+    def end_narration(self) -> None:
+        """At the end of the current beat: check all its sentences were marked, and caption them.
+
+        Each sentence's subcaption shows from its mark to the next mark (the last one to now, the
+        beat's end). A sentence marked at the same time as the next would have no caption time: an
+        error, since each sentence starts with an animation of its own."""
+        beat = self._beat
+        if beat is None:
+            return
+        marks, self._beat, self._beat_marks = self._beat_marks, None, []
+        missing = [s.key for s in beat.narration[len(marks):]]
+        if missing:
+            raise NarrationError(f"beat {beat.key!r}: narration sentences never marked: {', '.join(missing)}")
+        now = float(self.renderer.time)
+        # Captions go with a movie (manim writes them beside it, as <movie>.srt); a still or a dry
+        # run has no file to put them beside.
+        captions = config.write_to_movie and not config.dry_run
+        ends = [m.time for m in marks[1:]] + [now]
+        for mark, end in zip(marks, ends):
+            if end <= mark.time:
+                raise NarrationError(f"beat {beat.key!r}: sentence {mark.key!r} has no time of its own "
+                                     f"(marked at {mark.time:.2f} s, the next sentence or the beat's end too)")
+            if captions:
+                self.add_subcaption(mark.sentence.text, duration=end - mark.time, offset=mark.time - now)
 
     # -- staging helpers ---------------------------------------------------------------------------
     def headline(self, beat: Beat) -> Caption:

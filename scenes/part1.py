@@ -69,6 +69,7 @@ class Title(LessonScene):
     beats = ("title",)
 
     def title(self, beat: Beat) -> None:
+        self.narrate("title")
         title = Caption(beat, "title", font_size=palette.TITLE_SIZE)
         self.play(Write(title), run_time=1.5)
         self.wait(0.5)
@@ -82,6 +83,7 @@ class Title(LessonScene):
         fit_width(small, SAFE_WIDTH - 2 * (marker.width + 0.3))
         track = VGroup(before, small, after)
         track.arrange(DOWN, buff=0.5)
+        self.narrate("track")
         self.play(ReplacementTransform(title, track[1]), FadeIn(before, shift=DOWN), FadeIn(after, shift=UP))
         marker.next_to(track[1], LEFT, buff=0.3)
         self.play(GrowArrow(marker))
@@ -94,6 +96,7 @@ class ChainRule(LessonScene):
     beats = ("chain_rule",)
 
     def chain_rule(self, beat: Beat) -> None:
+        self.narrate("lines")
         self.headline(beat)
         v = beat.values
         x, h = v["x"].value, v["h"].value
@@ -136,8 +139,10 @@ class ChainRule(LessonScene):
         self.wait(0.5)
 
         # The nudge: x moves by h, and everything downstream follows through the model's formulas.
+        self.narrate("nudge")
         self.play(nudge.tracker.animate.set_value(x + h), run_time=2.5)
         self.wait(0.5)
+        self.narrate("moves")
         braces = []
         labels = [("h", None), ("g_moves", "g_moves_actually"), ("f_moves", "f_moves_actually")]
         for line, (key, start, shift, _), (rate_key, actual_key) in zip(lines, specs, labels):
@@ -158,6 +163,7 @@ class ChainRule(LessonScene):
                          ShownTex(beat, "values", "dg_dx", labelled=True),
                          ShownTex(beat, "values", "df_dx", labelled=True)).arrange(RIGHT, buff=0.4)
         numbers.next_to(rule, RIGHT, buff=0.6)
+        self.narrate("rule")
         self.play(Write(rule))
         self.play(FadeIn(numbers, shift=0.2 * LEFT))
         self.play(Circumscribe(rule, color=palette.HIGHLIGHT))
@@ -172,6 +178,7 @@ class NestedCost(LessonScene):
     beats = ("nested_cost", "forward_pass")
 
     def nested_cost(self, beat: Beat) -> None:
+        self.narrate("links")
         self.headline(beat)
         chain = WorkedChain(self.model).empty()
         self.chain = chain
@@ -183,6 +190,7 @@ class NestedCost(LessonScene):
         for l, eq in enumerate(eqs, start=1):
             link = chain.net.edge(l) if l <= chain.L else chain.cost_link
             self.play(Write(eq), Indicate(link, color=palette.HIGHLIGHT), run_time=1.2)
+        self.narrate("nested")
         nested = EquationTex(beat, "nested").color_roles()
         nested.next_to(column, RIGHT, buff=1.0).align_to(column, DOWN)
         arrow = Arrow(column.get_right(), nested.get_left(), buff=0.2, color=palette.MUTED)
@@ -194,8 +202,10 @@ class NestedCost(LessonScene):
         self.headline(beat)
         chain = self.chain
         self.play(FadeOut(self.column), FadeOut(self.nested), FadeOut(self.arrow))
+        self.narrate("inputs")
         self.play(FadeIn(chain.activations[0]), chain.net.neuron(0).animate.set_fill(opacity=chain.fills[0]),
                   FadeIn(chain.target))
+        self.narrate("layers")
         shown = None
         for l in range(1, chain.L + 1):
             eq = EquationTex(beat, f"a{l}").to_edge(DOWN, buff=1.6)
@@ -205,6 +215,7 @@ class NestedCost(LessonScene):
                       chain.net.neuron(l).animate.set_fill(opacity=chain.fills[l]))
             shown = eq
             self.wait(0.6)
+        self.narrate("cost")
         cost = EquationTex(beat, "cost").to_edge(DOWN, buff=1.6)
         self.play(ReplacementTransform(shown, cost))
         self.play(ReplacementTransform(cost.part("value").copy(), chain.cost_value))
@@ -223,14 +234,17 @@ class ProductOfRates(LessonScene):
         self.chain = chain
         values = chain.with_values()
         self.play(FadeIn(chain), FadeIn(values))
+        self.narrate("factors")
         rule = EquationTex(beat, "chain").move_to(0.6 * DOWN)
         self.play(Write(rule.part("lhs", "eq")))
         for factor in rule.equation.factors:
             self.play(FadeIn(rule.part(factor.key), shift=0.2 * UP),
                       Indicate(chain.link_of(factor), color=palette.HIGHLIGHT))
         self.wait(0.5)
+        self.narrate("locals")
         locals_ = EquationTex(beat, "locals").move_to(rule).shift(1.3 * DOWN)
         self.play(transform_by_key(rule.copy(), locals_), run_time=1.5)
+        self.narrate("numbers")
         numbers = EquationTex(beat, "numbers").next_to(locals_, DOWN, buff=0.5)
         self.play(transform_by_key(locals_.copy(), numbers), run_time=1.5)
         self.play(Circumscribe(numbers.part("value"), color=palette.HIGHLIGHT))
@@ -241,6 +255,7 @@ class ProductOfRates(LessonScene):
         self.headline(beat)
         chain = self.chain
         self.play(FadeOut(self.rule), FadeOut(self.locals), self.numbers.animate.to_edge(DOWN, buff=0.6))
+        self.narrate("desire")
         eq = EquationTex(beat, "desire").to_edge(LEFT, buff=0.8).shift(0.6 * DOWN)
         self.play(Write(eq))
         output = chain.net.neuron(chain.L)
@@ -254,9 +269,11 @@ class ProductOfRates(LessonScene):
             self.play(GrowArrow(arrow))
         self.play(FadeIn(words[0]))
         self.wait(1)
+        self.narrate("carry")
         self.play(FadeIn(words[1]), *(Indicate(chain.link_of(f)) for f in self.numbers.equation.factor("weight")))
         self.play(FadeIn(words[2]), Indicate(chain.activations[0], color=palette.HIGHLIGHT))
         self.wait(1.5)
+        self.narrate("check")
         # The check: nudge w1 and watch C move by about dC/dw1 times the nudge.
         check = fit_width(Caption(beat, "check", font_size=26, color=palette.HIGHLIGHT), room)
         nudge = ShownTex(beat, "values", "nudge", labelled=True)
@@ -301,12 +318,15 @@ class BackwardSweep(LessonScene):
                for l in range(chain.L, 0, -1)]
         column = fit_width(stack_at(eqs, buff=0.3), SAFE_WIDTH - side.width - 0.5)
         column = fit_below(column, VGroup(*labels), buff=0.45).to_edge(LEFT, buff=0.8)
+        self.narrate("running")
         for label, eq, l in zip(labels, eqs, range(chain.L, 0, -1)):
             self.play(FadeIn(label, shift=0.2 * LEFT), Indicate(chain.net.edge(l)), run_time=0.9)
             self.play(Write(eq), run_time=1.2)
         side.to_edge(RIGHT, buff=0.6).align_to(column, DOWN)
+        self.narrate("shared")
         # The first factor, dC/da_L, is the one every weight's chain shares.
         self.play(FadeIn(shared), *(Indicate(eq.part(*eq.factor_keys("cost_slope"))) for eq in eqs))
+        self.narrate("counts")
         self.play(FadeIn(counts, shift=0.2 * UP))
         self.wait(2.5)
 
@@ -318,12 +338,15 @@ class Squish(LessonScene):
 
     def squish(self, beat: Beat) -> None:
         self.headline(beat)
+        self.narrate("definitions")
         defs = VGroup(EquationTex(beat, "z1"), EquationTex(beat, "a1")).arrange(RIGHT, buff=1.2).shift(1.8 * UP)
         self.play(Write(defs))
         caption = Caption(beat, "caption", font_size=28).next_to(defs, DOWN, buff=0.6)
         self.play(FadeIn(caption))
+        self.narrate("product")
         product = EquationTex(beat, "product").shift(0.8 * DOWN)
         self.play(Write(product), run_time=2)
+        self.narrate("slopes")
         squish_keys = product.factor_keys("squish_slope")
         boxes = VGroup(*(SurroundingRectangle(product.part(k), color=palette.Z, buff=0.03) for k in squish_keys))
         self.play(Create(boxes), *(product.part(k).animate.set_color(palette.Z) for k in squish_keys))
@@ -344,6 +367,7 @@ class VanishingGradients(LessonScene):
 
     def vanishing(self, beat: Beat) -> None:
         self.headline(beat)
+        self.narrate("slope")
         eqs = [EquationTex(beat, k, font_size=palette.SMALL_EQUATION_SIZE) for k in ("textbook", "peak")
                if k in beat.equations]
         if eqs:
@@ -390,6 +414,7 @@ class VanishingGradients(LessonScene):
         y_label.next_to(axes.y_axis.get_top(), UP, buff=0.2)
         self.play(Create(axes), Create(marks), FadeIn(ticks), FadeIn(floor), FadeIn(depths), FadeIn(x_label), FadeIn(y_label))
 
+        self.narrate("bound")
         ceiling = VGroup(*(Line(point(n, b.value) + 0.15 * LEFT, point(n, b.value) + 0.15 * RIGHT,
                                 color=palette.COST, stroke_width=4) for n, b in enumerate(bound, start=1)))
         legend_label = SymbolTex(bound[0].label, (beat.key, "series", "bound_by_depth", "0", "label"),
@@ -404,6 +429,7 @@ class VanishingGradients(LessonScene):
             legend.to_corner(LEFT + UP, buff=palette.MARGIN).shift(1.0 * DOWN + 0.3 * RIGHT)
         self.play(Create(ceiling), FadeIn(legend), run_time=1.2)
 
+        self.narrate("gradients")
         dots = VGroup(*(Dot(point(n, g.value), color=palette.HIGHLIGHT, radius=0.07)
                         for n, g in enumerate(grads, start=1)))
         self.play(LaggedStart(*(FadeIn(d, scale=0.5) for d in dots), lag_ratio=0.2), run_time=2.5)

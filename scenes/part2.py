@@ -70,6 +70,7 @@ class FourNeurons(LessonScene):
     beats = ("four_neurons", "last_link", "weighted_input")
 
     def four_neurons(self, beat: Beat) -> None:
+        self.narrate("chain")
         self.headline(beat)
         chain = fit_width(ChainPicture(self.model))
         chain.move_to(ORIGIN).shift((1.7 - chain.neuron(0).get_y()) * UP)
@@ -78,11 +79,13 @@ class FourNeurons(LessonScene):
             c.set_fill(opacity=0)
         self.play(Create(chain.net.edge_group), FadeIn(chain.net.neuron_group), FadeIn(VGroup(*chain.names)),
                   Create(chain.cost_link), FadeIn(chain.cost), FadeIn(chain.cost_name), run_time=1.5)
+        self.narrate("forward")
         # The forward pass fills each neuron with its activation, left to right.
         self.play(LaggedStart(*(
             AnimationGroup(chain.neuron(l).animate.set_fill(opacity=chain.fills[l]), FadeIn(chain.values[l]))
             for l in range(chain.L + 1)), lag_ratio=0.5), FadeIn(chain.target), run_time=2.5)
         self.wait(0.5)
+        self.narrate("parameters")
         self.play(LaggedStart(*(FadeIn(w, shift=0.15 * DOWN) for w in chain.weights[1:]), lag_ratio=0.3),
                   run_time=1.2)
         self.play(LaggedStart(*(FadeIn(b, shift=0.15 * UP) for b in chain.biases[1:]), lag_ratio=0.3), run_time=1.2)
@@ -93,6 +96,7 @@ class FourNeurons(LessonScene):
         self.play(Write(signature), run_time=1.5)
         self.play(FadeIn(count, shift=0.1 * UP),
                   *(Indicate(m, scale_factor=1.1) for m in chain.weights[1:] + chain.biases[1:]))
+        self.narrate("composed")
         composed = fit_width(EquationTex(beat, "composed", font_size=palette.SMALL_EQUATION_SIZE))
         composed.next_to(count, DOWN, buff=0.5)
         self.play(Write(composed), run_time=2.5)
@@ -103,12 +107,14 @@ class FourNeurons(LessonScene):
         self.headline(beat)
         chain = self.chain
         L = chain.L
+        self.narrate("focus")
         focus = chain.focus()
         self.play(FadeOut(self.signature), FadeOut(chain.early(), shift=0.5 * LEFT), run_time=1.0)
         focus.generate_target()
         focus.target.scale(1.25).move_to(1.5 * UP)
         focus.target[focus.submobjects.index(chain.biases[L])].set_opacity(0)
         self.play(MoveToTarget(focus), run_time=1.5)
+        self.narrate("superscripts")
         # a^{(L)} and a^{(L-1)}: the superscripts count layers.
         size = palette.LABEL_SIZE * 1.25
         labels = [LabelTex(beat, key, font_size=size).move_to(chain.names[l])
@@ -122,10 +128,12 @@ class FourNeurons(LessonScene):
         self.play(Create(boxes), FadeIn(note, shift=0.1 * UP))
         self.wait(1.5)
         self.play(FadeOut(boxes))
+        self.narrate("target")
         target = Caption(beat, "target", font_size=24, color=palette.TARGET).next_to(chain.target, UP, buff=0.15)
         self.play(FadeIn(target, shift=0.1 * DOWN), Indicate(chain.target, color=palette.TARGET))
         self.wait(0.5)
 
+        self.narrate("cost")
         cost = EquationTex(beat, "cost").color_roles().next_to(note, DOWN, buff=0.6)
         self.reveal(cost, "lhs", "eq", "formula", anim=Write, run_time=1.2)
         self.reveal(cost, "eq2", "numbers", also=[Indicate(chain.values[L]), Indicate(chain.target)], run_time=1.2)
@@ -156,15 +164,18 @@ class FourNeurons(LessonScene):
         z_eq = EquationTex(beat, "z").color_roles().next_to(caption, DOWN, buff=0.5)
         a_eq = EquationTex(beat, "a").color_roles().next_to(z_eq, DOWN, buff=0.5)
         a_eq.shift((z_eq.part("eq").get_x() - a_eq.part("eq").get_x()) * RIGHT)
+        self.narrate("z")
         self.reveal(z_eq, "lhs", "eq", also=[FadeIn(z_label, shift=0.1 * DOWN)])
         self.play(FadeIn(caption))
         self.reveal(z_eq, "w", also=[Indicate(chain.weights[L], color=palette.HIGHLIGHT), Indicate(chain.net.edge(L))])
         self.reveal(z_eq, "a_prev", also=[Indicate(chain.neuron(L - 1)), Indicate(chain.names[L - 1])])
         self.reveal(z_eq, "plus", "b", also=[Indicate(chain.biases[L], color=palette.BIAS)])
         self.wait(0.5)
+        self.narrate("numbers")
         self.reveal(z_eq, "eq2", "w_value", "times", "a_prev_value", "plus2", "b_value", run_time=1.2)
         self.reveal(z_eq, "eq3", "value")
         self.wait(1)
+        self.narrate("squish")
         self.reveal(a_eq, "lhs", "eq", "rhs", anim=Write)
         self.reveal(a_eq, "eq2", "numbers", anim=lambda p: TransformFromCopy(z_eq.part("value"), p))
         self.reveal(a_eq, "eq3", "value", also=[Indicate(chain.values[L], color=palette.HIGHLIGHT)])
@@ -183,6 +194,7 @@ class DependencyTree(LessonScene):
         tree = TreeDiagram(beat)
         fit_height(tree, config.frame_height - 1.9).move_to(3.9 * LEFT + 0.35 * DOWN)
         room = config.frame_width / 2 - palette.MARGIN - 0.2 - (tree.get_right()[0] + 0.7)
+        self.narrate("last_layer")
         for row in tree.rows_of(0):
             self.play(*(FadeIn(tree.labels[n], shift=0.15 * UP) for n in row),
                       *(Create(tree.edges[n]) for n in row if n in tree.edges), run_time=0.8)
@@ -190,6 +202,7 @@ class DependencyTree(LessonScene):
         last.match_y(VGroup(*(tree.labels[n] for n in tree.nodes_of(0))))
         self.play(FadeIn(last, shift=0.1 * LEFT))
         self.wait(1.5)
+        self.narrate("grows")
         grows = fit_width(Caption(beat, "grows", font_size=28), room).next_to(tree, RIGHT, buff=0.7)
         grows.match_y(VGroup(*(tree.labels[n] for s in range(1, tree.stages) for n in tree.nodes_of(s))))
         if tree.stages > 1:
@@ -245,15 +258,18 @@ class NudgeLastWeight(LessonScene):
             self.lives.append(live)
             ghosts.append(VGroup(ghost, before))
             labels.append(label)
+        self.narrate("lines")
         self.play(*(Create(line) for line in self.lines), *(Write(label) for label in labels), run_time=1.5)
         self.play(*(FadeIn(g) for g in ghosts), *(FadeIn(d) for d in self.dots), *(FadeIn(n) for n in self.lives))
         self.wait(1)
+        self.narrate("nudge")
         follow = Caption(beat, "follow", font_size=28).move_to(3.0 * DOWN)
         amount = ShownTex(beat, "values", "nudge", labelled=True, color=palette.HIGHLIGHT)
         amount.next_to(self.lines[0], RIGHT, buff=0.6)
         self.play(FadeIn(follow), FadeIn(amount, shift=0.1 * LEFT))
         self.play(nudge.tracker.animate.set_value(w0 + h), run_time=2.5)
         self.wait(1)
+        self.narrate("back_and_forth")
         # Back past the start and forward again: the other three follow either way.
         self.play(nudge.tracker.animate.set_value(w0 - h), run_time=2.0)
         self.wait(0.5)
@@ -265,6 +281,7 @@ class NudgeLastWeight(LessonScene):
 
     def chain_rule_assembled(self, beat: Beat) -> None:
         self.headline(beat)
+        self.narrate("links")
         ratio = Caption(beat, "ratio", font_size=28).move_to(3.0 * DOWN)
         self.play(FadeOut(self.follow), FadeOut(self.amount), FadeIn(ratio))
         chain = fit_width(EquationTex(beat, "chain")).move_to(3.0 * DOWN)
@@ -282,6 +299,7 @@ class NudgeLastWeight(LessonScene):
             self.play(Create(arrow), FadeIn(value, shift=0.1 * LEFT), Indicate(self.dots[i]),
                       Indicate(self.dots[i + 1]), run_time=1.0)
             self.wait(0.6)
+        self.narrate("chain")
         self.play(FadeOut(ratio))
         self.reveal(chain, "lhs", "eq", also=[Indicate(self.dots[0]), Indicate(self.dots[-1])])
         for key, value in zip(keys, values):
@@ -302,6 +320,7 @@ class LocalDerivatives(LessonScene):
         keys = product.factor_keys()
         definitions = beat.data["definition"]
         caption = Caption(beat, "from_formula", font_size=28, color=palette.MUTED).move_to(0.9 * DOWN)
+        self.narrate("locals")
         self.play(FadeIn(caption))
         rows, arrows = [], []
         for i, key in enumerate(keys):
@@ -321,6 +340,7 @@ class LocalDerivatives(LessonScene):
             self.reveal(local, "lhs", "eq", "formula", anim=Write, run_time=1.2)
             self.reveal(local, "eq2", "value", run_time=0.8)
             self.wait(0.5)
+        self.narrate("product")
         self.play(FadeOut(caption))
         product.move_to(1.3 * DOWN)
         self.reveal(product, "lhs", "eq")
@@ -338,6 +358,7 @@ class LocalDerivatives(LessonScene):
         self.play(Circumscribe(numbers.part("value"), color=palette.HIGHLIGHT))
         self.wait(1.5)
 
+        self.narrate("ratios")
         # The nudge ratio: smaller and smaller nudges, the ratio closes in on the product.
         self.play(*(FadeOut(m) for row in rows for m in row), *(FadeOut(a) for a in arrows), FadeOut(product),
                   numbers.animate.move_to(2.55 * UP), run_time=1.2)
@@ -348,6 +369,7 @@ class LocalDerivatives(LessonScene):
         for row in body:
             self.play(FadeIn(row, shift=0.1 * UP), run_time=0.7)
             self.wait(0.3)
+        self.narrate("limit")
         ratios = VGroup(*(row[-1] for row in body))
         limit = LabelTex(beat, "limit_labelled", font_size=palette.NUMBER_SIZE, color=palette.HIGHLIGHT)
         arrow = Arrow(0.22 * UP, 0.22 * DOWN, buff=0, color=palette.HIGHLIGHT, stroke_width=3,
@@ -375,6 +397,7 @@ class LocalDerivatives(LessonScene):
     def fire_together(self, beat: Beat) -> None:
         # The slogan is this beat's title: it arrives in the middle, then becomes the headline.
         self.clear_stage()
+        self.narrate("slogan")
         slogan = Caption(beat, "slogan", font_size=40, color=palette.HIGHLIGHT)
         self.play(FadeOut(self._headline), Write(slogan), run_time=1.5)
         self.wait(1.5)
@@ -388,12 +411,14 @@ class LocalDerivatives(LessonScene):
                       chain.values[L - 1], chain.values[L], chain.weights[L])
         link.scale(1.25).move_to(1.6 * UP)
         self.play(FadeIn(link))
+        self.narrate("link")
         eq = EquationTex(beat, "dz_dw").color_roles()
         value = ShownTex(beat, "values", "a_prev", labelled=True, font_size=palette.SMALL_EQUATION_SIZE)
         VGroup(eq, value).arrange(RIGHT, buff=1.0).move_to(0.3 * DOWN)
         self.play(Write(eq))
         self.play(FadeIn(value), Indicate(chain.neuron(L - 1), color=palette.HIGHLIGHT),
                   Indicate(eq.part("rhs"), color=palette.HIGHLIGHT))
+        self.narrate("meaning")
         meaning = Caption(beat, "meaning", font_size=30).move_to(2.0 * DOWN)
         self.play(FadeIn(meaning), Indicate(chain.net.edge(L), color=palette.HIGHLIGHT),
                   Indicate(chain.weights[L], color=palette.HIGHLIGHT))
@@ -424,6 +449,7 @@ class AverageOverExamples(LessonScene):
         average = EquationTex(beat, "average").next_to(self._headline, DOWN, buff=0.1).set_x(0.6)
         cost = EquationTex(beat, "cost").move_to(average)
         n = ShownTex(beat, "values", "n", labelled=True).next_to(average, RIGHT, buff=0.9)
+        self.narrate("cost")
         self.play(Write(cost), FadeIn(n))
         count = len(beat.series["costs"])
         cells = VGroup(*(ShownTex(beat, "series", name, i, labelled=True, font_size=30, color=color)
@@ -442,8 +468,10 @@ class AverageOverExamples(LessonScene):
         cells.next_to(average, DOWN, buff=0.4).set_x(0)
         columns = [VGroup(*cells[c::len(self.COLUMNS)]) for c in range(len(self.COLUMNS))]
         rows = [VGroup(*cells[r * len(self.COLUMNS):(r + 1) * len(self.COLUMNS)]) for r in range(count)]
+        self.narrate("examples")
         self.play(LaggedStart(*(FadeIn(VGroup(row[0], row[1]), shift=0.1 * RIGHT) for row in rows), lag_ratio=0.3),
                   run_time=1.5)
+        self.narrate("costs")
         self.play(LaggedStart(*(FadeIn(c, shift=0.1 * LEFT) for c in columns[2]), lag_ratio=0.3), run_time=1.5)
 
         def rule(column: VGroup) -> Line:
@@ -455,6 +483,7 @@ class AverageOverExamples(LessonScene):
         rule_cost = rule(columns[2])
         self.play(Create(rule_cost), FadeIn(mean_cost, shift=0.3 * DOWN), run_time=1.2)
         self.wait(1)
+        self.narrate("gradients")
         self.play(*(m.animate.set_opacity(0.45) for m in (columns[2], mean_cost, rule_cost)))
         self.morph(cost, average, run_time=1.5)
         self.play(LaggedStart(*(FadeIn(c, shift=0.1 * LEFT) for c in columns[3]), lag_ratio=0.3), run_time=1.5)
@@ -496,6 +525,7 @@ class AverageOverExamples(LessonScene):
         arrow = Arrow(gradient.get_right()[0] * RIGHT + y * UP, values.get_left()[0] * RIGHT + y * UP, buff=0.15,
                       color=palette.MUTED, stroke_width=3, max_tip_length_to_length_ratio=0.3)
         VGroup(gradient, arrow, values).set_x(0)
+        self.narrate("vector")
         self.play(Write(gradient), run_time=2)
         brackets = values.get_brackets()
         self.play(GrowArrow(arrow), Create(brackets))
@@ -509,6 +539,7 @@ class AverageOverExamples(LessonScene):
         # The animations put the vector's parts on stage one by one: put the vector there whole.
         self.remove(*brackets, *values.get_entries())
         self.add(values)
+        self.narrate("every")
         self.play(FadeIn(every))
         self.wait(2.5)
 
@@ -540,12 +571,15 @@ class OneLayerBack(LessonScene):
             block = VGroup(caption, local, chain, value).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
             block.align_to(left * RIGHT, LEFT).set_y(0.2)
             blocks[name] = block
+        said = {"b": ("bias", "bias_chain"), "a_prev": ("previous", "previous_chain")}  # narration keys
         for name in ("b", "a_prev"):
             caption, local, chain, value = blocks[name]
             path = tree.path_up(starts[name])
+            self.narrate(said[name][0])
             self.play(FadeIn(caption), Indicate(tree.labels[starts[name]], color=palette.HIGHLIGHT))
             self.play(Write(local))
             self.wait(0.5)
+            self.narrate(said[name][1])
             self.reveal(chain, "lhs", "eq")
             for key, edge in zip(chain.factor_keys(), path):
                 self.reveal(chain, key, also=[edge.animate.set_stroke(palette.HIGHLIGHT, 5)], run_time=0.8)
@@ -574,6 +608,7 @@ class OneLayerBack(LessonScene):
         chain = EquationTex(beat, "chain", font_size=36)
         fit_width(chain, config.frame_width / 2 - palette.MARGIN - 0.1 - left)
         VGroup(longer, chain).arrange(DOWN, buff=0.4, aligned_edge=LEFT).align_to(left * RIGHT, LEFT).to_edge(UP, buff=1.5)
+        self.narrate("longer")
         self.play(FadeIn(longer), Indicate(tree.labels[beat.data["start"]], color=palette.HIGHLIGHT))
         self.reveal(chain, "lhs", "eq")
         keys = chain.factor_keys()
@@ -581,6 +616,7 @@ class OneLayerBack(LessonScene):
         for key, edge in zip(keys, path):
             self.reveal(chain, key, also=[edge.animate.set_stroke(palette.HIGHLIGHT, 5)], run_time=0.8)
         self.wait(0.5)
+        self.narrate("shared")
         shared = [k for k in beat.data["shared"] if chain.has(k)]
         if shared:
             brace = Brace(chain.part(*shared), DOWN, buff=0.12, color=palette.Z)
@@ -600,6 +636,7 @@ class OneLayerBack(LessonScene):
             self.play(FadeOut(value_prev))
             below = chain
         self.wait(1)
+        self.narrate("result")
         result = ShownTex(beat, "values", "dC_dw", labelled=True, color=palette.HIGHLIGHT)
         result.next_to(below, DOWN, buff=0.6).align_to(left * RIGHT, LEFT)
         self.play(FadeIn(result, shift=0.1 * UP))

@@ -45,6 +45,7 @@ class ManyNeurons(WideScene):
         self.headline(beat)
         j, k = self.index(beat, "j"), self.index(beat, "k")
         L = self.model.wide.depth
+        self.narrate("network")
         net = WideNetwork.fitted(self.model, width=7.4, height=4.6, font_size=26, radius=0.42)
         net.to_edge(LEFT, buff=0.5).set_y(0.1)
         self.net = net
@@ -54,6 +55,7 @@ class ManyNeurons(WideScene):
         layers.next_to(labels, DOWN, buff=0.3).set_x(net.get_x())
         self.play(FadeIn(labels), FadeIn(layers))
         self.wait(1.5)
+        self.narrate("edge")
         # One edge: to neuron j of layer L, from neuron k of layer L-1.
         path = [net.edge(L, j, k)]
         w_label = net.label_edge(j, k, LabelTex(beat, "w", font_size=26, color=palette.HIGHLIGHT))
@@ -73,7 +75,9 @@ class ManyNeurons(WideScene):
         VGroup(to_from, value, block, shape).arrange(DOWN, buff=0.35).move_to((right + room / 2) * RIGHT + 0.3 * UP)
         self.play(FadeIn(to_from), FadeIn(value))
         self.wait(1)
+        self.narrate("matrix")
         self.play(FadeIn(name), Create(matrix.get_brackets()), FadeIn(VGroup(*matrix.get_entries())), FadeIn(shape))
+        self.narrate("rows_columns")
         row, column = matrix.highlight_row(j, palette.HIGHLIGHT), matrix.highlight_column(k, palette.Z)
         words_row = Caption(beat, "row", font_size=22, color=palette.HIGHLIGHT, width=room)
         words_column = Caption(beat, "column", font_size=22, color=palette.Z, width=room)
@@ -107,11 +111,13 @@ class ManyNeurons(WideScene):
         z_numbers = EquationTex(beat, "z_numbers", font_size=32)
         lines = VGroup(cost, cost_numbers, z, z_numbers)
         lines.arrange(DOWN, buff=0.22).next_to(net, DOWN, buff=0.3)
+        self.narrate("cost")
         # The cost: one term per output neuron.
         self.play(*net.highlight(net.links, palette.COST), Write(cost), run_time=1.5)
         self.play(FadeIn(cost_numbers, shift=0.1 * DOWN), Indicate(net.value_group(L)),
                   *(Indicate(t, color=palette.TARGET) for t in net.targets), run_time=1.5)
         self.wait(2)
+        self.narrate("z")
         # The weighted input of one neuron: one term per neuron of the layer before.
         into_j = [net.edge(L, j, k) for k in range(net.sizes[L - 1])]
         self.play(*net.restore(net.links), *net.highlight(into_j), Indicate(net.neuron(L, j)), Write(z), run_time=1.5)
@@ -131,6 +137,7 @@ class SumOverPaths(WideScene):
         net = self.network_on_top(height=2.3)
         self.net = net
         self.show_network(net, run_time=2)
+        self.narrate("same")
         path = net.path(j, k)
         self.play(*net.highlight(path))
         same = Caption(beat, "same", font_size=24, color=palette.MUTED, width=SAFE_WIDTH)
@@ -138,6 +145,7 @@ class SumOverPaths(WideScene):
         numbers = EquationTex(beat, "numbers", font_size=36)
         VGroup(same, chain, numbers).arrange(DOWN, buff=0.45).next_to(net, DOWN, buff=0.45)
         self.play(FadeIn(same))
+        self.narrate("chain")
         self.reveal(chain, "lhs", "eq", anim=Write)
         for key in chain.factor_keys()[:3]:
             self.reveal(chain, key, run_time=0.8)
@@ -145,6 +153,7 @@ class SumOverPaths(WideScene):
         rest = [key for key in chain.equation.keys if key not in ("lhs", "eq", *chain.factor_keys()[:3])]
         self.reveal(chain, *rest, run_time=1.5)
         self.wait(1)
+        self.narrate("numbers")
         self.play(FadeIn(numbers, shift=0.1 * DOWN), run_time=1.5)
         self.play(numbers.part("value").animate.set_color(palette.HIGHLIGHT),
                   Circumscribe(numbers.part("value"), color=palette.HIGHLIGHT))
@@ -165,12 +174,15 @@ class SumOverPaths(WideScene):
         VGroup(words, paths).arrange(DOWN, buff=0.3).next_to(net, DOWN, buff=0.35)
         terms.move_to(paths)
         slot = terms.get_bottom()[1] - 0.3
+        self.narrate("paths")
         self.play(FadeIn(words), Indicate(net.neuron(L - 1, k), scale_factor=1.3))
+        self.narrate("terms")
         self.play(Write(paths), run_time=1.5)
         self.wait(1.5)
         # The local derivatives of each link, as in Part 2: dz/da is the weight.
         self.play(ReplacementTransform(paths, terms), run_time=1.5)
         self.wait(1)
+        self.narrate("each_path")
         line_height = max(EquationTex(beat, f"path{j}", font_size=32).height for j in range(net.sizes[L]))
         total.align_to((slot - line_height - 0.3) * UP, UP)
         self.reveal(total, "lhs", "eq")
@@ -187,6 +199,7 @@ class SumOverPaths(WideScene):
             self.reveal(total, *keys, anim=lambda m, line=line: TransformFromCopy(line.part("value"), m), run_time=0.9)
             self.wait(0.6)
             shown_before = (line, path)
+        self.narrate("total")
         old_line, old_path = shown_before
         self.play(FadeOut(old_line), *net.restore(old_path), total.animate.align_to(slot * UP, UP))
         add = Caption(beat, "add", font_size=24, color=palette.HIGHLIGHT)
@@ -221,13 +234,16 @@ class Recursion(WideScene):
         net = WideNetwork.fitted(self.model, width=SAFE_WIDTH - 1.0, height=min(3.8, room), targets=False,
                                  room_for=derivatives)
         net.move_to((top.get_bottom()[1] - 0.4 - room / 2) * UP)
+        self.narrate("recursion")
         self.play(Write(recursion), run_time=2)
         self.wait(1)
         self.show_network(net, run_time=2)
         # Base case: the output layer's values become dC/da^{(L)}.
         L = net.L
+        self.narrate("base")
         self.play(FadeIn(base_words), Write(base), run_time=1.5)
         self.fill_layer(beat, net, L)
+        self.narrate("sweep")
         self.play(FadeIn(sweep))
         for l in range(L, 0, -1):
             edges = net.edges_into(l)
@@ -235,6 +251,7 @@ class Recursion(WideScene):
             self.fill_layer(beat, net, l - 1)
             self.play(*net.restore(edges), run_time=0.6)
         self.wait(1)
+        self.narrate("gradient")
         weights = Caption(beat, "weights", font_size=24, color=palette.MUTED).move_to(sweep)
         self.play(ReplacementTransform(sweep, weights), Write(gradient), run_time=2)
         self.wait(2.5)
@@ -267,11 +284,14 @@ class VectorForm(WideScene):
         equations = VGroup(delta, *bps).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
         block = VGroup(equations, shapes).arrange(RIGHT, buff=0.8)
         fit_width(block).align_to(TOP * UP, UP)
+        self.narrate("delta")
         self.play(Write(delta), run_time=1.5)
         self.wait(1)
+        self.narrate("equations")
         for bp in bps:
             self.play(FadeIn(bp, shift=0.1 * DOWN), run_time=1.2)
             self.wait(0.8)
+        self.narrate("transpose")
         transpose = SurroundingRectangle(bps[1].part("back"), color=palette.HIGHLIGHT, buff=0.06)
         words = Caption(beat, "shapes_words", font_size=24, color=palette.HIGHLIGHT)
         words.next_to(block, DOWN, buff=0.4)
@@ -282,6 +302,7 @@ class VectorForm(WideScene):
         self.in_numbers(beat)
 
     def in_numbers(self, beat: Beat) -> None:
+        self.narrate("numbers")
         caption = Caption(beat, "in_numbers", font_size=26, color=palette.MUTED).align_to(TOP * UP, UP)
         self.play(FadeIn(caption))
         size = 24
@@ -327,6 +348,7 @@ class VectorForm(WideScene):
             self.wait(1.5)
             if row is back:
                 # Entry k of (W^{(L)})^T delta^{(L)} is beat 25's sum over paths.
+                self.narrate("check")
                 entry = back[-1].entry(k)
                 self.play(Circumscribe(entry, color=palette.Z), TransformFromCopy(entry, check[2]),
                           FadeIn(check[:2]), FadeIn(words), run_time=1.5)
@@ -348,6 +370,7 @@ class DescentStep(WideScene):
         size = 24
         eta = ShownTex(beat, "values", "eta", labelled=True, font_size=30)
         eta.align_to(TOP * UP, UP)
+        self.narrate("rate")
         self.play(FadeIn(eta))
         rows = []
         for name, shape in (("W", (ex.sizes[L], ex.sizes[L - 1])), ("b", (ex.sizes[L], 1))):
@@ -386,11 +409,13 @@ class DescentStep(WideScene):
         else:
             for row in rows:
                 row.set_y(middle)
+        self.narrate("step")
         for i, row in enumerate(rows):
             if i and not together:
                 self.play(FadeOut(rows[0]))
             self.play(LaggedStart(*(FadeIn(m) for m in row), lag_ratio=0.15), run_time=3)
             self.wait(1.5)
+        self.narrate("cost")
         self.play(FadeIn(cost_before))
         self.play(FadeIn(arrow), FadeIn(cost_after, shift=0.2 * DOWN), run_time=1.2)
         self.play(FadeIn(change), FadeIn(lower), Circumscribe(cost_after, color=palette.HIGHLIGHT))

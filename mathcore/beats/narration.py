@@ -298,8 +298,7 @@ def _average(r: _Read, c: Context) -> list[Lines]:
 def _gradient_vector(r: _Read, c: Context) -> list[Lines]:
     first, last = r.entry("gradient", 0), r.entry("gradient", len(r.beat.series["gradient"]) - 1)
     every = f"{_cap(r.text('every'))}."
-    return [[("vector", "The gradient vector ∇C lists every such derivative,"),
-             ("entries", f"from {first} to {last}."),
+    return [[("vector", f"The gradient vector ∇C lists every such derivative, from {first} to {last}."),
              ("every", every)],
             [("vector", "The gradient vector ∇C lists every such derivative."), ("every", every)]]
 
