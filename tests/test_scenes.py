@@ -25,7 +25,6 @@ from scenes.base import BeatRecord, OnScreen, frame_box, texts_of
 from scenes.lesson import LESSON_ENV
 from scenes.tex import ShownTex, flow
 
-from .conftest import OTHER_LESSON
 from .lessongen import lesson_text
 
 SCENES_DIR = Path(__file__).parents[1] / "scenes"
@@ -69,15 +68,16 @@ def tex_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("tex")
 
 
-@pytest.fixture(scope="module", params=["default", "other", *GENERATED])
-def rendered(request, tmp_path_factory, tex_dir, model, other_model):
+# The lessons every scene is rendered for: the default and two generated ones, which between them
+# vary every choice the tests' other lesson file does (that file's model is checked by the model's
+# tests, its matrices drawn by test_toolkit, its narration marks read by test_marks). Each costs
+# about 2 minutes of the suite's 15-minute budget, so a third hand-written one is not rendered here.
+@pytest.fixture(scope="module", params=["default", *GENERATED])
+def rendered(request, tmp_path_factory, tex_dir, model):
     mp = pytest.MonkeyPatch()
     if request.param == "default":
         mp.delenv(LESSON_ENV, raising=False)
         lesson = model
-    elif request.param == "other":
-        mp.setenv(LESSON_ENV, str(OTHER_LESSON))
-        lesson = other_model
     else:
         seed, choices = GENERATED[request.param]
         path = tmp_path_factory.mktemp("lessons") / f"{request.param}.toml"

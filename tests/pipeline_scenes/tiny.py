@@ -8,18 +8,29 @@ from mathcore.model import Beat
 from scenes.base import LessonScene
 
 QUICK = 0.4  # seconds per animation
+STEP = 0.2  # seconds for each further sentence of a beat (3 frames at 15 fps)
 
 
 class Opening(LessonScene):
-    """Two beats of the lesson: its section names, "01 ..." and "02 ...", come from the lesson file."""
+    """Two beats of the lesson: its section names, "01 ..." and "02 ...", come from the lesson file,
+    and so does its narration (every sentence is marked, as lesson scenes must)."""
 
     beats = ("title", "chain_rule")
 
     def title(self, beat: Beat) -> None:
-        self.play(FadeIn(Square()), run_time=QUICK)
+        self.narrated(beat, FadeIn(Square()))
 
     def chain_rule(self, beat: Beat) -> None:
-        self.play(*(FadeOut(m) for m in self.mobjects), run_time=QUICK)
+        self.narrated(beat, *(FadeOut(m) for m in self.mobjects))
+
+    def narrated(self, beat: Beat, *animations) -> None:
+        """The beat's first sentence with its animations, each further one with a short wait."""
+        first, *others = beat.narration
+        self.narrate(first.key)
+        self.play(*animations, run_time=QUICK)
+        for sentence in others:
+            self.narrate(sentence.key)
+            self.wait(STEP)
 
 
 class Middle(Scene):
