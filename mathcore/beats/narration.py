@@ -25,9 +25,10 @@ numbers of large networks at four places): the first within the budget is used.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from mathcore.beats.common import Context
+from mathcore.beats.reading import BeatReader, and_list, capitalised, vector
 from mathcore.model import Beat, Sentence
 from mathcore.plaintext import plain
 from mathcore.spoken import spoken
@@ -77,54 +78,8 @@ Lines = list[tuple[str, str]]  # (key, text) per sentence
 Writer = Callable[["_Read", Context], list[Lines]]
 
 
-class _Read:
-    """A beat read as plain text: its shown numbers, labels and equations."""
-
-    def __init__(self, beat: Beat) -> None:
-        self.beat = beat
-
-    def n(self, key: str) -> str:
-        return plain(self.beat.values[key].tex)
-
-    def label(self, key: str) -> str:
-        return plain(self.beat.values[key].label)
-
-    def is_(self, key: str) -> str:
-        return f"{self.label(key)} = {self.n(key)}"
-
-    def series(self, name: str) -> list[str]:
-        return [plain(v.tex) for v in self.beat.series[name]]
-
-    def entry(self, name: str, i: int) -> str:
-        """``label = value`` of one entry of a series."""
-        v = self.beat.series[name][i]
-        return f"{plain(v.label)} = {plain(v.tex)}"
-
-    def eq(self, key: str) -> str:
-        return plain(self.beat.equations[key].tex)
-
-    def part(self, key: str, *parts: str) -> str:
-        return plain(" ".join(self.beat.equations[key].part(p) for p in parts))
-
-    def tail(self, key: str, start: str) -> str:
-        """An equation from part ``start`` on (its plugged-in numbers, relation and result)."""
-        eq = self.beat.equations[key]
-        return plain(" ".join(tex for _, tex in eq.parts[eq.keys.index(start):]))
-
-    def text(self, key: str) -> str:
-        return self.beat.texts[key]
-
-
-def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _vector(items: Sequence[str]) -> str:
-    return "(" + ", ".join(items) + ")"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+_Read = BeatReader
+_and, _vector, _cap = and_list, vector, capitalised
 
 
 def _end(text: str) -> str:

@@ -17,10 +17,10 @@ used (large networks at four places make long lists of numbers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from mathcore.beats.common import Context
-from mathcore.equations import Equation
+from mathcore.beats.reading import BeatReader, and_list, capitalised, parts_from, vector
 from mathcore.model import Beat
 from mathcore.plaintext import plain
 
@@ -33,60 +33,8 @@ def summary(beat: Beat, c: Context) -> str:
     return next((v for v in versions if len(v) <= LIMIT), versions[-1])
 
 
-class _Read:
-    """A beat read as plain text: its shown numbers, labels and equations."""
-
-    def __init__(self, beat: Beat) -> None:
-        self.beat = beat
-
-    def n(self, key: str) -> str:
-        """A shown value as the screen shows it."""
-        return plain(self.beat.values[key].tex)
-
-    def label(self, key: str) -> str:
-        return plain(self.beat.values[key].label)
-
-    def is_(self, key: str) -> str:
-        """``label = value``."""
-        return f"{self.label(key)} = {self.n(key)}"
-
-    def series(self, name: str) -> list[str]:
-        return [plain(v.tex) for v in self.beat.series[name]]
-
-    def eq(self, key: str) -> str:
-        return plain(self.beat.equations[key].tex)
-
-    def part(self, key: str, part: str) -> str:
-        return plain(self.beat.equations[key].part(part))
-
-    def tail(self, key: str, start: str) -> str:
-        """An equation from part ``start`` on (its plugged-in numbers, relation and result)."""
-        return plain(" ".join(_parts_from(self.beat.equations[key], start)))
-
-    def lhs_tail(self, key: str, start: str) -> str:
-        """``lhs = `` and the equation from part ``start`` on."""
-        return f"{self.part(key, 'lhs')} = {self.tail(key, start)}"
-
-    def text(self, key: str) -> str:
-        return self.beat.texts[key]
-
-
-def _parts_from(eq: Equation, start: str) -> list[str]:
-    keys = eq.keys
-    return [tex for _, tex in eq.parts[keys.index(start):]]
-
-
-def _and(items: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _vector(items: Sequence[str]) -> str:
-    return "(" + ", ".join(items) + ")"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+_Read = BeatReader
+_parts_from, _and, _vector, _cap = parts_from, and_list, vector, capitalised
 
 
 Writer = Callable[[_Read, Context], list[str]]
