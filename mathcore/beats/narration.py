@@ -69,17 +69,13 @@ def speech_words(said: str) -> int:
 def narration(beat: Beat, c: Context) -> tuple[Sentence, ...]:
     """The narration of ``beat`` (built from ``c``): the first of its writer's versions within the budget."""
     versions = [tuple(Sentence(key, text, spoken(text)) for key, text in version)
-                for version in WRITERS[beat.key](_Read(beat), c)]
+                for version in WRITERS[beat.key](BeatReader(beat), c)]
     fits = (v for v in versions if sum(speech_words(s.spoken) for s in v) <= budget(beat.key))
     return next(fits, versions[-1])
 
 
 Lines = list[tuple[str, str]]  # (key, text) per sentence
-Writer = Callable[["_Read", Context], list[Lines]]
-
-
-_Read = BeatReader
-_and, _vector, _cap = and_list, vector, capitalised
+Writer = Callable[[BeatReader, Context], list[Lines]]
 
 
 def _end(text: str) -> str:
@@ -88,12 +84,12 @@ def _end(text: str) -> str:
 
 
 # -- Part 1 -----------------------------------------------------------------------------------
-def _title(r: _Read, c: Context) -> list[Lines]:
+def _title(r: BeatReader, c: Context) -> list[Lines]:
     t = r.beat.texts
     return [[("title", _end(t["title"])), ("track", f"After “{t['after']}”, and before “{t['before']}”.")]]
 
 
-def _chain_rule(r: _Read, c: Context) -> list[Lines]:
+def _chain_rule(r: BeatReader, c: Context) -> list[Lines]:
     return [[("lines", f"Take {r.eq('inner')} and {r.eq('outer')}."),
              ("nudge", f"Nudge x from {r.n('x')} by {r.n('h')}:"),
              ("moves", f"g moves by about {r.n('g_moves')}, really {r.n('g_moves_actually')}, and f by about "
@@ -109,18 +105,18 @@ def _chain_rule(r: _Read, c: Context) -> list[Lines]:
              ("rule", f"So {r.label('df_dx')} = {r.label('df_dg')} · {r.label('dg_dx')}.")]]
 
 
-def _nested_cost(r: _Read, c: Context) -> list[Lines]:
+def _nested_cost(r: BeatReader, c: Context) -> list[Lines]:
     return [[("links", "Each link is one equation, down to the cost."),
              ("nested", f"Nested: {r.eq('nested')}.")],
             [("links", "Each link of the chain is one equation, down to the cost."),
              ("nested", "Nested, the cost is a function of every weight.")]]
 
 
-def _forward_pass(r: _Read, c: Context) -> list[Lines]:
+def _forward_pass(r: BeatReader, c: Context) -> list[Lines]:
     layers = [key for key in r.beat.equations if key != "cost"]
     inputs = f"Start from the input {r.is_('a0')}, with the target {r.is_('y')}."
     cost = f"The cost: {r.part('cost', 'lhs')} = {r.tail('cost', 'numbers')}."
-    return [[("inputs", inputs), ("layers", f"Each layer multiplies by its weight: {_and([r.is_(k) for k in layers])}."),
+    return [[("inputs", inputs), ("layers", f"Each layer multiplies by its weight: {and_list([r.is_(k) for k in layers])}."),
              ("cost", cost)],
             [("inputs", inputs), ("layers", f"Each layer multiplies by its weight, up to {r.is_(layers[-1])}."),
              ("cost", cost)],
@@ -129,7 +125,7 @@ def _forward_pass(r: _Read, c: Context) -> list[Lines]:
              ("cost", f"The cost: {r.is_('C')}.")]]
 
 
-def _product_of_rates(r: _Read, c: Context) -> list[Lines]:
+def _product_of_rates(r: BeatReader, c: Context) -> list[Lines]:
     eq = r.beat.equations["numbers"]
     return [[("factors", "The first weight's derivative is a product of rates, one per link,"),
              ("locals", "each read off its own link:"),
@@ -139,7 +135,7 @@ def _product_of_rates(r: _Read, c: Context) -> list[Lines]:
              ("numbers", f"Here {r.is_('dC_dw1')}.")]]
 
 
-def _desire(r: _Read, c: Context) -> list[Lines]:
+def _desire(r: BeatReader, c: Context) -> list[Lines]:
     desire = f"The first factor, {r.is_('desire')}, is the output's desire: how much, and which way, the cost wants it to move."
     check = f"A nudge of {r.n('nudge')} changes the cost by {r.n('delta_cost')}, as predicted: {r.n('predicted')}."
     return [[("desire", desire),
@@ -150,7 +146,7 @@ def _desire(r: _Read, c: Context) -> list[Lines]:
              ("check", check)]]
 
 
-def _backward_sweep(r: _Read, c: Context) -> list[Lines]:
+def _backward_sweep(r: BeatReader, c: Context) -> list[Lines]:
     running = r.beat.series["running_product"]
     last = f"{plain(running[-1].label)} = {plain(running[-1].tex)}"
     counts = (f"One sweep takes {r.n('sweep_multiplications')} multiplications, not "
@@ -163,13 +159,13 @@ def _backward_sweep(r: _Read, c: Context) -> list[Lines]:
              ("counts", counts)]]
 
 
-def _squish(r: _Read, c: Context) -> list[Lines]:
+def _squish(r: BeatReader, c: Context) -> list[Lines]:
     return [[("definitions", f"Add a squish, {r.eq('a1')}."),
              ("product", "Every link gains a factor,"),
              ("slopes", "the squish's slope, σ′(z).")]]
 
 
-def _vanishing(r: _Read, c: Context) -> list[Lines]:
+def _vanishing(r: BeatReader, c: Context) -> list[Lines]:
     grads, bounds = r.series("gradient_by_depth"), r.series("bound_by_depth")
     act = c.deep.spec.activation.name
     return [[("slope", f"The {act} squish has a slope of at most {r.n('max_slope')}."),
@@ -181,7 +177,7 @@ def _vanishing(r: _Read, c: Context) -> list[Lines]:
 
 
 # -- Part 2 -----------------------------------------------------------------------------------
-def _four_neurons(r: _Read, c: Context) -> list[Lines]:
+def _four_neurons(r: BeatReader, c: Context) -> list[Lines]:
     last = f"a{c.sigmoid.depth}"
     act = c.sigmoid.spec.activation.name
     return [[("chain", f"{r.beat.title}, with the {act} squish."),
@@ -190,46 +186,46 @@ def _four_neurons(r: _Read, c: Context) -> list[Lines]:
              ("composed", f"Against {r.is_('y')}, the cost is {r.is_('C0')}.")]]
 
 
-def _last_link(r: _Read, c: Context) -> list[Lines]:
+def _last_link(r: BeatReader, c: Context) -> list[Lines]:
     return [[("focus", f"The last link: from {r.label('aL1')} to {r.label('aL')}."),
              ("superscripts", "Superscripts are layer indices, not exponents."),
              ("target", f"The target is {r.is_('y')}."),
              ("cost", f"Its cost: {r.part('cost', 'lhs')} = {r.tail('cost', 'numbers')}.")]]
 
 
-def _weighted_input(r: _Read, c: Context) -> list[Lines]:
+def _weighted_input(r: BeatReader, c: Context) -> list[Lines]:
     symbols = f"{r.part('z', 'lhs')} = {r.part('z', 'w', 'a_prev')} + {r.part('z', 'b')}"
     return [[("z", f"The weighted input: {symbols}."),
              ("numbers", f"With {r.is_('w')}, it comes to {r.n('z')}."),
              ("squish", f"Squished, {r.is_('a')}.")]]
 
 
-def _dependency_tree(r: _Read, c: Context) -> list[Lines]:
+def _dependency_tree(r: BeatReader, c: Context) -> list[Lines]:
     rows = r.beat.data["tree"][:3]  # the cost, the last activation, the last weighted input
-    links = "; ".join(f"{plain(node)} on {_and([plain(i) for i in inputs])}" for node, inputs in rows)
+    links = "; ".join(f"{plain(node)} on {and_list([plain(i) for i in inputs])}" for node, inputs in rows)
     return [[("last_layer", f"What depends on what: {links}."),
-             ("grows", f"{_cap(r.text('grows'))}.")]]
+             ("grows", f"{capitalised(r.text('grows'))}.")]]
 
 
-def _number_lines(r: _Read, c: Context) -> list[Lines]:
-    names = _and([r.label(k) for k in ("w", "z", "a", "C0")])
+def _number_lines(r: BeatReader, c: Context) -> list[Lines]:
+    names = and_list([r.label(k) for k in ("w", "z", "a", "C0")])
     return [[("lines", f"A number line each for {names}."),
              ("nudge", f"Nudge the weight by {r.n('nudge')}, and the cost goes from {r.n('C0')} to "
                        f"{r.n('C0_nudged')}."),
              ("back_and_forth", "Back and forth, the others follow.")]]
 
 
-def _chain_assembled(r: _Read, c: Context) -> list[Lines]:
+def _chain_assembled(r: BeatReader, c: Context) -> list[Lines]:
     eq = r.beat.equations["chain"]
-    values = _and([r.n(f.key) for f in eq.factors])
+    values = and_list([r.n(f.key) for f in eq.factors])
     return [[("links", f"Each link: how much its end moves per nudge of its start; here {values}."),
              ("chain", f"Multiplied, they give {r.part('chain', 'lhs')}.")]]
 
 
-def _local_derivatives(r: _Read, c: Context) -> list[Lines]:
+def _local_derivatives(r: BeatReader, c: Context) -> list[Lines]:
     eq = r.beat.equations["numbers"]
     keys = [f.key for f in r.beat.equations["product"].factors]
-    locals_ = _and([f"{r.part(k, 'formula')} = {r.n(k)}" for k in keys])
+    locals_ = and_list([f"{r.part(k, 'formula')} = {r.n(k)}" for k in keys])
     ratio = r.beat.series["nudge_ratio"][-1]
     return [[("locals", f"From each link's formula: {locals_}."),
              ("product", f"Their product: {r.label('dC_dw')} = {r.tail('numbers', eq.factors[0].key)}."),
@@ -237,44 +233,44 @@ def _local_derivatives(r: _Read, c: Context) -> list[Lines]:
              ("limit", f"the ratio closes in on it, {plain(ratio.tex)}.")]]
 
 
-def _fire_together(r: _Read, c: Context) -> list[Lines]:
+def _fire_together(r: BeatReader, c: Context) -> list[Lines]:
     return [[("slogan", _end(r.text("slogan"))),
              ("link", f"{r.eq('dz_dw')} = {r.n('a_prev')}:"),
              ("meaning", "a weight matters as much as its input is active.")]]
 
 
-def _average(r: _Read, c: Context) -> list[Lines]:
+def _average(r: BeatReader, c: Context) -> list[Lines]:
     return [[("cost", f"With {r.is_('n')} examples, the cost is their average."),
              ("examples", "Each has its own input and target,"),
              ("costs", f"and cost; on average {r.is_('mean_cost')}."),
              ("gradients", f"The gradient too: {r.is_('mean')}.")]]
 
 
-def _gradient_vector(r: _Read, c: Context) -> list[Lines]:
+def _gradient_vector(r: BeatReader, c: Context) -> list[Lines]:
     first, last = r.entry("gradient", 0), r.entry("gradient", len(r.beat.series["gradient"]) - 1)
-    every = f"{_cap(r.text('every'))}."
+    every = f"{capitalised(r.text('every'))}."
     return [[("vector", f"The gradient vector ∇C lists every such derivative, from {first} to {last}."),
              ("every", every)],
             [("vector", "The gradient vector ∇C lists every such derivative."), ("every", every)]]
 
 
-def _bias_and_previous(r: _Read, c: Context) -> list[Lines]:
+def _bias_and_previous(r: BeatReader, c: Context) -> list[Lines]:
     return [[("bias", f"For the bias, {r.eq('dz_db')},"),
              ("bias_chain", f"so {r.is_('dC_db')}."),
              ("previous", f"For the previous activation, {r.eq('dz_da_prev')} = {r.n('w')},"),
              ("previous_chain", f"so {r.is_('dC_da_prev')}.")]]
 
 
-def _one_layer_back(r: _Read, c: Context) -> list[Lines]:
+def _one_layer_back(r: BeatReader, c: Context) -> list[Lines]:
     return [[("longer", "One layer back, the chain is longer."),
              ("shared", f"Its output side, {r.n('dC_da_prev')}, is known already: computed once, reused."),
              ("result", f"So {r.is_('dC_dw')}.")]]
 
 
 # -- Part 3 -----------------------------------------------------------------------------------
-def _indices(r: _Read, c: Context) -> list[Lines]:
+def _indices(r: BeatReader, c: Context) -> list[Lines]:
     act = c.wide.spec.activation.name
-    sizes = _and([str(n) for n in c.wide.sizes])
+    sizes = and_list([str(n) for n in c.wide.sizes])
     return [[("network", f"Now several neurons per layer, {sizes}, with the {act} squish. "
                          "Superscripts count layers, subscripts neurons."),
              ("edge", f"{plain(r.text('w'))} is the weight to j, from k; here {r.n('w_jk')}."),
@@ -282,21 +278,21 @@ def _indices(r: _Read, c: Context) -> list[Lines]:
              ("rows_columns", "row j into neuron j, column k out of neuron k.")]]
 
 
-def _sums(r: _Read, c: Context) -> list[Lines]:
+def _sums(r: BeatReader, c: Context) -> list[Lines]:
     z = r.beat.equations["z_numbers"]
     return [[("cost", f"The cost adds a term per output neuron, here {r.is_('C0')}."),
              ("z", f"Each weighted input sums over the layer before: {r.part('z_numbers', 'lhs')} = "
                    f"{plain(z.part('value'))}.")]]
 
 
-def _weight_index_form(r: _Read, c: Context) -> list[Lines]:
+def _weight_index_form(r: BeatReader, c: Context) -> list[Lines]:
     same = "The same three links, now with indices:"
     chain = f"{r.part('chain', 'lhs')} is the same product."
     return [[("same", same), ("chain", chain), ("numbers", f"Here: {r.tail('numbers', 'a_prev')}.")],
             [("same", same), ("chain", chain), ("numbers", f"For the highlighted edge, it is {r.n('dC_dw')}.")]]
 
 
-def _sum_over_paths(r: _Read, c: Context) -> list[Lines]:
+def _sum_over_paths(r: BeatReader, c: Context) -> list[Lines]:
     total = f"{r.part('total', 'lhs')} = {r.tail('total', 'term0')}"
     return [[("paths", "A neuron of the layer before reaches the cost through every neuron of the last layer,"),
              ("terms", f"so its derivative is a sum over paths: {r.eq('terms')}."),
@@ -308,16 +304,16 @@ def _sum_over_paths(r: _Read, c: Context) -> list[Lines]:
              ("total", f"For k = {r.n('k')}: {r.is_('sum')}.")]]
 
 
-def _recursion(r: _Read, c: Context) -> list[Lines]:
+def _recursion(r: BeatReader, c: Context) -> list[Lines]:
     L = c.wide.depth
-    sweep = _cap(r.text("sweep"))
-    gradient = f"{_cap(r.text('weights'))}: the whole gradient."
+    sweep = capitalised(r.text("sweep"))
+    gradient = f"{capitalised(r.text('weights'))}: the whole gradient."
     return [[("recursion", "The same sum holds for any layer."),
-             ("base", f"It starts at the output, {_vector(r.series(f'dC_da{L}'))}."),
-             ("sweep", f"{sweep}, down to the input's {_vector(r.series('dC_da0'))}."),
+             ("base", f"It starts at the output, {vector(r.series(f'dC_da{L}'))}."),
+             ("sweep", f"{sweep}, down to the input's {vector(r.series('dC_da0'))}."),
              ("gradient", gradient)],
             [("recursion", "The same sum holds for any layer."),
-             ("base", f"It starts at the output, {_vector(r.series(f'dC_da{L}'))}."),
+             ("base", f"It starts at the output, {vector(r.series(f'dC_da{L}'))}."),
              ("sweep", f"{sweep}."),
              ("gradient", gradient)],
             [("recursion", "The same sum holds for any layer."),
@@ -326,22 +322,22 @@ def _recursion(r: _Read, c: Context) -> list[Lines]:
              ("gradient", gradient)]]
 
 
-def _vector_form(r: _Read, c: Context) -> list[Lines]:
+def _vector_form(r: BeatReader, c: Context) -> list[Lines]:
     delta = f"Write {r.eq('delta')}, the error of neuron j in layer l."
     equations = ("Four equations follow: the last layer's errors, each layer's from the next, and from them "
                  "every bias's and weight's derivative.")
-    numbers = f"In numbers, {plain(r.text('delta'))} = {_vector(r.series('deltaL'))}, and so on back."
+    numbers = f"In numbers, {plain(r.text('delta'))} = {vector(r.series('deltaL'))}, and so on back."
     check = f"Entry {r.n('k')} is {r.is_('check')}: {r.text('check_words')}."
-    transpose = f"{_cap(r.text('shapes_words'))}."
+    transpose = f"{capitalised(r.text('shapes_words'))}."
     return [[("delta", delta), ("equations", equations), ("transpose", transpose), ("numbers", numbers),
               ("check", check)],
             [("delta", delta), ("equations", equations), ("transpose", transpose),
              ("numbers", "In numbers, layer by layer."), ("check", check)]]
 
 
-def _descent_step(r: _Read, c: Context) -> list[Lines]:
+def _descent_step(r: BeatReader, c: Context) -> list[Lines]:
     return [[("rate", f"One step downhill, with learning rate {r.is_('eta')}:"),
-             ("step", f"{_cap(r.text('every_layer'))}, against their gradient."),
+             ("step", f"{capitalised(r.text('every_layer'))}, against their gradient."),
              ("cost", f"The cost falls from {r.n('cost_before')} to {r.n('cost_after')}, a change of "
                       f"{r.n('cost_change')}.")]]
 
