@@ -49,7 +49,7 @@ from pipeline.errors import PipelineError
 from pipeline.lesson import LessonInput
 from pipeline.formats import DEFAULT_FORMATS, FORMATS, derived
 from pipeline.fsutil import atomic_write, atomic_write_text, publish_file, show_path, temp_sibling
-from pipeline.progress import Progress, span
+from pipeline.progress import Progress, count, span
 from pipeline.scenelist import package_dir
 from pipeline.storage import SpaceNeed, storage_errors
 
@@ -217,8 +217,8 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
             atomic_write_text(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     result = ExportResult(folder, written, unchanged, removed, manifest_written, time.monotonic() - started)
     state = "exported" if written or removed or manifest_written else "export up to date"
-    extra = f", {_count(len(removed), 'old file')} removed" if removed else ""
-    progress.say(f"{state}: {_count(len(written), 'beat')} written, {len(unchanged)} unchanged{extra} "
+    extra = f", {count(len(removed), 'old file')} removed" if removed else ""
+    progress.say(f"{state}: {count(len(written), 'beat')} written, {len(unchanged)} unchanged{extra} "
                  f"in {span(result.seconds)}")
     kinds = ", ".join(FORMATS[f].extension for f in extras)
     progress.say(f"  beats:    {show_path(folder / BEATS_FOLDER)}/NN-<title>.mp4, .png{', ' + kinds if kinds else ''}")
@@ -518,8 +518,6 @@ def _remove_stale(folder: Path, old_files: dict[str, dict[str, Any]], files: dic
     return removed
 
 
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _seconds(t: Fraction) -> float:

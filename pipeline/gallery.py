@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write_text
+from pipeline.progress import clock, count
 
 GALLERY = "index.html"
 
@@ -82,7 +83,7 @@ def gallery_html(folder: Path, manifest: dict[str, Any]) -> str:
         links.append((DECK_LABELS.get(key, f"Slides ({key})"), decks[key]))
     links.append(("manifest.json", "manifest.json"))
     nav = "".join(f"<li>{_link(path, label)}</li>" for label, path in links if path)
-    facts = f"{_count(len(beats), 'beat')} · {clock(float(manifest.get('duration') or 0))}"
+    facts = f"{count(len(beats), 'beat')} · {clock(float(manifest.get('duration') or 0))}"
     if manifest.get("quality"):
         facts += f" · {escape(str(manifest['quality']))} quality"
     cards = "\n".join(_card(folder, beat, manifest.get("video")) for beat in beats)
@@ -183,12 +184,6 @@ def _image_size(path: Path) -> tuple[int, int] | None:
         return None
 
 
-def clock(seconds: float) -> str:
-    """A length as ``m:ss`` (``h:mm:ss`` from an hour on), in whole seconds rounded down, as video
-    players and ``make``'s summary show it."""
-    s = int(seconds)
-    h, m, s = s // 3600, s // 60 % 60, s % 60
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def _clock_tenths(seconds: float) -> str:
@@ -197,5 +192,3 @@ def _clock_tenths(seconds: float) -> str:
     return f"{tenths // 600}:{tenths % 600 // 10:02d}.{tenths % 10}"
 
 
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"

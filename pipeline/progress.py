@@ -14,6 +14,11 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
+def count(n: int, thing: str) -> str:
+    """``count(1, "beat")`` -> ``"1 beat"``; ``count(3, "beat")`` -> ``"3 beats"``."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def span(seconds: float) -> str:
     """A length of time for people: ``"12.3 s"``, or ``"2:05 (125.0 s)"`` from a minute on."""
     return f"{seconds:.1f} s" if seconds < 60 else f"{clock(seconds)} ({seconds:.1f} s)"
