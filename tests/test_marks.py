@@ -27,7 +27,8 @@ from manim.scene.scene_file_writer import SceneFileWriter
 
 from mathcore.beats import build_model
 from mathcore.beats.common import Context
-from mathcore.beats.narration import WRITERS, _Read
+from mathcore.beats.narration import WRITERS
+from mathcore.beats.reading import BeatReader
 from mathcore.model import LessonModel
 from scenes import LESSON_SCENES
 from scenes.base import LessonScene, NarrationError
@@ -151,7 +152,7 @@ def test_every_version_of_a_narration_has_the_same_keys(any_model):
     """A lesson whose narration is long gets a shorter version: it must mark the same steps."""
     c = Context.of(any_model.spec)
     for beat in any_model.beats:
-        versions = [[key for key, _ in lines] for lines in WRITERS[beat.key](_Read(beat), c)]
+        versions = [[key for key, _ in lines] for lines in WRITERS[beat.key](BeatReader(beat), c)]
         assert all(v == versions[0] for v in versions), (beat.key, versions)
 
 
