@@ -13,7 +13,8 @@ deck (manim-slides), a new slide. At the end of each beat the scene records what
 every text-like mobject with the model address it came from and its box, which the tests compare
 with the model and check for overlaps and for leaving the frame. Shapes that TeX draws but that
 show no text (a matrix's brackets, :mod:`scenes.matrices`) carry ``lesson_decoration`` and are
-left out.
+left out; a number drawn inside a shape (a neuron) carries it as ``lesson_holder``, and the tests
+check that it stays inside.
 
 Narration marks: a beat's method calls ``self.narrate("key")`` as the first statement of the
 animation step each sentence of the beat's narration (:class:`mathcore.model.Sentence`) describes,
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
-from manim import UL, Animation, DecimalNumber, FadeIn, FadeOut, Mobject, ReplacementTransform, Scene, SingleStringMathTex, Text, config
+from manim import DEFAULT_WAIT_TIME, UL, Animation, DecimalNumber, FadeIn, FadeOut, Mobject, ReplacementTransform, Scene, SingleStringMathTex, Text, config
 from manim.mobject.text.tex_mobject import MathTexPart
 
 from mathcore.model import Beat, LessonModel, Sentence
@@ -51,6 +52,8 @@ class OnScreen:
     box: tuple[float, float, float, float]  # left, bottom, right, top in scene units
     mobject: Mobject = field(repr=False)
     font_size: float | None = None  # its type size as shown (the smallest of its texts)
+    # The shape it is drawn inside (a neuron), as it was then: centre x, y, width, height.
+    holder: tuple[float, float, float, float] | None = None
 
 
 @dataclass
@@ -58,6 +61,23 @@ class BeatRecord:
     key: str
     number: int
     shown: list[OnScreen]
+    start: float = 0.0  # the scene's time (s) when the beat began
+    end: float = 0.0  # and when it ended
+    pauses: list[tuple[float, float]] = field(default_factory=list)  # (time, length) of each wait
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def longest_run(self, pause: float) -> float:
+        """The longest stretch of the beat (s) with no wait of at least ``pause`` seconds: new
+        material a viewer takes in without a breath."""
+        edges = [self.start]
+        for time, length in self.pauses:
+            if length >= pause:
+                edges += [time, time + length]
+        edges.append(self.end)
+        return max(b - a for a, b in zip(edges[::2], edges[1::2]))
 
 
 @dataclass(frozen=True)
@@ -95,15 +115,23 @@ class LessonScene(Scene):
         self.marks: list[Mark] = []  # every narration mark of the scene, in time order
         self._beat: Beat | None = None  # the beat being shown
         self._beat_marks: list[Mark] = []  # its marks so far
+        self._pauses: list[tuple[float, float]] = []  # (time, length) of each wait in the beat
 
     def construct(self) -> None:
         for i, key in enumerate(self.beats):
             beat = self.model.beat(key)
             self.start_beat(beat, first=i == 0)
+            start, self._pauses = float(self.renderer.time), []
             self.begin_narration(beat)
             getattr(self, key)(beat)
             self.end_narration()
-            self.record.append(BeatRecord(key, beat.number, list(self.on_screen())))
+            self.record.append(BeatRecord(key, beat.number, list(self.on_screen()), start,
+                                          float(self.renderer.time), self._pauses))
+
+    def wait(self, duration: float = DEFAULT_WAIT_TIME, *args, **kwargs) -> None:
+        """A pause, as manim's; noted for the pacing check (:meth:`BeatRecord.longest_run`)."""
+        self._pauses.append((float(self.renderer.time), float(duration)))
+        super().wait(duration, *args, **kwargs)
 
     # -- narration ---------------------------------------------------------------------------------
     def begin_narration(self, beat: Beat) -> None:
@@ -222,10 +250,18 @@ def _texts(mob: Mobject) -> Iterator[OnScreen]:
     source = getattr(mob, "lesson_source", None)
     if source is not None or isinstance(mob, TEXT_TYPES):
         if _visible(mob):
-            yield OnScreen(source, _tex_of(mob), _box(mob), mob, font_size_of(mob))
+            yield OnScreen(source, _tex_of(mob), _box(mob), mob, font_size_of(mob), _holder(mob))
         return
     for sub in mob.submobjects:
         yield from _texts(sub)
+
+
+def _holder(mob: Mobject) -> tuple[float, float, float, float] | None:
+    holder = getattr(mob, "lesson_holder", None)
+    if holder is None:
+        return None
+    x, y = holder.get_center()[:2]
+    return float(x), float(y), float(holder.width), float(holder.height)
 
 
 def _visible(mob: Mobject) -> bool:

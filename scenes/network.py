@@ -8,9 +8,10 @@ neurons (Parts 1 and 2) and layers of several neurons (Part 3).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
 import numpy as np
-from manim import BLACK, DOWN, LEFT, RIGHT, UP, Circle, Line, Square, VGroup, VMobject
+from manim import BLACK, DOWN, LEFT, RIGHT, UP, Circle, Line, RoundedRectangle, Square, VGroup, VMobject
 
 from mathcore.examples import Example
 from scenes import palette
@@ -18,6 +19,7 @@ from scenes.tex import fit_readable, font_size_of, stagger
 
 MIN_EDGE_WIDTH = 1.5
 MAX_EDGE_WIDTH = 9.0
+CLEARANCE = 0.05  # between a number and the outline of the neuron it is in
 
 
 class NetworkDiagram(VGroup):
@@ -31,18 +33,23 @@ class NetworkDiagram(VGroup):
         Size of the drawing in scene units.
     radius:
         Neuron radius.
+    bodies:
+        Each layer's neuron width, if wider than a circle: a neuron whose number is wider than
+        its circle can hold readably is drawn as a pill (a rounded rectangle, ``2 * radius``
+        high), so that its number sits inside it at a readable size.
     """
 
     def __init__(self, example: Example, *, width: float = 9.0, height: float = 4.0, radius: float = 0.35,
-                 example_index: int = 0) -> None:
+                 example_index: int = 0, bodies: Sequence[float] | None = None) -> None:
         super().__init__()
         self.example = example
         self.radius = radius
         sizes = example.sizes
+        self.bodies = [max(2 * radius, b) for b in bodies] if bodies is not None else [2 * radius] * len(sizes)
         L = example.depth
         activations = [example.fwd.a[l][example_index] for l in range(L + 1)]
         top = max(float(np.max(np.abs(a))) for a in activations) or 1.0
-        self.layers: list[list[Circle]] = []
+        self.layers: list[list[VMobject]] = []
         self.fills: dict[int, dict[int, float]] = {}
         xs = np.linspace(-width / 2, width / 2, L + 1)
         self.spacing = width / L if L else width  # from one layer's centre to the next
@@ -50,7 +57,7 @@ class NetworkDiagram(VGroup):
             ys = np.linspace(height / 2, -height / 2, n) if n > 1 else [0.0]
             layer = []
             for j in range(n):
-                c = Circle(radius=radius, color=palette.TEXT, stroke_width=2)
+                c = self._body(radius, self.bodies[l])
                 c.set_fill(palette.TEXT, opacity=0.08 + 0.8 * abs(float(activations[l][j])) / top)
                 self.fills.setdefault(l, {})[j] = c.get_fill_opacity()
                 c.move_to(xs[l] * RIGHT + ys[j] * UP)
@@ -72,6 +79,25 @@ class NetworkDiagram(VGroup):
         self.add(self.edge_group, self.neuron_group)
 
     @staticmethod
+    def _body(radius: float, width: float) -> VMobject:
+        if width <= 2 * radius + 1e-6:
+            return Circle(radius=radius, color=palette.TEXT, stroke_width=2)
+        return RoundedRectangle(corner_radius=radius, width=width, height=2 * radius, color=palette.TEXT,
+                                stroke_width=2)
+
+    @staticmethod
+    def room(radius: float, body: float, height: float) -> float:
+        """How wide a label ``height`` high may be inside a neuron ``body`` wide: its corners stay
+        :data:`CLEARANCE` inside the round ends, and in a circle it is at most 1.6 radii wide."""
+        inner = radius - CLEARANCE
+        ends = 2 * float(np.sqrt(max(0.0, inner**2 - (height / 2) ** 2)))
+        return (body - 2 * radius) + min(ends, 1.6 * radius)
+
+    def room_inside(self, l: int, height: float) -> float:
+        """How wide a label ``height`` high may be in a neuron of layer ``l``."""
+        return self.room(self.radius, self.bodies[l], height)
+
+    @staticmethod
     def radius_for(labels: list[VMobject], spacing: float, radius: float) -> float:
         """A neuron radius that holds every label readably (``put_inside`` fits 1.6 radii),
         at least ``radius`` and at most what leaves short edges between layers ``spacing`` apart."""
@@ -86,18 +112,20 @@ class NetworkDiagram(VGroup):
         link = Line(out.get_right(), node.get_left(), buff=0.05).set_stroke(palette.MUTED, 3)
         return node, link
 
-    def neuron(self, l: int, j: int = 0) -> Circle:
+    def neuron(self, l: int, j: int = 0) -> VMobject:
         return self.layers[l][j]
 
     def edge(self, l: int, j: int = 0, k: int = 0) -> Line:
         return self.edges[(l, j, k)]
 
     def put_inside(self, l: int, j: int, label: VMobject) -> VMobject:
-        """Place ``label`` in neuron ``(l, j)``, shrunk to fit (but kept readable), dark on a bright fill."""
+        """Place ``label`` in neuron ``(l, j)``, shrunk to fit (but kept readable), dark on a bright
+        fill; the label keeps its neuron as ``lesson_holder``, for the layout check."""
         c = self.neuron(l, j)
-        fit_readable(label, 1.6 * self.radius)
+        fit_readable(label, self.room_inside(l, label.height))
         if self.fill_of(l, j) > 0.5:
             label.set_color(BLACK)
+        label.lesson_holder = c
         return label.move_to(c)
 
     def put_in_node(self, node: VMobject, label: VMobject, pad: float = 0.2) -> VMobject:

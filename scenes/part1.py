@@ -72,7 +72,7 @@ class Title(LessonScene):
         self.narrate("title")
         title = Caption(beat, "title", font_size=palette.TITLE_SIZE)
         self.play(Write(title), run_time=1.5)
-        self.wait(0.5)
+        self.wait(1.5)
         before = Caption(beat, "after", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
         after = Caption(beat, "before", font_size=palette.CAPTION_SIZE, color=palette.MUTED)
         marker = Arrow(LEFT, RIGHT, color=palette.HIGHLIGHT).scale(0.5)
@@ -87,7 +87,7 @@ class Title(LessonScene):
         self.play(ReplacementTransform(title, track[1]), FadeIn(before, shift=DOWN), FadeIn(after, shift=UP))
         marker.next_to(track[1], LEFT, buff=0.3)
         self.play(GrowArrow(marker))
-        self.wait(1.5)
+        self.wait(3.0)  # the beat lasts about 8 s: time to read the neighbouring lessons
 
 
 class ChainRule(LessonScene):

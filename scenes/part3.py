@@ -228,8 +228,8 @@ class Recursion(WideScene):
         fit_width(gradient).to_edge(DOWN, buff=0.3)
         sweep = Caption(beat, "sweep", font_size=24, color=palette.MUTED)
         sweep.next_to(gradient, UP, buff=0.25)
-        derivatives = [ShownTex(beat, "series", f"dC_da{l}", j, font_size=24)
-                       for l, n in enumerate(self.model.wide.sizes) for j in range(n)]
+        derivatives = [[ShownTex(beat, "series", f"dC_da{l}", j, font_size=24) for j in range(n)]
+                       for l, n in enumerate(self.model.wide.sizes)]
         room = top.get_bottom()[1] - 0.4 - (sweep.get_top()[1] + 0.3)
         net = WideNetwork.fitted(self.model, width=SAFE_WIDTH - 1.0, height=min(3.8, room), targets=False,
                                  room_for=derivatives)
@@ -260,9 +260,9 @@ class Recursion(WideScene):
         """Replace layer ``l``'s activations by the cost's derivatives with respect to them."""
         olds = net.values[l]
         news = []
-        for j, old in enumerate(olds):
+        for j in range(len(olds)):
             new = ShownTex(beat, "series", f"dC_da{l}", j, font_size=24, color=palette.HIGHLIGHT)
-            net.fit_value(new).move_to(old)
+            net.put_value(l, j, new)
             news.append(new)
         self.play(*(c.animate.set_fill(opacity=0.08) for c in net.net.layers[l]),
                   *(ReplacementTransform(o, n) for o, n in zip(olds, news)), run_time=1.0)

@@ -20,9 +20,10 @@ from mathcore.model import Beat, LessonModel
 from scenes import palette
 from scenes.base import LessonScene
 from scenes.network import NetworkDiagram
-from scenes.tex import SAFE_WIDTH, LabelTex, ShownTex, fit_readable
+from scenes.tex import SAFE_WIDTH, LabelTex, ShownTex, fit_readable, font_size_of
 
 HIGHLIGHT_WIDTH = 7.0
+SHORTEST_EDGE = 0.45  # between two layers' neurons, so that the edges between them still read
 TOP = config.frame_height / 2 - 0.95  # below a scene's headline
 
 
@@ -32,11 +33,13 @@ class WideNetwork(VGroup):
     ``values[l][j]`` are the activations inside the neurons (``series a{l}`` of the indices
     beat), ``targets[j]`` the ``y_j`` beside the output layer, ``links[j]`` the lines from
     output ``j`` to the cost node ``cost``. The neurons are as large as their values need (and
-    those of ``room_for``, numbers to be put in them later), within the room there is.
+    those of ``room_for[l]``, numbers to be put in layer ``l`` later), within the room there is:
+    circles, or a layer of pills where a number is wider than a circle can hold readably.
     """
 
     def __init__(self, model: LessonModel, width: float = 7.0, height: float = 4.2, font_size: float = 24,
-                 targets: bool = True, radius: float = 0.3, room_for: Sequence[VMobject] = ()) -> None:
+                 targets: bool = True, radius: float = 0.3,
+                 room_for: Sequence[Sequence[VMobject]] = ()) -> None:
         super().__init__()
         beat = model.beat("indices")
         self._beat = _Shared(beat)  # copies of the picture (animation targets) share it
@@ -50,11 +53,12 @@ class WideNetwork(VGroup):
         tail = (max(t.width for t in self.targets) + 1.3) if targets else 0.0  # targets and cost beyond layer L
         spacing = (width - tail) / L
         most = max(sizes)
-        radius = NetworkDiagram.radius_for([v for col in self.values for v in col] + list(room_for), spacing, radius)
+        layers = [[*column, *(room_for[l] if l < len(room_for) else ())] for l, column in enumerate(self.values)]
+        radius = NetworkDiagram.radius_for([v for column in layers for v in column], spacing, radius)
         radius = min(radius, 0.42 * height / most)  # the tallest column fits with gaps between neurons
         self.radius = radius
         self.net = NetworkDiagram(ex, width=spacing * L, height=height - 2 * radius if most > 1 else 0,
-                                  radius=radius)
+                                  radius=radius, bodies=[body_width(column, radius, spacing) for column in layers])
         self.add(self.net)
         for l, column in enumerate(self.values):
             for j, value in enumerate(column):
@@ -155,10 +159,25 @@ class WideNetwork(VGroup):
                                for x in [*self.net.edge_group, *self.net.neuron_group, *self.links]})
         return self
 
-    def fit_value(self, value: VMobject) -> VMobject:
-        """A new value for a neuron, sized as the neurons' values are."""
-        return fit_readable(value, 1.6 * self.radius)
+    def put_value(self, l: int, j: int, value: VMobject) -> VMobject:
+        """A new value for neuron ``(l, j)``, sized as the neurons' values are, in its place."""
+        fit_readable(value, self.net.room_inside(l, value.height))
+        value.lesson_holder = self.neuron(l, j)
+        return value.move_to(self.neuron(l, j))
 
+
+def body_width(labels: Sequence[VMobject], radius: float, spacing: float) -> float:
+    """How wide a layer's neurons are drawn: a circle (``2 * radius``) if each of ``labels`` fits
+    in it at a readable size; else a pill wide enough for the widest label at its own size, but
+    leaving edges of at least :data:`SHORTEST_EDGE` between layers ``spacing`` apart (a label
+    then shrinks, readably, to fit)."""
+    circle = 2 * radius
+    readable = [min(1.0, palette.MIN_FONT_SIZE / (font_size_of(label) or palette.MIN_FONT_SIZE)) for label in labels]
+    if all(label.width * s <= NetworkDiagram.room(radius, circle, label.height * s)
+           for label, s in zip(labels, readable)):
+        return circle
+    pill = max(label.width + circle - NetworkDiagram.room(radius, circle, label.height) for label in labels)
+    return max(circle, min(pill, spacing - SHORTEST_EDGE))
 
 
 class _Shared:

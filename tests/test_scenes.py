@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from manim import DOWN, ORIGIN, RIGHT, VGroup, config, tempconfig
+from manim import DOWN, ORIGIN, RIGHT, Circle, RoundedRectangle, VGroup, config, tempconfig
 
 from mathcore.beats import build_model
 from mathcore.model import LessonModel
@@ -154,8 +154,23 @@ def _overlap(a, b) -> float:
     return max(w, 0) * max(h, 0)
 
 
+def _outside_holder(box, holder, slack: float = 0.01) -> float:
+    """How far a corner of ``box`` reaches outside ``holder`` (centre x, y, width, height), a
+    circle or a pill (a rectangle with half-circle ends): 0 if the box is inside."""
+    cx, cy, width, height = holder
+    r = height / 2
+    straight = max(0.0, width / 2 - r)  # half the straight part; 0 for a circle
+    worst = 0.0
+    for x in (box[0], box[2]):
+        for y in (box[1], box[3]):
+            dx = max(0.0, abs(x - cx) - straight)
+            worst = max(worst, float(np.hypot(dx, y - cy)) - r - slack)
+    return worst
+
+
 def layout_problems(records) -> list[str]:
-    """Every text that leaves the frame (with half a margin), overlaps another, or is too small to read."""
+    """Every text that leaves the frame (with half a margin), overlaps another, is too small to
+    read, or reaches out of the neuron it is drawn in."""
     left, bottom, right, top = frame_box(palette.MARGIN * 0.5)
     problems = []
     for name, (beats, _) in records.items():
@@ -167,6 +182,8 @@ def layout_problems(records) -> list[str]:
                 if item.font_size is not None and item.font_size < palette.MIN_FONT_SIZE - 0.5:
                     problems.append(f"{name}/{record.key}: {item.source} is too small to read: "
                                     f"size {item.font_size:.1f}")
+                if item.holder is not None and (out := _outside_holder((l, b, r, t), item.holder)) > 0:
+                    problems.append(f"{name}/{record.key}: {item.source} reaches {out:.2f} out of its neuron")
             for i, (a, box_a) in enumerate(boxes):
                 for c, box_c in boxes[i + 1:]:
                     if _overlap(box_a, box_c) > 1e-3:
@@ -180,9 +197,46 @@ def test_layout_inside_the_frame_without_overlaps_and_readable(rendered):
     assert not problems, "\n".join(problems)
 
 
+# Pacing (issue 8): a beat is long enough to take in, about 8 s at least, and shows no more than
+# about 35 s of new material before a pause of a second or more lets the viewer catch up.
+SHORTEST_BEAT = 7.5
+LONGEST_RUN = 35.0
+PAUSE = 1.0
+
+
+def pacing_problems(records) -> list[str]:
+    problems = []
+    for name, (beats, _) in records.items():
+        for record in beats:
+            if record.duration < SHORTEST_BEAT:
+                problems.append(f"{name}/{record.key}: {record.duration:.1f} s, shorter than {SHORTEST_BEAT} s")
+            if (run := record.longest_run(PAUSE)) > LONGEST_RUN:
+                problems.append(f"{name}/{record.key}: {run:.1f} s without a pause of {PAUSE} s")
+    return problems
+
+
+def test_beats_are_paced_for_a_viewer(rendered):
+    _, records = rendered
+    problems = pacing_problems(records)
+    assert not problems, "\n".join(problems)
+    assert sum(len(beats) for beats, _ in records.values()) == 28
+
+
+def test_pacing_check_catches_a_short_beat_and_a_long_run():
+    """The pacing check can fail (hand-made records: 0-5 s is too short; 10 s, then 40 s with only
+    a 0.5 s wait, is a 40 s run)."""
+    short = BeatRecord("short", 1, [], 0.0, 5.0, [(2.0, 3.0)])
+    dense = BeatRecord("dense", 2, [], 5.0, 56.0, [(15.0, 1.0), (30.0, 0.5)])
+    fine = BeatRecord("fine", 3, [], 56.0, 90.0, [(60.0, 1.5), (75.0, 2.0)])
+    problems = pacing_problems({"S": ([short, dense, fine], None)})
+    assert problems == ["S/short: 5.0 s, shorter than 7.5 s", "S/dense: 40.0 s without a pause of 1.0 s"]
+    assert fine.longest_run(PAUSE) == 13.5  # 56-60 s: 4 s; 61.5-75 s: 13.5 s; 77-90 s: 13 s
+
+
 def test_layout_check_catches_a_row_too_wide_overlaps_and_small_text(model, tmp_path):
     """The check above can fail: a row of the model's numbers wider than the frame, two texts on
-    top of each other and a text shrunk too far are each reported (a mutation check, no render)."""
+    top of each other, a text shrunk too far and a number wider than its neuron are each reported
+    (a mutation check, no render)."""
     beat = model.beat("desire")
     with tempconfig({"media_dir": str(tmp_path), "tex_dir": str(tmp_path / "Tex"), "verbosity": "WARNING"}):
         row = VGroup(*(ShownTex(beat, "values", key, labelled=True) for key in ("nudge", "delta_cost", "predicted")))
@@ -191,6 +245,10 @@ def test_layout_check_catches_a_row_too_wide_overlaps_and_small_text(model, tmp_
         on_top = [ShownTex(beat, "values", "desire"), ShownTex(beat, "values", "input")]
         tiny = ShownTex(beat, "values", "cost_before").scale(0.3).to_edge(DOWN)
         fitted = flow([m.copy() for m in row], buff=5.0).move_to(ORIGIN)
+        spilled, held = ShownTex(beat, "values", "predicted"), ShownTex(beat, "values", "predicted")
+        spilled.lesson_holder = Circle(radius=0.8 * spilled.width / 2).move_to(spilled)  # narrower than it
+        held.lesson_holder = RoundedRectangle(corner_radius=held.height, width=held.width + 2 * held.height,
+                                              height=2 * held.height).move_to(held)  # a pill around it
 
     def problems(*mobjects) -> list[str]:
         return layout_problems({"Mutant": ([BeatRecord("desire", beat.number, texts_of(*mobjects))], None)})
@@ -201,6 +259,8 @@ def test_layout_check_catches_a_row_too_wide_overlaps_and_small_text(model, tmp_
     assert any("overlaps" in p for p in problems(*on_top))
     assert any("too small to read" in p and "cost_before" in p for p in problems(tiny))
     assert problems(fitted) == []  # wrapped onto lines, the same row fits
+    assert any("out of its neuron" in p and "predicted" in p for p in problems(spilled))
+    assert problems(held) == []
 
 
 def test_scene_parts_type_no_numbers_or_formulas():
