@@ -6,6 +6,7 @@
 #   make QUALITY=high             ... at low, medium (default), high or 4k
 #   make LESSON=my.toml           ... another lesson file, into media/lesson-my/<quality>/
 #   make JOBS=1                   ... one scene at a time (default: one per core)
+#   make NARRATION=none           ... silent (default: voice, narrated and captioned)
 #   make export                   for slides: a clip (.mp4), poster (.png) and GIF per beat, deck.html,
 #                                 deck.pptx, index.html (a gallery), a contact sheet and manifest.json,
 #                                 in media/lesson/<quality>/export/ (QUALITY=, LESSON= too)
@@ -24,6 +25,7 @@ QUALITY ?= medium
 JOBS    ?=
 SCENE   ?=
 FORMATS ?=
+NARRATION ?=
 
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
@@ -45,14 +47,14 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 render: install
-	@$(PY) -m pipeline render --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS))
+	@$(PY) -m pipeline render --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS)) $(if $(NARRATION),--narration $(NARRATION))
 
 export: install
-	@$(PY) -m pipeline export --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS)) \
+	@$(PY) -m pipeline export --quality $(QUALITY) --lesson $(LESSON) $(if $(JOBS),--jobs $(JOBS)) $(if $(NARRATION),--narration $(NARRATION)) \
 		$(if $(FORMATS),--formats $(FORMATS))
 
 preview: install
-	@$(PY) -m pipeline preview $(SCENE) --lesson $(LESSON) $(preview_quality)
+	@$(PY) -m pipeline preview $(SCENE) --lesson $(LESSON) $(preview_quality) $(if $(NARRATION),--narration $(NARRATION))
 
 test: install
 	$(PY) -m pytest

@@ -49,6 +49,7 @@ SUBTITLE_TIME_BASE = Fraction(1, 1000)
 
 if TYPE_CHECKING:
     import av
+    import av.container
     import av.stream
 
 
@@ -86,7 +87,8 @@ def read_samples(path: Path, rate: int = TRACK_RATE) -> np.ndarray:
 
 def lay_out(placements: Sequence[Placement], duration: float, rate: int = TRACK_RATE) -> np.ndarray:
     """The track's samples: silence, with each placement's samples from its start. Placements
-    must lie inside ``duration`` and not overlap (a sentence is never cut off)."""
+    must lie inside ``duration`` and not overlap (a sentence is never cut off); rounding to
+    samples may move one by up to a millisecond."""
     track = np.zeros(round(duration * rate), np.int16)
     end_before, previous = 0, None
     for p in sorted(placements, key=lambda p: p.start):
@@ -96,10 +98,12 @@ def lay_out(placements: Sequence[Placement], duration: float, rate: int = TRACK_
         if first < 0 or last > len(track):
             raise ValueError(f"{show_path(p.audio)} ({len(samples) / rate:.3f} s from {p.start:.3f} s) does not fit "
                              f"in the {duration:.3f} s track")
-        if first < end_before:
+        if end_before - first > rate // 1000:  # more than a millisecond: not rounding
             raise ValueError(f"{show_path(p.audio)} starts at {p.start:.3f} s, before {show_path(previous)} ends "
                              f"({end_before / rate:.3f} s)")
-        track[first:last] = samples
+        first = max(first, end_before)  # a sample or two of rounding: start just after
+        last = min(first + len(samples), len(track))
+        track[first:last] = samples[:last - first]
         end_before, previous = last, p.audio
     return track
 
@@ -127,38 +131,59 @@ def mov_text_payload(text: str) -> bytes:
 def mux(video_in: Path, audio: Path, cues: Sequence[Cue], out: Path) -> None:
     """Write ``out``: ``video_in``'s video packets, ``audio`` (a WAV) as AAC, ``cues`` as a
     ``mov_text`` subtitle stream. The audio is cut or padded with silence to the video's length."""
+    from pipeline.join import video_duration
+
+    duration = video_duration(video_in)
+    mux_samples(video_in, fit(read_samples(audio), float(duration)), cues, out)
+
+
+def fit(samples: np.ndarray, seconds: float) -> np.ndarray:
+    """``samples`` (at :data:`TRACK_RATE`) cut or padded with silence to ``seconds``."""
+    n = round(seconds * TRACK_RATE)
+    return np.concatenate([samples[:n], np.zeros(max(0, n - len(samples)), np.int16)])
+
+
+def mux_samples(video_in: Path, samples: np.ndarray, cues: Sequence[Cue], out: Path) -> None:
+    """:func:`mux` with the track's samples (mono int16 at :data:`TRACK_RATE`) given."""
     import av
 
     from pipeline.join import video_duration
 
-    duration = video_duration(video_in)
     cues = list(cues)
-    check_cues(cues, float(duration))
-    samples = read_samples(audio)
-    n = round(duration * TRACK_RATE)
-    samples = np.concatenate([samples[:n], np.zeros(max(0, n - len(samples)), np.int16)])
+    check_cues(cues, float(video_duration(video_in)))
 
     def write(tmp: Path) -> None:
         with av.open(str(tmp), "w", options={"movflags": "+faststart"}) as output:
             with av.open(str(video_in)) as source:
                 video = output.add_stream_from_template(source.streams.video[0])
-                sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
-                sound.bit_rate = AAC_BIT_RATE
-                subtitles = output.add_mux_stream("mov_text", time_base=SUBTITLE_TIME_BASE)
-                subtitles.metadata["language"] = "eng"
-                others = deque(sorted(_aac_packets(sound, samples) + _subtitle_packets(subtitles, cues), key=_seconds))
-                # Interleaved by time, so a player streaming the file finds each second's sound and
-                # captions next to its pictures.
+                others = add_sound(output, samples, cues)
                 for packet in source.demux(source.streams.video[0]):
                     if packet.dts is None:  # the demuxer's flush packet
                         continue
-                    while others and _seconds(others[0]) <= _seconds(packet):
-                        output.mux(others.popleft())
                     packet.stream = video
-                    output.mux(packet)
+                    interleave(output, packet, others)
             output.mux(list(others))
 
     atomic_write(out, write)
+
+
+def add_sound(output: av.container.OutputContainer, samples: np.ndarray, cues: Sequence[Cue]) -> deque[av.Packet]:
+    """Add an AAC stream of ``samples`` and a ``mov_text`` stream of ``cues`` to ``output``; their
+    packets, in time order, for :func:`interleave` to mux among the video's."""
+    sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
+    sound.bit_rate = AAC_BIT_RATE
+    subtitles = output.add_mux_stream("mov_text", time_base=SUBTITLE_TIME_BASE)
+    subtitles.metadata["language"] = "eng"
+    return deque(sorted(_aac_packets(sound, samples) + _subtitle_packets(subtitles, cues), key=_seconds))
+
+
+def interleave(output: av.container.OutputContainer, packet: av.Packet, others: deque[av.Packet]) -> None:
+    """Mux the video ``packet`` after every sound or caption packet due before it: interleaved by
+    time, so a player streaming the file finds each second's sound and captions next to its
+    pictures. What is left of ``others`` at the end is muxed by the caller."""
+    while others and _seconds(others[0]) <= _seconds(packet):
+        output.mux(others.popleft())
+    output.mux(packet)
 
 
 def _seconds(packet: av.Packet) -> Fraction:

@@ -12,20 +12,27 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
-from pipeline.cache import CacheEntry, load_entry
+from pipeline.audio import lay_out, mux_samples
+from pipeline.cache import CacheEntry, load_entry, remove_tree
 from pipeline.cachekey import scene_keys
-from pipeline.chapters import Part, chapters_of, manifest, recorded_keys, write_chapters
+from pipeline.captions import to_srt, to_webvtt
+from pipeline.chapters import Part, chapters_of, manifest, recorded_keys, recorded_narration, write_chapters
 from pipeline.errors import PipelineError
-from pipeline.fsutil import publish_file, show_path
-from pipeline.join import join_videos, video_duration
+from pipeline.fsutil import atomic_write_text, publish_file, show_path
+from pipeline.join import Sound, join_videos, video_duration
 from pipeline.layout import Layout, Outputs
 from pipeline.lesson import LessonInput, read_lesson
+from pipeline.narration import Narration, check_mode, describe, lesson_sound, plan_narration, scene_sound
 from pipeline.preflight import check_render_tools
 from pipeline.progress import Progress, span
 from pipeline.quality import DEFAULT_QUALITY, PREVIEW_QUALITY, Quality, quality
 from pipeline.render import Renderer, RenderRequest, default_jobs, render_args
 from pipeline.scenelist import DEFAULT_REGISTRY, Registry, SceneRef, load_registry
 from pipeline.storage import SpaceNeed, storage_errors
+
+
+# The scratch voice's WAVs of a beat (22 kHz, 16 bit: 44 KB a second, about 15 s a beat), with room.
+NARRATION_BYTES_PER_BEAT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Options:
     jobs: int | None = None  # None: one per core
     media: Path = Path("media")
     registry: str = DEFAULT_REGISTRY  # the scene list, "module:ATTRIBUTE"
+    narration: str | None = None  # "voice" (None: the default) or "none" (silent)
 
 
 @dataclass
@@ -53,6 +61,7 @@ class Result:
     keys: dict[str, str] = field(default_factory=dict)  # scene -> cache key
     lesson: LessonInput | None = None
     outputs: Outputs | None = None
+    narration: Narration | None = None  # what is said (None: a silent build)
 
 
 def build_lesson(options: Options, out: TextIO | None = None) -> Result:
@@ -63,23 +72,26 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
     outputs = session.outputs
     ordered = [entries[ref.name] for ref in session.registry.scenes]
     record = [(e.scene, session.keys[e.scene]) for e in ordered]
-    joined = bool(rendered) or not _up_to_date(outputs, record)
+    narration = session.narration
+    sound_of = narration.digest if narration else None
+    joined = bool(rendered) or not _up_to_date(outputs, record, sound_of)
     if joined:
         parts = _parts(ordered, session.keys)
         chapters = chapters_of(parts, ordered)
         end = parts[-1].start + parts[-1].duration
+        sound = lesson_sound(ordered, [float(p.start) for p in parts], float(end), narration) if narration else None
         with storage_errors(SpaceNeed.join(session.layout.media, [e.video for e in ordered])):
-            join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end)
-            write_chapters(outputs.chapters_txt, outputs.chapters_json,
-                           manifest(session.lesson.name, session.quality.name, outputs.video, parts, chapters),
-                           chapters)
+            join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end, sound)
+            _write_captions(outputs, sound)
+            data = manifest(session.lesson.name, session.quality.name, outputs.video, parts, chapters)
+            write_chapters(outputs.chapters_txt, outputs.chapters_json, data | {"narration": sound_of}, chapters)
         duration = float(end)
     else:
         duration = sum(e.duration for e in ordered)
     result = Result(outputs.video, duration, time.monotonic() - started, rendered,
                     [ref.name for ref in session.registry.scenes if ref.name not in rendered], joined,
-                    ordered, dict(session.keys), session.lesson, outputs)
-    _summary(session.progress, result, outputs)
+                    ordered, dict(session.keys), session.lesson, outputs, narration)
+    _summary(session.progress, result, outputs, narration is not None)
     return result
 
 
@@ -98,7 +110,11 @@ def preview_scene(name: str | None, options: Options, out: TextIO | None = None)
     entry = entries[name]
     target = session.outputs.preview(name)
     with storage_errors(SpaceNeed.join(session.layout.media, [entry.video])):
-        publish_file(entry.video, target)
+        if session.narration is None:
+            publish_file(entry.video, target)
+        else:  # with its narration, to hear the timing
+            placements, cues = scene_sound(entry, session.narration)
+            mux_samples(entry.video, lay_out(placements, entry.duration), cues, target)
     result = Result(target, entry.duration, time.monotonic() - started, rendered, [] if rendered else [name])
     session.progress.say(f"preview of {name}: {show_path(target)}")
     return result
@@ -115,16 +131,25 @@ class _Session:
         self.quality = q
         self.layout = Layout(Path(options.media).resolve())  # manim runs in another folder
         self.outputs: Outputs = self.layout.outputs(self.lesson, q)
-        self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes)
         names = [ref.name for ref in (scenes or self.registry.scenes)]
         self.progress = Progress(names, out)
         what = f"{len(names)} scenes" if len(names) > 1 else f"scene {names[0]}"
         self.progress.say(f"{self.lesson.name}: {what} at {q.describe()}, lesson file {show_path(self.lesson.path)}")
+        self.narration: Narration | None = None
+        if check_mode(options.narration) == "voice":
+            beats = {b for ref in (scenes or self.registry.scenes) for b in (ref.beats() or ())}
+            need = SpaceNeed(self.layout.media, NARRATION_BYTES_PER_BEAT * len(beats), "making the narration")
+            with storage_errors(need):
+                self.narration = plan_narration(self.lesson, self.layout, beats)
+            self.progress.say(describe(self.narration))
+        else:
+            self.progress.say("narration: none (a silent video)")
+        self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes, self.narration)
 
     def entries(self, scenes: list[SceneRef]) -> tuple[dict[str, CacheEntry], dict[str, float]]:
         """Every scene's cache entry, rendering those not cached; and the render time of each
         scene rendered."""
-        found = {ref.name: load_entry(self.layout.entry(self.keys[ref.name])) for ref in scenes}
+        found = {ref.name: self._usable(ref, load_entry(self.layout.entry(self.keys[ref.name]))) for ref in scenes}
         entries: dict[str, CacheEntry] = {}
         for ref in scenes:
             entry = found[ref.name]
@@ -138,11 +163,20 @@ class _Session:
         jobs = min(self.options.jobs or default_jobs(), len(missing))
         self.progress.say(f"rendering {len(missing)} of {len(scenes)}, {jobs} at a time; manim's output goes to "
                           f"{show_path(self.outputs.log('<Scene>').parent)}/")
-        renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, jobs)
+        renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, jobs, self.narration)
         rendered = renderer.render([RenderRequest(ref, self.keys[ref.name], self.outputs.log(ref.name))
                                     for ref in missing])
         entries.update(rendered)
         return entries, {name: e.render_seconds for name, e in rendered.items()}
+
+
+    def _usable(self, ref: SceneRef, entry: CacheEntry | None) -> CacheEntry | None:
+        """``entry``, unless a narrated build needs the scene's marks and it has none (a render
+        interrupted between its files, or made by other code): then it is rendered again."""
+        if entry is not None and self.narration is not None and ref.beats() and not entry.marks_file.is_file():
+            remove_tree(entry.folder)  # so that the new render takes its place
+            return None
+        return entry
 
 
 def _parts(entries: list[CacheEntry], keys: dict[str, str]) -> list[Part]:
@@ -155,16 +189,33 @@ def _parts(entries: list[CacheEntry], keys: dict[str, str]) -> list[Part]:
     return parts
 
 
-def _up_to_date(outputs: Outputs, record: list[tuple[str, str]]) -> bool:
-    """Is the joined video there, made of exactly these scene renders (scene, key)?"""
+def _up_to_date(outputs: Outputs, record: list[tuple[str, str]], narration: str | None) -> bool:
+    """Is the joined video there, made of exactly these scene renders (scene, key) and this
+    narration (its plan's digest, ``None`` for silence)?"""
+    captions = [outputs.captions_vtt, outputs.captions_srt]
     return (outputs.video.is_file() and outputs.chapters_txt.is_file()
-            and recorded_keys(outputs.chapters_json) == record)
+            and recorded_keys(outputs.chapters_json) == record
+            and recorded_narration(outputs.chapters_json) == narration
+            and all(p.is_file() == (narration is not None) for p in captions))
 
 
-def _summary(progress: Progress, result: Result, outputs: Outputs) -> None:
+def _write_captions(outputs: Outputs, sound: Sound | None) -> None:
+    """The captions beside the video (WebVTT, SRT); a silent video has none (old ones go)."""
+    if sound is None:
+        for path in (outputs.captions_vtt, outputs.captions_srt):
+            path.unlink(missing_ok=True)
+        return
+    atomic_write_text(outputs.captions_vtt, to_webvtt(sound.cues))
+    atomic_write_text(outputs.captions_srt, to_srt(sound.cues))
+
+
+def _summary(progress: Progress, result: Result, outputs: Outputs, narrated: bool) -> None:
     counts = f"{len(result.rendered)} rendered, {len(result.cached)} cached"
     state = "joined" if result.joined else "up to date"
-    progress.say(f"{state}: {counts} in {span(result.seconds)}; video {span(result.duration)}")
+    progress.say(f"{state}: {counts} in {span(result.seconds)}; video {span(result.duration)}"
+                 + ("" if narrated else ", silent"))
     progress.say(f"  video:    {show_path(outputs.video)}")
     progress.say(f"  chapters: {show_path(outputs.chapters_txt)} and .json")
+    if narrated:
+        progress.say(f"  captions: {show_path(outputs.captions_vtt)} and .srt")
 

@@ -1,6 +1,7 @@
 """The scene cache: one folder per rendered scene, named by its cache key, complete or absent.
 
-An entry holds the scene's video, manim's section index (``--save_sections``) and
+An entry holds the scene's video, manim's section index (``--save_sections``), a lesson scene's
+narration marks (``<Scene>.marks.json``: when each sentence starts, :mod:`scenes.base`) and
 ``entry.json``, the part of it the pipeline reads: each section's title and frame count. An entry
 is assembled in the render's working folder and renamed into place in one step, so a failed or
 interrupted render never leaves a partial entry.
@@ -26,6 +27,7 @@ from pipeline.fsutil import link_or_copy
 ENTRY_FILE = "entry.json"
 MANIM_FIRST_SECTION = "autocreated"  # manim's name for a scene's unnamed first section
 TEX_FOLDER = "Tex"  # manim's tex_dir under its media_dir
+MARKS_SUFFIX = ".marks.json"  # as scenes.base writes it (not imported: no manim here)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,18 @@ class CacheEntry:
     @property
     def video(self) -> Path:
         return self.folder / f"{self.scene}.mp4"
+
+    @property
+    def marks_file(self) -> Path:
+        """The scene's narration marks (absent for a scene that is not a lesson scene)."""
+        return self.folder / f"{self.scene}{MARKS_SUFFIX}"
+
+    def marks(self) -> list[tuple[str, str, float]]:
+        """``(beat, sentence key, time in seconds from the scene's start)`` of every mark."""
+        if not self.marks_file.is_file():
+            return []
+        data = json.loads(self.marks_file.read_text(encoding="utf-8"))
+        return [(m["beat"], m["key"], float(m["time"])) for m in data["marks"]]
 
     @property
     def frames(self) -> int:
@@ -99,6 +113,9 @@ def commit_entry(work: Path, scene: str, folder: Path, render_seconds: float) ->
     staging.mkdir()
     os.replace(video, staging / f"{scene}.mp4")
     os.replace(index, staging / f"{scene}.sections.json")
+    marks = video.with_suffix(MARKS_SUFFIX)
+    if marks.is_file():
+        os.replace(marks, staging / f"{scene}{MARKS_SUFFIX}")
     (staging / ENTRY_FILE).write_text(json.dumps({
         "scene": scene,
         "fps": str(fps),

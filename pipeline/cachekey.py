@@ -10,7 +10,10 @@ A scene is made from
   another (``import`` statements, read with ``ast``). So a part being written in
   ``scenes/part3.py`` is no input of the scenes of ``scenes/part1.py``;
 - the lesson model's code, all of ``mathcore/**/*.py``, and the lesson file's content;
-- the quality, manim's version and the flags the pipeline renders with.
+- the quality, manim's version and the flags the pipeline renders with;
+- for a narrated build, how long each sentence of the scene's own beats is said
+  (:meth:`pipeline.narration.Narration.beat_digest`): a new take re-renders the scene showing its
+  beat; a silent build has keys of its own.
 
 Python sources are compared as code (``ast``): comments and formatting do not count.
 """
@@ -25,13 +28,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import PipelineError
 from pipeline.lesson import LessonInput
 from pipeline.quality import Quality
 from pipeline.scenelist import Registry, SceneRef, package_dir
 
-RECIPE = 1  # bump when what the pipeline keeps of a render changes (outputs, their layout)
+if TYPE_CHECKING:
+    from pipeline.narration import Narration
+
+RECIPE = 2  # bump when what the pipeline keeps of a render changes (outputs, their layout)
 KEY_LENGTH = 20  # hex digits
 TOOLKIT = "scenes"
 MODEL = "mathcore"
@@ -46,8 +53,9 @@ def manim_version() -> str:
 
 
 def scene_keys(registry: Registry, lesson: LessonInput, quality: Quality, render_args: list[str],
-               scenes: Iterable[SceneRef] | None = None) -> dict[str, str]:
-    """The cache key of each scene (all of the registry's, or ``scenes``), by scene name."""
+               scenes: Iterable[SceneRef] | None = None, narration: Narration | None = None) -> dict[str, str]:
+    """The cache key of each scene (all of the registry's, or ``scenes``), by scene name;
+    ``narration`` is the narrated build's plan (``None``: silent)."""
     shared = _digest({
         "recipe": RECIPE,
         "manim": manim_version(),
@@ -74,6 +82,7 @@ def scene_keys(registry: Registry, lesson: LessonInput, quality: Quality, render
             "scene": str(ref),
             "code": scene_code(ref),
             "toolkit": kits[ref.module],
+            "narration": None if narration is None or not ref.beats() else narration.beat_digest(ref.beats()),
         })[:KEY_LENGTH]
     return keys
 
@@ -125,8 +134,10 @@ def toolkit_files(ref: SceneRef, toolkit: Path) -> set[Path]:
     return found
 
 
+@lru_cache(maxsize=8)
 def tree_digest(folder: Path) -> str:
-    """Every ``*.py`` under ``folder``, by relative path."""
+    """Every ``*.py`` under ``folder``, by relative path; computed once per process (a build
+    reads the model's code for the scenes' keys, the narration plan and the export)."""
     return _digest({str(p.relative_to(folder)): file_digest(p) for p in sorted(folder.rglob("*.py"))})
 
 

@@ -80,5 +80,13 @@ def recorded_keys(json_path: Path) -> list[tuple[str, str]] | None:
         return None
 
 
+def recorded_narration(json_path: Path) -> str | None:
+    """The narration plan's digest a previous build recorded (``None``: silent, or no build)."""
+    try:
+        return json.loads(json_path.read_text(encoding="utf-8")).get("narration")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _seconds(t: Fraction) -> float:
     return round(float(t), 6)

@@ -3,7 +3,7 @@
 
 ::
 
-    python -m pipeline render [--quality low|medium|high|4k] [--lesson FILE] [--jobs N]
+    python -m pipeline render [--quality low|medium|high|4k] [--lesson FILE] [--jobs N] [--narration voice|none]
     python -m pipeline export [--quality ...] [--lesson FILE] [--jobs N] [--formats gif,webp,...]
     python -m pipeline preview SCENE [--lesson FILE] [--quality ...]
 
@@ -49,6 +49,9 @@ def parser() -> argparse.ArgumentParser:
         sub.add_argument("--quality", help=f"{', '.join(QUALITIES)} (default: medium; low for preview)")
         sub.add_argument("--lesson", help="lesson file (default: the lesson that ships with the project)")
         sub.add_argument("--jobs", type=int, help="scenes rendered at once (default: one per core)")
+        sub.add_argument("--narration", metavar="MODE",
+                         help="voice (default: your takes in narration/<lesson name>/, the scratch voice for the "
+                              "rest) or none (a silent video, paced by the scenes alone)")
         sub.add_argument("--media", type=Path, default=Path("media"), help="media folder (default: media)")
         sub.add_argument("--scenes", default=DEFAULT_REGISTRY, metavar="MODULE:ATTRIBUTE",
                          help=f"the scene list (default: {DEFAULT_REGISTRY})")
@@ -64,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         from pipeline.build import Options, build_lesson, preview_scene
 
         options = Options(lesson=args.lesson, quality=args.quality, jobs=args.jobs, media=args.media,
-                          registry=args.scenes)
+                          registry=args.scenes, narration=args.narration)
         if args.command == "render":
             build_lesson(options)
         elif args.command == "export":

@@ -35,7 +35,6 @@ import json
 import os
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -52,6 +51,7 @@ from pipeline.fsutil import atomic_write, atomic_write_text, publish_file, show_
 from pipeline.progress import Progress, count, span
 from pipeline.scenelist import package_dir
 from pipeline.storage import SpaceNeed, storage_errors
+from pipeline.takes import slug
 
 EXPORT_FOLDER = "export"
 BEATS_FOLDER = "beats"
@@ -110,15 +110,6 @@ class ExportResult:
     removed: list[str]  # files of an earlier export that no beat has now
     manifest_written: bool
     seconds: float
-
-
-def slug(title: str) -> str:
-    """``"02 The chain rule, in one line!"`` -> ``"the-chain-rule-in-one-line"``: ASCII letters and
-    digits in lowercase, words joined by hyphens; a leading beat number is dropped."""
-    text = re.sub(r"^\d+[\s.:-]+", "", title.strip())
-    text = re.sub(r"(?<=\w)['’](?=\w)", "", text)  # "output's" -> "outputs", not "output-s"
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "beat"
 
 
 def beat_title(title: str, number: int) -> str:

@@ -1,7 +1,8 @@
 """Join scene videos into one without re-encoding: PyAV remuxes their packets, shifted in time.
 
 All parts must share codec, frame size, pixel format and time base (scenes rendered at one
-quality do). The chapters are written into the MP4 too, where players show them. The video is
+quality do). The chapters are written into the MP4 too, where players show them, and a narrated
+build's sound (AAC) and captions (``mov_text``) in the same pass. The video is
 written under a temporary name in its folder and renamed over the old one when complete, so a
 failed or interrupted join leaves the previous video as it was. PyAV is imported only here, and
 only when a video is joined.
@@ -10,11 +11,16 @@ only when a video is joined.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from pipeline.captions import Cue
 from pipeline.chapters import Chapter
 from pipeline.errors import PipelineError
 from pipeline.fsutil import show_path, temp_sibling
@@ -24,6 +30,15 @@ if TYPE_CHECKING:
     from av.video.stream import VideoStream
 
 CHAPTER_TIME_BASE = Fraction(1, 1000)
+
+
+@dataclass(frozen=True)
+class Sound:
+    """A joined video's narration: the track (mono int16 samples at
+    :data:`pipeline.audio.TRACK_RATE`) and its captions."""
+
+    samples: np.ndarray
+    cues: Sequence[Cue]
 Signature = tuple[str, int, int, str, Fraction | None]
 
 
@@ -39,10 +54,14 @@ def video_duration(path: Path) -> Fraction:
 
 
 def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, chapters: Sequence[Chapter],
-                end: Fraction) -> None:
+                end: Fraction, sound: Sound | None = None) -> None:
     """Write ``parts`` one after the other into ``out``, part ``i`` starting at ``starts[i]``
-    seconds, with ``chapters`` (the last one ending at ``end``)."""
+    seconds, with ``chapters`` (the last one ending at ``end``) and, if given, ``sound``: the
+    narration track's samples (AAC) and its captions (``mov_text``), interleaved with the video
+    (:func:`pipeline.audio.add_sound`)."""
     import av
+
+    from pipeline.audio import add_sound, fit
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(out)
@@ -52,6 +71,7 @@ def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, ch
                 template = container.streams.video[0]
                 out_stream = output.add_stream_from_template(template)
                 first = _signature(template)
+            others = add_sound(output, fit(sound.samples, float(end)), sound.cues) if sound else deque()
             for path, start in zip(parts, starts, strict=True):
                 with av.open(str(path)) as container:
                     stream = container.streams.video[0]
@@ -60,7 +80,8 @@ def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, ch
                             f"cannot join {show_path(path)} to {show_path(parts[0])} without re-encoding: "
                             f"{_signature(stream)} differs from {first}; render both at one quality"
                         )
-                    _append(output, out_stream, container, stream, start)
+                    _append(output, out_stream, container, stream, start, others)
+            output.mux(list(others))
             if chapters:
                 output.set_chapters(_av_chapters(chapters, end))
         os.replace(tmp, out)
@@ -69,8 +90,11 @@ def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, ch
 
 
 def _append(output: OutputContainer, out_stream: Any, container: InputContainer, stream: VideoStream,
-            start: Fraction) -> None:
-    """Copy every packet of ``stream`` into ``out_stream``, ``start`` seconds later."""
+            start: Fraction, others: deque) -> None:
+    """Copy every packet of ``stream`` into ``out_stream``, ``start`` seconds later, after the
+    packets of ``others`` (sound, captions) due before it."""
+    from pipeline.audio import interleave
+
     assert stream.time_base is not None
     shift = round(start / stream.time_base)
     for packet in container.demux(stream):
@@ -79,7 +103,7 @@ def _append(output: OutputContainer, out_stream: Any, container: InputContainer,
         packet.pts += shift
         packet.dts += shift
         packet.stream = out_stream
-        output.mux(packet)
+        interleave(output, packet, others)
 
 
 def _signature(stream: VideoStream) -> Signature:

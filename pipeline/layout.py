@@ -5,6 +5,7 @@
         <lesson name>.mp4               the joined video
         <lesson name>.chapters.txt      "0:00 Title" lines
         <lesson name>.chapters.json     chapters and scenes with start times in seconds
+        <lesson name>.vtt, .srt         the narration's captions (a narrated build)
         logs/<Scene>.log                manim's output for each scene rendered
         scenes/<Scene>.mp4              a previewed scene (``make preview SCENE=...``)
         export/                         ``make export``: beats/NN-<slug>.mp4 and .png,
@@ -12,6 +13,8 @@
       lesson-<file stem>/<quality>/     the same for another lesson file
       cache/scenes/<key>/               one rendered scene: its video and section index
       cache/tex/                        compiled TeX (SVG) shared by all renders
+      cache/voice/                      the scratch voice's sentences (WAV, by content)
+      cache/narration/                  narration plans and timings, pieces of takes
       cache/work/                       manim's working folders while a render runs
 """
 
@@ -42,6 +45,14 @@ class Outputs:
     @property
     def chapters_json(self) -> Path:
         return self.folder / f"{self.lesson_name}.chapters.json"
+
+    @property
+    def captions_vtt(self) -> Path:
+        return self.folder / f"{self.lesson_name}.vtt"
+
+    @property
+    def captions_srt(self) -> Path:
+        return self.folder / f"{self.lesson_name}.srt"
 
     def log(self, scene: str) -> Path:
         return self.folder / "logs" / f"{scene}.log"

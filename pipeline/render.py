@@ -2,7 +2,7 @@
 
 Each job runs ``python -m manim render`` in a working folder of its own, used as manim's media
 folder and current folder (so no ``manim.cfg`` is read: every setting is on the command line),
-with ``LESSON_FILE`` in its environment and its output going to the scene's log file. A job that
+with ``LESSON_FILE`` (and for a narrated build ``LESSON_TIMING``) in its environment and its output going to the scene's log file. A job that
 succeeds becomes a cache entry (:mod:`pipeline.cache`); its working folder is then deleted.
 
 When a scene fails, the jobs already running finish (their scenes are cached, so the run after
@@ -33,6 +33,7 @@ from pipeline.errors import RenderFailed
 from pipeline.fsutil import show_path
 from pipeline.layout import Layout
 from pipeline.lesson import LessonInput
+from pipeline.narration import TIMING_ENV, Narration
 from pipeline.progress import Progress
 from pipeline.quality import Quality
 from pipeline.scenelist import SceneRef
@@ -103,9 +104,10 @@ class Renderer:
     """Renders scenes of one lesson at one quality, ``jobs`` at a time."""
 
     def __init__(self, layout: Layout, lesson: LessonInput, quality: Quality, progress: Progress,
-                 jobs: int) -> None:
+                 jobs: int, narration: Narration | None = None) -> None:
         self.layout = layout
         self.lesson = lesson
+        self.narration = narration
         self.quality = quality
         self.progress = progress
         self.jobs = max(1, jobs)
@@ -180,7 +182,8 @@ class Renderer:
         log = request.log.open("wb")
         log.write(f"# {scene} ({self.lesson.path}, {self.quality.name})\n# {' '.join(command)}\n".encode())
         log.flush()
-        env = {**os.environ, **self.lesson.env(), "PYTHONUNBUFFERED": "1",
+        env = {**{k: v for k, v in os.environ.items() if k != TIMING_ENV}, **self.lesson.env(),
+               **(self.narration.env() if self.narration else {}), "PYTHONUNBUFFERED": "1",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(scene.root), os.environ.get("PYTHONPATH")]))}
         process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT)

@@ -33,6 +33,30 @@ class SceneRef:
     def __str__(self) -> str:
         return f"{self.module}:{self.name}"
 
+    def beats(self) -> tuple[str, ...] | None:
+        """The beats the scene declares (``beats = ("title", ...)`` in its class, or in a base
+        class of the same module), read from its code; ``None`` if it declares none there."""
+        classes = {node.name: node for node in self.tree.body if isinstance(node, ast.ClassDef)}
+        seen: set[str] = set()
+        todo = [self.name]
+        while todo:
+            node = classes.get(todo.pop(0))
+            if node is None or node.name in seen:
+                continue
+            seen.add(node.name)
+            for statement in node.body:
+                targets = (statement.targets if isinstance(statement, ast.Assign)
+                           else [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value else [])
+                if any(isinstance(t, ast.Name) and t.id == "beats" for t in targets):
+                    try:
+                        value = ast.literal_eval(statement.value)
+                    except ValueError:
+                        return None
+                    return tuple(value) if isinstance(value, (tuple, list)) and all(
+                        isinstance(v, str) for v in value) else None
+            todo += [b.id for b in node.bases if isinstance(b, ast.Name)]
+        return None
+
 
 @dataclass(frozen=True)
 class Registry:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,6 +76,15 @@ class BeatTakes:
 
     whole: Take | None = None
     sentences: dict[int, Take] | None = None
+
+
+def slug(title: str) -> str:
+    """``"02 The chain rule, in one line!"`` -> ``"the-chain-rule-in-one-line"``: ASCII letters and
+    digits in lowercase, words joined by hyphens; a leading beat number is dropped."""
+    text = re.sub(r"^\d+[\s.:-]+", "", title.strip())
+    text = re.sub(r"(?<=\w)['’](?=\w)", "", text)  # "output's" -> "outputs", not "output-s"
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "beat"
 
 
 def read_take(path: Path, limit: float = MAX_SENTENCE_SECONDS) -> Take:

@@ -22,13 +22,24 @@ in the narration's order. The scene keeps every mark (:class:`Mark`: beat, sente
 the beat ends, checks that every sentence was marked and adds each sentence as a manim subcaption
 shown from its mark to the next one (the last one to the beat's end): manim writes them beside
 the scene's movie, ``<Scene>.srt`` (not for a still).
-Marking adds no frames.
+Without a narration timing (a silent video, a still) marking adds no frames.
+
+Timing from the voice: a narrated build gives every sentence's audio length
+(:func:`scenes.lesson.lesson_timing`). Then ``narrate`` first waits until the sentence before
+has been said to its end, a pause (``self.wait``) ends at most :data:`BREATH` after the sentence
+being said, and a beat ends :data:`END_PAUSE` after its last sentence: the voice sets the pace,
+each sentence starts with its animation and none is cut off. A scene written to a movie also
+writes ``<Scene>.marks.json`` beside it (every mark's time and each beat's start and end), from
+which the pipeline lays the sentences' audio and captions on the joined video.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -37,10 +48,15 @@ from manim.mobject.text.tex_mobject import MathTexPart
 
 from mathcore.model import Beat, LessonModel, Sentence
 from scenes import palette
-from scenes.lesson import lesson_model
+from scenes.lesson import lesson_model, lesson_timing
 from scenes.tex import Caption, font_size_of
 
 TEXT_TYPES = (SingleStringMathTex, MathTexPart, Text, DecimalNumber)
+# Narrated beats (:meth:`LessonScene.wait`): a pause ends at most this long after the sentence
+# being said, and a beat ends this long after its last sentence.
+BREATH = 0.6
+END_PAUSE = 1.0
+MARKS_SUFFIX = ".marks.json"
 
 
 @dataclass
@@ -116,6 +132,8 @@ class LessonScene(Scene):
         self._beat: Beat | None = None  # the beat being shown
         self._beat_marks: list[Mark] = []  # its marks so far
         self._pauses: list[tuple[float, float]] = []  # (time, length) of each wait in the beat
+        self.timing = lesson_timing()  # seconds of each sentence's audio; empty: silent
+        self._speech_end: float | None = None  # when the sentence being said ends (narrated beats)
 
     def construct(self) -> None:
         for i, key in enumerate(self.beats):
@@ -129,9 +147,45 @@ class LessonScene(Scene):
                                           float(self.renderer.time), self._pauses))
 
     def wait(self, duration: float = DEFAULT_WAIT_TIME, *args, **kwargs) -> None:
-        """A pause, as manim's; noted for the pacing check (:meth:`BeatRecord.longest_run`)."""
+        """A pause, as manim's; noted for the pacing check (:meth:`BeatRecord.longest_run`).
+
+        In a narrated beat a pause lasts at most until :data:`BREATH` after the sentence being
+        said has ended: the voice sets the pace, and the screen never sits still in silence."""
+        if self._speech_end is not None:
+            duration = min(duration, self._speech_end + BREATH - float(self.renderer.time))
+            if duration < 1 / config.frame_rate:  # not even a frame left
+                return
+        self._pause(duration, *args, **kwargs)
+
+    def _pause(self, duration: float, *args, **kwargs) -> None:
         self._pauses.append((float(self.renderer.time), float(duration)))
         super().wait(duration, *args, **kwargs)
+
+    def _wait_for_speech(self, after: float = 0.0) -> None:
+        """Wait until the sentence being said has ended, and ``after`` seconds more: in whole
+        frames, never fewer than that (manim cuts a still pause down to whole frames)."""
+        if self._speech_end is None:
+            return
+        gap = self._speech_end + after - float(self.renderer.time)
+        if gap <= 1e-9:
+            return
+        if not self.renderer.skip_animations:  # frames are written: end on the first frame after
+            gap = (math.ceil(gap * config.frame_rate - 1e-6) + 0.5) / config.frame_rate
+        self._pause(gap)
+
+    def tear_down(self) -> None:
+        super().tear_down()
+        if config.write_to_movie and not config.dry_run:
+            self.write_marks(Path(self.renderer.file_writer.movie_file_path).with_suffix(MARKS_SUFFIX))
+
+    def write_marks(self, path: Path) -> None:
+        """The scene's narration marks and beats, in seconds from its start, as JSON at ``path``."""
+        data = {
+            "scene": type(self).__name__,
+            "marks": [{"beat": m.beat, "key": m.key, "time": round(m.time, 6)} for m in self.marks],
+            "beats": [{"key": r.key, "start": round(r.start, 6), "end": round(r.end, 6)} for r in self.record],
+        }
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
     # -- narration ---------------------------------------------------------------------------------
     def begin_narration(self, beat: Beat) -> None:
@@ -155,9 +209,15 @@ class LessonScene(Scene):
         if key != expected:
             raise NarrationError(f"beat {beat.key!r}: sentence {key!r} marked out of order, expected {expected!r} "
                                  f"(order: {', '.join(keys)})")
+        self._wait_for_speech()  # the sentence before this one is said to its end
         mark = Mark(beat.key, beat.narration[len(done)], float(self.renderer.time))
         self._beat_marks.append(mark)
         self.marks.append(mark)
+        seconds = self.timing.get(beat.key, {}).get(key)
+        if self.timing and seconds is None:
+            raise NarrationError(f"beat {beat.key!r}: the narration timing has no length for sentence {key!r}; "
+                                 "build with make, which times every sentence")
+        self._speech_end = None if seconds is None else mark.time + seconds
         return mark
 
     def end_narration(self) -> None:
@@ -173,6 +233,8 @@ class LessonScene(Scene):
         missing = [s.key for s in beat.narration[len(marks):]]
         if missing:
             raise NarrationError(f"beat {beat.key!r}: narration sentences never marked: {', '.join(missing)}")
+        self._wait_for_speech(after=END_PAUSE)  # the beat ends after its last sentence, and a rest
+        self._speech_end = None
         now = float(self.renderer.time)
         # Captions go with a movie (manim writes them beside it, as <movie>.srt); a still or a dry
         # run has no file to put them beside.

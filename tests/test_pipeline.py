@@ -335,7 +335,8 @@ def test_a_full_disk_is_one_line_and_no_hang(src: Path, tmp_path: Path):
     of space; the run says the disk is full, in one line, and stops."""
     with small_disk(tmp_path / "small", "64k") as disk:
         media = disk / "media"
-        run = pipeline("render", *LOW, "--jobs", "2", media=media, src=src, timeout=60)
+        # Silent: the narration's files would fill this disk before any scene (tests/test_narrated_build.py).
+        run = pipeline("render", *LOW, "--jobs", "2", "--narration", "none", media=media, src=src, timeout=60)
         line = _disk_full_error(run, media)
         assert "rendering 3 scenes at low quality" in line
         # Which of the two scenes started together runs out of space first is a race on a busy machine.
@@ -452,11 +453,17 @@ def test_bad_lesson_file(src: Path, tmp_path: Path):
     _one_line_error(missing, "nope.toml", "no such file")
 
 
-def test_missing_latex(src: Path, tmp_path: Path):
+def test_missing_latex_or_voice(src: Path, tmp_path: Path):
     no_latex = tmp_path / "bin"
     no_latex.mkdir()
-    run = pipeline("render", media=tmp_path / "media", src=src, env={"PATH": str(no_latex)})
+    run = pipeline("render", "--narration", "none", media=tmp_path / "media", src=src, env={"PATH": str(no_latex)})
     _one_line_error(run, "LaTeX is not installed", "latex and dvisvgm", "make install")
+    # LaTeX there, the scratch voice not: a narrated build says so before rendering anything.
+    for tool in ("latex", "dvisvgm"):
+        (no_latex / tool).symlink_to(shutil.which(tool))
+    voiceless = pipeline("render", media=tmp_path / "media", src=src, env={"PATH": str(no_latex)})
+    _one_line_error(voiceless, "espeak-ng not found", "make install")
+    assert not list((tmp_path / "media").rglob("*.mp4"))
 
 
 def test_bad_options_and_scene_lists(src: Path, tmp_path: Path):

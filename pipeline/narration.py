@@ -1,0 +1,277 @@
+"""What the narrated lesson says, and how long each sentence takes, before any scene renders.
+
+For every beat the scenes show, each sentence of its narration (:class:`mathcore.model.Sentence`)
+is heard from a recorded take in ``narration/<lesson name>/`` (:mod:`pipeline.takes`) or, where
+there is none, from the scratch voice (:mod:`pipeline.voice`). A whole-beat take is cut into its
+sentences at its pauses; each piece runs from its sentence's first sound to the next one's, so
+the take's own pauses stay. The result, a :class:`Narration`, gives each sentence's audio file
+and length; its timing file (``{"beats": {beat: {sentence: seconds}}}``) is what the scenes pace
+themselves by (``LESSON_TIMING``, :mod:`scenes.lesson`), and each scene's cache key includes the
+timing of its own beats, so a new take re-renders the scene that shows its beat, and no other.
+
+A plan is kept in ``media/cache/narration/<key>.json``, the key made of everything it depends on
+(the model's code, the lesson file, the beats asked for, the voice's settings and version, and
+the takes' names, sizes and times): a build with nothing changed reads it back without building
+the lesson model or synthesising anything. ``NARRATION=none`` (mode ``"none"``) plans nothing:
+the scenes keep their own pace and the video is silent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import wave
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipeline.audio import Placement, lay_out
+from pipeline.cache import CacheEntry
+from pipeline.cachekey import MODEL, tree_digest
+from pipeline.captions import Cue, sentence_cues
+from pipeline.errors import PipelineError
+from pipeline.fsutil import atomic_write, atomic_write_text, link_or_copy
+from pipeline.join import Sound
+from pipeline.layout import Layout
+from pipeline.lesson import LessonInput
+from pipeline.scenelist import package_dir
+from pipeline.takes import BeatSlot, BeatTakes, Take, find_takes, sentence_spans, slug
+from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, espeak_version, voice_for, wav_duration
+
+MODES = ("voice", "none")
+DEFAULT_MODE = "voice"
+TAKES_FOLDER = Path("narration")  # narration/<lesson name>/NN-<slug>.wav, from the current folder
+TIMING_ENV = "LESSON_TIMING"  # read by scenes.lesson
+PLAN_FORMAT = 1  # bump when what a plan holds changes
+
+
+@dataclass(frozen=True)
+class Said:
+    """One sentence as the narrated video says it."""
+
+    beat: str  # the beat's key in the lesson model
+    number: int  # the beat's number
+    key: str  # the sentence's key within its beat
+    text: str  # its written form: the captions
+    audio: Path  # a WAV
+    seconds: float  # its length
+    source: str  # "voice", or the take's file name
+
+
+@dataclass(frozen=True)
+class Narration:
+    """Every sentence of the beats asked for, in lesson order, and the timing file for the scenes."""
+
+    said: tuple[Said, ...]
+    timing_file: Path
+    digest: str  # of the whole plan: what the joined video's audio is made from
+
+    def sentence(self, beat: str, key: str) -> Said | None:
+        return self._index.get((beat, key))
+
+    @property
+    def _index(self) -> dict[tuple[str, str], Said]:
+        return {(s.beat, s.key): s for s in self.said}
+
+    def timing(self) -> dict[str, dict[str, float]]:
+        beats: dict[str, dict[str, float]] = {}
+        for s in self.said:
+            beats.setdefault(s.beat, {})[s.key] = s.seconds
+        return beats
+
+    def beat_digest(self, beats: Iterable[str]) -> str:
+        """What the timing of ``beats`` is made of: for the cache key of the scene showing them."""
+        timing = self.timing()
+        return _digest({b: timing[b] for b in sorted(set(beats) & timing.keys())})
+
+    def env(self) -> dict[str, str]:
+        return {TIMING_ENV: str(self.timing_file)}
+
+    def takes(self) -> list[Said]:
+        return [s for s in self.said if s.source != "voice"]
+
+
+def check_mode(mode: str | None) -> str:
+    mode = (mode or DEFAULT_MODE).strip().lower()
+    if mode not in MODES:
+        raise PipelineError(f"NARRATION={mode!r} is not a narration mode; use NARRATION=voice (the default: "
+                            "the scratch voice, or your takes in narration/<lesson name>/) or NARRATION=none (silent)")
+    return mode
+
+
+def plan_narration(lesson: LessonInput, layout: Layout, beats: Collection[str] | None = None,
+                   takes_root: Path = TAKES_FOLDER) -> Narration:
+    """The narration of ``beats`` (beat keys; all of the lesson's if ``None``): from the plan
+    cache if nothing it depends on has changed, else planned (and synthesised) now."""
+    folder = takes_root / lesson.name
+    identity = {
+        "format": PLAN_FORMAT,
+        "model": tree_digest(package_dir(MODEL)),
+        "lesson": lesson.digest,
+        "beats": None if beats is None else sorted(beats),
+        "voice": {"settings": asdict(ESPEAK), "tool": espeak_version(), "rate": SAMPLE_RATE, "format": VOICE_FORMAT},
+        "takes": _listing(folder),
+    }
+    key = _digest(identity)[:20]
+    store = layout.media / "cache" / "narration"
+    plan_file = store / f"{key}.json"
+    loaded = _load(plan_file)
+    if loaded is not None:
+        return loaded
+    said = _plan(lesson, layout, beats, folder)
+    timing_file = store / f"{key}.timing.json"
+    narration = Narration(tuple(said), timing_file, _digest([_record(s) for s in said]))
+    atomic_write_text(timing_file, json.dumps({"beats": narration.timing()}, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(plan_file, json.dumps({"digest": narration.digest, "timing": str(timing_file),
+                                             "said": [_record(s) for s in said]}, indent=1) + "\n")
+    return narration
+
+
+def beat_slots(model) -> list[BeatSlot]:
+    """What a take can be for: each beat's number, slug (as its export clip's) and sentence count."""
+    return [BeatSlot(b.number, slug(b.title), len(b.narration)) for b in model.beats]
+
+
+def _plan(lesson: LessonInput, layout: Layout, beats: Collection[str] | None, folder: Path) -> list[Said]:
+    if beats is not None and not beats:
+        return []  # no lesson scene: nothing to say
+    from mathcore.beats import build_model  # sympy: only when a plan is made
+
+    model = build_model(lesson.path)
+    known = {b.key for b in model.beats}
+    unknown = sorted(set(beats or ()) - known)
+    if unknown:
+        raise PipelineError(f"the scenes show beats the lesson model has not: {', '.join(unknown)}")
+    takes = find_takes(folder, beat_slots(model))
+    voice_cache = layout.media / "cache" / "voice"
+    piece_cache = layout.media / "cache" / "narration" / "takes"
+    said: list[Said] = []
+    for beat in model.beats:
+        if beat.narration == () or (beats is not None and beat.key not in beats):
+            continue
+        found = takes.get(beat.number, BeatTakes())
+        pieces = _pieces(found.whole, len(beat.narration), piece_cache) if found.whole else None
+        for i, sentence in enumerate(beat.narration):
+            if pieces is not None:
+                audio, source = pieces[i], found.whole.path.name
+            elif found.sentences and i + 1 in found.sentences:
+                take = found.sentences[i + 1]
+                audio, source = _keep(take, piece_cache / f"{take.digest[:20]}.wav"), take.path.name
+            else:
+                audio, source = voice_for(sentence.spoken, voice_cache), "voice"
+            said.append(Said(beat.key, beat.number, sentence.key, sentence.text, audio, wav_duration(audio), source))
+    return said
+
+
+def _pieces(take: Take, count: int, store: Path) -> list[Path]:
+    """A whole-beat take cut into its ``count`` sentences, each from its first sound to the next
+    one's (the last to the take's end), as WAVs in ``store`` (named by the take's digest)."""
+    paths = [store / f"{take.digest[:20]}-{count}-{i + 1}.wav" for i in range(count)]
+    if all(p.exists() for p in paths):
+        return paths
+    spans = sentence_spans(take, count)
+    with wave.open(str(take.path), "rb") as w:
+        params, frames = w.getparams(), w.readframes(w.getnframes())
+    size = params.sampwidth * params.nchannels
+    starts = [round(a * params.framerate) for a, _ in spans] + [params.nframes]
+    for i, path in enumerate(paths):
+        chunk = frames[starts[i] * size:starts[i + 1] * size]
+
+        def write(tmp: Path, chunk: bytes = chunk) -> None:
+            with wave.open(str(tmp), "wb") as out:
+                out.setnchannels(params.nchannels)
+                out.setsampwidth(params.sampwidth)
+                out.setframerate(params.framerate)
+                out.writeframes(chunk)
+
+        atomic_write(path, write)
+    return paths
+
+
+def _keep(take: Take, path: Path) -> Path:
+    """A sentence take, linked (or copied) into the cache: the plan does not depend on the file
+    staying where the creator put it."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            link_or_copy(take.path, path)
+        except FileExistsError:
+            pass
+    return path
+
+
+def _listing(folder: Path) -> list[list]:
+    """The takes folder's WAVs: name, size and modification time (a new take changes the key)."""
+    if not folder.is_dir():
+        return []
+    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(folder.iterdir())
+            if p.suffix.lower() == ".wav"]
+
+
+def _record(s: Said) -> dict:
+    return {"beat": s.beat, "number": s.number, "key": s.key, "text": s.text, "audio": str(s.audio),
+            "seconds": s.seconds, "source": s.source}
+
+
+def _load(plan_file: Path) -> Narration | None:
+    try:
+        data = json.loads(plan_file.read_text(encoding="utf-8"))
+        said = tuple(Said(d["beat"], int(d["number"]), d["key"], d["text"], Path(d["audio"]), float(d["seconds"]),
+                          d["source"]) for d in data["said"])
+        narration = Narration(said, Path(data["timing"]), data["digest"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not narration.timing_file.is_file() or not all(s.audio.is_file() for s in said):
+        return None  # something was deleted from the cache: plan again
+    return narration
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def describe(narration: Narration) -> str:
+    """One line for the progress output: how many sentences, from where, how long."""
+    takes = len(narration.takes())
+    total = sum(s.seconds for s in narration.said)
+    where = f"{takes} from takes, {len(narration.said) - takes} from the scratch voice" if takes else "the scratch voice"
+    return f"narration: {len(narration.said)} sentences ({where}), {total:.0f} s of speech"
+
+
+
+def scene_sound(entry: CacheEntry, narration: Narration, offset: float = 0.0) -> tuple[list[Placement], list[Cue]]:
+    """Where each sentence of a rendered scene is heard (its audio from its mark, ``offset``
+    seconds into the video) and its captions, shown while it is said (up to the next mark)."""
+    marks = entry.marks()
+    if not marks:  # not a lesson scene: nothing said
+        return [], []
+    ends = [t for _, _, t in marks[1:]] + [entry.duration]
+    placements, cues = [], []
+    for (beat, key, time), next_start in zip(marks, ends, strict=True):
+        said = narration.sentence(beat, key)
+        if said is None:
+            raise PipelineError(f"{entry.scene} says sentence {key!r} of beat {beat!r}, which the narration plan "
+                                "lacks; run make again (the plan is made for the scenes of the scene list)")
+        if time + said.seconds > next_start + 1e-3:
+            raise PipelineError(f"{entry.scene}: sentence {key!r} of beat {beat!r} ({said.seconds:.2f} s from "
+                                f"{time:.2f} s) runs into what follows at {next_start:.2f} s; the scene's render is "
+                                "stale: delete media/cache/scenes and run make again")
+        start = offset + time
+        placements.append(Placement(start, said.audio))
+        cues += sentence_cues(start, offset + min(time + said.seconds, next_start), said.text)
+    return placements, cues
+
+
+def lesson_sound(entries: Sequence[CacheEntry], starts: Sequence[float], duration: float,
+                 narration: Narration) -> Sound:
+    """The joined video's narration: every scene's sentences from where the scene starts."""
+    placements, cues = [], []
+    for entry, start in zip(entries, starts, strict=True):
+        p, c = scene_sound(entry, narration, start)
+        placements += p
+        cues += c
+    try:
+        samples = lay_out(placements, duration)
+    except ValueError as err:
+        raise PipelineError(f"the narration does not fit the video: {err}") from None
+    return Sound(samples, cues)
