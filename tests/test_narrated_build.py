@@ -191,6 +191,14 @@ def test_a_take_replaces_the_voice_for_its_beat_only_and_retimes_it(narrated: Bu
     assert np.diff(title_marks) == pytest.approx([1.4] * (len(title) - 1), abs=frame)
     assert after["beats"][0]["end"] - title_marks[-1] == pytest.approx(1.4 + 1.0, abs=frame)
     assert before["beats"][0]["end"] != pytest.approx(after["beats"][0]["end"], abs=frame)
+    # Recorded again, as long but at another pitch: no scene's timing changes, so nothing renders,
+    # but the video is joined again with the new recording (its digest is part of the record).
+    tones(build.src / TAKES / "01-backpropagation-calculus.wav", len(title), 770.0)
+    again = pipeline("render", *LOW, media=build.media, src=build.src)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 rendered, 3 cached" in again.stdout and "joined" in again.stdout
+    x = sound(build.video)
+    assert all(share(x, at[("title", s.key)], 770) > 0.9 for s in title)
 
 
 @pytest.mark.parametrize("kind", ["empty", "not_wav", "too_long", "misnamed"])
