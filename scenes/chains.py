@@ -11,9 +11,10 @@ from manim import DOWN, UP, VGroup
 from mathcore.equations import Factor
 from mathcore.model import LessonModel
 from scenes import palette
-from scenes.network import NetworkDiagram
+from scenes.network import SHORTEST_EDGE, NetworkDiagram, body_width, widest_fit
 from scenes.tex import SAFE_WIDTH, ShownTex, SymbolTex, stagger
 
+CHAIN_SPACING = 2.9  # between the chain's layers, when the frame has room
 
 # -- the worked chain: a0 -> a1 -> ... -> aL -> C ------------------------------------------------
 class WorkedChain(VGroup):
@@ -82,17 +83,18 @@ class ChainPicture(VGroup):
     and ``y``), ``early()`` everything before it.
     """
 
-    def __init__(self, model: LessonModel, spacing: float = 2.9, radius: float = 0.42) -> None:
+    def __init__(self, model: LessonModel, spacing: float = CHAIN_SPACING, radius: float = 0.42) -> None:
         super().__init__()
         beat = model.beat("four_neurons")
         ex = model.sigmoid
         self.L = L = ex.depth
-        spacing = min(spacing, (SAFE_WIDTH - 2.8) / L)  # the cost node and y take the rest
         v = beat.values
-        # Values built first: long ones make the neurons larger, to hold them readably.
+        # Values built first: long ones make the neurons larger (or pills), to hold them readably.
         self.values = [ShownTex(beat, "values", f"a{l}", font_size=26) for l in range(L + 1)]
         radius = NetworkDiagram.radius_for(self.values, spacing, radius)
-        self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius)
+        bodies = [body_width([value], radius, spacing) for value in self.values]
+        spacing = max(spacing, *((a + b) / 2 + SHORTEST_EDGE for a, b in zip(bodies, bodies[1:])))
+        self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius, bodies=bodies)
         self.fills = [self.net.fill_of(l) for l in range(L + 1)]
         self.cost, self.cost_link = self.net.cost_node(buff=1.3)
 
@@ -114,6 +116,13 @@ class ChainPicture(VGroup):
         self.target = ShownTex(beat, "values", "y", labelled=True, color=palette.TARGET).next_to(self.cost, UP, buff=0.25)
         self.add(self.net, self.cost_link, self.cost, self.cost_name, self.target, *self.names,
                  *self.weights[1:], *self.biases[1:], *self.values)
+
+    @classmethod
+    def fitted(cls, model: LessonModel, width: float = SAFE_WIDTH) -> ChainPicture:
+        """The chain at most ``width`` wide (its neurons, their spacing and the cost node beyond),
+        built with the layers closer together rather than scaled, so its numbers stay readable."""
+        spacing = min(CHAIN_SPACING, (width - 2.8) / model.sigmoid.depth)  # the cost node and y take the rest
+        return widest_fit(lambda s: cls(model, spacing=s), width, spacing)
 
     def neuron(self, l: int):
         return self.net.neuron(l)

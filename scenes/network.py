@@ -8,7 +8,8 @@ neurons (Parts 1 and 2) and layers of several neurons (Part 3).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 from manim import BLACK, DOWN, LEFT, RIGHT, UP, Circle, Line, RoundedRectangle, Square, VGroup, VMobject
@@ -20,6 +21,8 @@ from scenes.tex import fit_readable, font_size_of, stagger
 MIN_EDGE_WIDTH = 1.5
 MAX_EDGE_WIDTH = 9.0
 CLEARANCE = 0.05  # between a number and the outline of the neuron it is in
+SHORTEST_EDGE = 0.45  # between two layers' neurons, so that the edges between them still read
+FIT_STEPS = 6  # bisection steps of widest_fit: the size found is within 1/128 of the largest that fits
 
 
 class NetworkDiagram(VGroup):
@@ -163,4 +166,44 @@ class NetworkDiagram(VGroup):
         return label.next_to(self.neuron(l, j), DOWN, buff=0.2)
 
 
+def body_width(labels: Sequence[VMobject], radius: float, spacing: float) -> float:
+    """How wide a layer's neurons are drawn: a circle (``2 * radius``) if each of ``labels`` fits
+    in it at a readable size; else a pill wide enough for the widest label at its own size, but
+    leaving edges of at least :data:`SHORTEST_EDGE` between layers ``spacing`` apart (a label
+    then shrinks to fit), but never narrower than the widest label needs at its smallest
+    readable size: containment and readability come before long edges."""
+    circle = 2 * radius
+    readable = [min(1.0, palette.MIN_FONT_SIZE / (font_size_of(label) or palette.MIN_FONT_SIZE)) for label in labels]
+    if all(label.width * s <= NetworkDiagram.room(radius, circle, label.height * s)
+           for label, s in zip(labels, readable)):
+        return circle
+    def pill(scale: float, label: VMobject) -> float:  # the body that holds ``label`` scaled by ``scale``
+        return label.width * scale + circle - NetworkDiagram.room(radius, circle, label.height * scale)
 
+    least = max(pill(s, label) for label, s in zip(labels, readable))  # never less: the label must fit, readably
+    wanted = max(pill(1.0, label) for label in labels)
+    return max(circle, least, min(wanted, spacing - SHORTEST_EDGE))
+
+
+M = TypeVar("M", bound=VMobject)
+
+
+def widest_fit(build: Callable[[float], M], width: float, size: float) -> M:
+    """``build(size)`` if it is at most ``width`` wide; else the build of the largest size from
+    ``size / 2`` to ``size`` that is (bisected), or if none is, the build of the smallest.
+
+    For pictures rebuilt rather than scaled, so their type stays readable: their parts do not all
+    shrink with ``size`` (numbers keep a readable size, pills hold them), so one proportional
+    step would over- or undershoot."""
+    mob = build(size)
+    if mob.width <= width:
+        return mob
+    low, high, best = size / 2, size, None
+    for _ in range(FIT_STEPS):
+        middle = (low + high) / 2
+        candidate = build(middle)
+        if candidate.width <= width:
+            best, low = candidate, middle
+        else:
+            high = middle
+    return best or build(low)

@@ -72,7 +72,7 @@ class FourNeurons(LessonScene):
     def four_neurons(self, beat: Beat) -> None:
         self.narrate("chain")
         self.headline(beat)
-        chain = fit_width(ChainPicture(self.model))
+        chain = ChainPicture.fitted(self.model)
         chain.move_to(ORIGIN).shift((1.7 - chain.neuron(0).get_y()) * UP)
         self.chain = chain
         for c in chain.net.neuron_group:
@@ -405,7 +405,7 @@ class LocalDerivatives(LessonScene):
         headline.to_corner(UP + LEFT, buff=palette.MARGIN + 0.1)
         self.play(ReplacementTransform(slogan, headline))
         self._headline = headline
-        chain = ChainPicture(self.model)
+        chain = ChainPicture.fitted(self.model)
         L = chain.L
         link = VGroup(chain.neuron(L - 1), chain.neuron(L), chain.net.edge(L), chain.names[L - 1], chain.names[L],
                       chain.values[L - 1], chain.values[L], chain.weights[L])

@@ -19,11 +19,10 @@ from manim import DOWN, ORIGIN, RIGHT, UP, Create, FadeIn, Line, Square, VGroup,
 from mathcore.model import Beat, LessonModel
 from scenes import palette
 from scenes.base import LessonScene
-from scenes.network import NetworkDiagram
-from scenes.tex import SAFE_WIDTH, LabelTex, ShownTex, fit_readable, font_size_of
+from scenes.network import SHORTEST_EDGE, NetworkDiagram, body_width, widest_fit
+from scenes.tex import SAFE_WIDTH, LabelTex, ShownTex, fit_readable
 
 HIGHLIGHT_WIDTH = 7.0
-SHORTEST_EDGE = 0.45  # between two layers' neurons, so that the edges between them still read
 TOP = config.frame_height / 2 - 0.95  # below a scene's headline
 
 
@@ -57,8 +56,11 @@ class WideNetwork(VGroup):
         radius = NetworkDiagram.radius_for([v for column in layers for v in column], spacing, radius)
         radius = min(radius, 0.42 * height / most)  # the tallest column fits with gaps between neurons
         self.radius = radius
+        bodies = [body_width(column, radius, spacing) for column in layers]
+        # Pills that a readable number needs may leave short edges: then the layers stand further apart.
+        spacing = max(spacing, *((a + b) / 2 + SHORTEST_EDGE for a, b in zip(bodies, bodies[1:])))
         self.net = NetworkDiagram(ex, width=spacing * L, height=height - 2 * radius if most > 1 else 0,
-                                  radius=radius, bodies=[body_width(column, radius, spacing) for column in layers])
+                                  radius=radius, bodies=bodies)
         self.add(self.net)
         for l, column in enumerate(self.values):
             for j, value in enumerate(column):
@@ -83,12 +85,7 @@ class WideNetwork(VGroup):
     def fitted(cls, model: LessonModel, width: float, height: float, **kwargs) -> WideNetwork:
         """The network built to be at most ``width`` wide (values beside a neuron, wider than it,
         can widen a first build): built again narrower rather than scaled, so its type stays readable."""
-        net = cls(model, width=width, height=height, **kwargs)
-        for _ in range(3):
-            if net.width <= width:
-                break
-            net = cls(model, width=width - (net.width - width) - 0.05, height=height, **kwargs)
-        return net
+        return widest_fit(lambda w: cls(model, width=w, height=height, **kwargs), width, width)
 
     # -- parts ------------------------------------------------------------------------------
     def neuron(self, l: int, j: int):
@@ -164,20 +161,6 @@ class WideNetwork(VGroup):
         fit_readable(value, self.net.room_inside(l, value.height))
         value.lesson_holder = self.neuron(l, j)
         return value.move_to(self.neuron(l, j))
-
-
-def body_width(labels: Sequence[VMobject], radius: float, spacing: float) -> float:
-    """How wide a layer's neurons are drawn: a circle (``2 * radius``) if each of ``labels`` fits
-    in it at a readable size; else a pill wide enough for the widest label at its own size, but
-    leaving edges of at least :data:`SHORTEST_EDGE` between layers ``spacing`` apart (a label
-    then shrinks, readably, to fit)."""
-    circle = 2 * radius
-    readable = [min(1.0, palette.MIN_FONT_SIZE / (font_size_of(label) or palette.MIN_FONT_SIZE)) for label in labels]
-    if all(label.width * s <= NetworkDiagram.room(radius, circle, label.height * s)
-           for label, s in zip(labels, readable)):
-        return circle
-    pill = max(label.width + circle - NetworkDiagram.room(radius, circle, label.height) for label in labels)
-    return max(circle, min(pill, spacing - SHORTEST_EDGE))
 
 
 class _Shared:

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 from manim import RIGHT, UP, ReplacementTransform, VGroup, tempconfig
 
+from mathcore.beats import build_model
 from mathcore.formatting import Formatter
 from mathcore.model import LessonModel
 from scenes import palette
 from scenes.base import LessonScene, texts_of
+from scenes.chains import ChainPicture
 from scenes.live import LiveNumber, Nudge
 from scenes.matrices import ShownMatrix, ShownVector, baseline_of, row_axes
 from scenes.network import NetworkDiagram
@@ -33,6 +35,10 @@ from scenes.tex import (
     transform_by_key,
     wrap_words,
 )
+from scenes.widenet import WideNetwork
+
+from .lessongen import lesson_text
+from .test_scenes import _outside_holder
 
 
 def test_live_number_rebuilds_only_when_its_text_changes():
@@ -321,3 +327,45 @@ def test_part_files_hold_scenes_only():
                     getattr(importlib.import_module(f"scenes.{path.stem}"), node.name), LessonScene):
                 offenders.append(f"{path.name}:{node.lineno} defines {node.name}, which is no LessonScene")
     assert not offenders, "\n".join(offenders)
+
+
+# -- pictures narrowed to fit keep their numbers inside their neurons, readably --------------------
+# Seed 32 with these choices is a generated lesson whose numbers are long (one place, so small
+# values are written in scientific form): the 4-2-3-2 network of beat 22 once drew them 0.03-0.10
+# units out of their circles, and the beat-10 chain, scaled to fit the frame, at 16 pt.
+NARROWED = {"scientific-4-2-3-2": (32, dict(wide_sizes=(4, 2, 3, 2), wide_activation="sigmoid", decimals=1))}
+
+
+@pytest.fixture(scope="module", params=["default", *NARROWED])
+def narrowed_model(request, model, tmp_path_factory) -> LessonModel:
+    if request.param == "default":
+        return model
+    seed, choices = NARROWED[request.param]
+    path = tmp_path_factory.mktemp("narrowed") / f"{request.param}.toml"
+    path.write_text(lesson_text(seed, **choices), encoding="utf-8")
+    return build_model(path)
+
+
+def _held(value, holder) -> bool:
+    """Whether ``value``'s box is inside ``holder``, a circle or a pill (half-circle ends)."""
+    return _outside_holder((value.get_left()[0], value.get_bottom()[1], value.get_right()[0], value.get_top()[1]),
+                           (holder.get_x(), holder.get_y(), holder.width, holder.height)) <= 0
+
+
+@pytest.mark.parametrize("picture", ["chain", "network", "network on top"])
+def test_a_narrowed_picture_keeps_its_numbers_inside_and_readable(narrowed_model: LessonModel, scratch, picture):
+    if picture == "chain":  # beat 10, as FourNeurons draws it: it must fit the frame
+        mob = ChainPicture.fitted(narrowed_model)
+        assert mob.width <= SAFE_WIDTH
+        values = mob.values
+    else:  # beat 22 (ManyNeurons) and the network over the equations of beats 23-25
+        width, kwargs = (7.4, dict(height=4.6, font_size=26, radius=0.42)) if picture == "network" else (9.0, dict(height=2.2))
+        mob = WideNetwork.fitted(narrowed_model, width=width, **kwargs)
+        # At most as wide as asked, unless no build is: then no wider than the narrowest tried,
+        # and the scene gives it the room (the scene tests' layout check).
+        narrowest = WideNetwork(narrowed_model, width=width / 2, **kwargs).width
+        assert mob.width <= max(width, narrowest) + 1e-6
+        values = [v for column in mob.values for v in column]
+    for value in values:
+        assert font_size_of(value) >= palette.MIN_FONT_SIZE - 1e-6, value.tex_string
+        assert _held(value, value.lesson_holder), value.tex_string
