@@ -14,6 +14,8 @@
 #   make report                   for reviewers: media/lesson/report.pdf, every formula and number the video
 #                                 shows and how each was checked (LESSON= too: media/lesson-<file stem>/)
 #   make preview SCENE=ChainRule  one scene, fast (low quality), and where its file is
+#   make narration-script         the narration to record from, each sentence with its take's file name and
+#                                 length: media/lesson/narration-script.md (LESSON= too: media/lesson-<file stem>/)
 #   make bench-render             time a whole render against the encode floor (QUALITY= too)
 
 PYTHON  ?= python3
@@ -30,7 +32,7 @@ NARRATION ?=
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
 
-.PHONY: all render export preview install system-deps test explain report bench bench-render clean
+.PHONY: all render export preview narration-script install system-deps test explain report bench bench-render clean
 
 all: render
 
@@ -55,6 +57,9 @@ export: install
 
 preview: install
 	@$(PY) -m pipeline preview $(SCENE) --lesson $(LESSON) $(preview_quality) $(if $(NARRATION),--narration $(NARRATION))
+
+narration-script: install
+	@$(PY) -m pipeline narration-script --lesson $(LESSON)
 
 test: install
 	$(PY) -m pytest

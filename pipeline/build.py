@@ -22,17 +22,13 @@ from pipeline.fsutil import atomic_write_text, publish_file, show_path
 from pipeline.join import Sound, join_videos, video_duration
 from pipeline.layout import Layout, Outputs
 from pipeline.lesson import LessonInput, read_lesson
-from pipeline.narration import Narration, check_mode, describe, lesson_sound, plan_narration, scene_sound
+from pipeline.narration import Narration, check_mode, lesson_sound, narrate, scene_sound
 from pipeline.preflight import check_render_tools
 from pipeline.progress import Progress, span
 from pipeline.quality import DEFAULT_QUALITY, PREVIEW_QUALITY, Quality, quality
 from pipeline.render import Renderer, RenderRequest, default_jobs, render_args
-from pipeline.scenelist import DEFAULT_REGISTRY, Registry, SceneRef, load_registry
+from pipeline.scenelist import DEFAULT_REGISTRY, Registry, SceneRef, load_registry, shown_beats
 from pipeline.storage import SpaceNeed, storage_errors
-
-
-# The scratch voice's WAVs of a beat (22 kHz, 16 bit: 44 KB a second, about 15 s a beat), with room.
-NARRATION_BYTES_PER_BEAT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -137,11 +133,8 @@ class _Session:
         self.progress.say(f"{self.lesson.name}: {what} at {q.describe()}, lesson file {show_path(self.lesson.path)}")
         self.narration: Narration | None = None
         if check_mode(options.narration) == "voice":
-            beats = {b for ref in (scenes or self.registry.scenes) for b in (ref.beats() or ())}
-            need = SpaceNeed(self.layout.media, NARRATION_BYTES_PER_BEAT * len(beats), "making the narration")
-            with storage_errors(need):
-                self.narration = plan_narration(self.lesson, self.layout, beats)
-            self.progress.say(describe(self.narration))
+            beats = shown_beats(scenes or self.registry.scenes)
+            self.narration = narrate(self.lesson, self.layout, beats, self.progress.say)
         else:
             self.progress.say("narration: none (a silent video)")
         self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes, self.narration)

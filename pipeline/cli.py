@@ -1,11 +1,12 @@
-"""Command line: ``python -m pipeline render|export|preview``; what ``make``, ``make export``,
-``make preview`` run.
+"""Command line: ``python -m pipeline render|export|preview|narration-script``; what ``make``,
+``make export``, ``make preview``, ``make narration-script`` run.
 
 ::
 
     python -m pipeline render [--quality low|medium|high|4k] [--lesson FILE] [--jobs N] [--narration voice|none]
     python -m pipeline export [--quality ...] [--lesson FILE] [--jobs N] [--formats gif,webp,...]
     python -m pipeline preview SCENE [--lesson FILE] [--quality ...]
+    python -m pipeline narration-script [--lesson FILE]
 
 All take ``--media DIR`` (default ``media``) and ``--scenes module:ATTRIBUTE`` (default
 ``scenes:LESSON_SCENES``). Exit codes: 0 done, 1 a scene failed to render, 2 bad input or
@@ -41,17 +42,22 @@ def parser() -> argparse.ArgumentParser:
                                                 "formats per beat, slide decks, a gallery page, a contact sheet "
                                                 "and a manifest (for slides)")
     preview = commands.add_parser("preview", help="render one scene fast (low quality) and say where it is")
+    script = commands.add_parser("narration-script", help="write the narration as a document to record from "
+                                                          "(media/lesson/narration-script.md): each beat's "
+                                                          "sentences, their takes' file names and lengths")
     export.add_argument("--formats", metavar="LIST",
                         help="the beats' formats, comma-separated: mp4 and png always, and any of gif, webp, "
                              "webm (default: mp4,png,gif)")
     preview.add_argument("scene", nargs="?", help="the scene's class name, e.g. ChainRule")
     for sub in (render, export, preview):
         sub.add_argument("--quality", help=f"{', '.join(QUALITIES)} (default: medium; low for preview)")
-        sub.add_argument("--lesson", help="lesson file (default: the lesson that ships with the project)")
         sub.add_argument("--jobs", type=int, help="scenes rendered at once (default: one per core)")
         sub.add_argument("--narration", metavar="MODE",
                          help="voice (default: your takes in narration/<lesson name>/, the scratch voice for the "
                               "rest) or none (a silent video, paced by the scenes alone)")
+    script.set_defaults(quality=None, jobs=None, narration=None)
+    for sub in (render, export, preview, script):
+        sub.add_argument("--lesson", help="lesson file (default: the lesson that ships with the project)")
         sub.add_argument("--media", type=Path, default=Path("media"), help="media folder (default: media)")
         sub.add_argument("--scenes", default=DEFAULT_REGISTRY, metavar="MODULE:ATTRIBUTE",
                          help=f"the scene list (default: {DEFAULT_REGISTRY})")
@@ -70,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
                           registry=args.scenes, narration=args.narration)
         if args.command == "render":
             build_lesson(options)
+        elif args.command == "narration-script":
+            from pipeline.script import write_narration_script
+
+            write_narration_script(options)
         elif args.command == "export":
             from pipeline.export import export_lesson
             from pipeline.formats import parse_formats

@@ -1,7 +1,10 @@
 """Where everything goes under the media folder (``media/`` unless told otherwise)::
 
     media/
-      lesson/<quality>/                 one folder per lesson file and quality
+      lesson/                           one folder per lesson file (:attr:`LessonInput.folder`)
+        narration-script.md             ``make narration-script``: the narration, to record from
+        report.pdf                      ``make report`` (:mod:`mathcore.report`)
+      lesson/<quality>/                 ... and in it one folder per quality
         <lesson name>.mp4               the joined video
         <lesson name>.chapters.txt      "0:00 Title" lines
         <lesson name>.chapters.json     chapters and scenes with start times in seconds
@@ -10,7 +13,7 @@
         scenes/<Scene>.mp4              a previewed scene (``make preview SCENE=...``)
         export/                         ``make export``: beats/NN-<slug>.mp4 and .png,
                                         contact-sheet.png, manifest.json (:mod:`pipeline.export`)
-      lesson-<file stem>/<quality>/     the same for another lesson file
+      lesson-<file stem>/               the same for another lesson file
       cache/scenes/<key>/               one rendered scene: its video and section index
       cache/tex/                        compiled TeX (SVG) shared by all renders
       cache/voice/                      the scratch voice's sentences (WAV, by content)
@@ -82,5 +85,12 @@ class Layout:
     def entry(self, key: str) -> Path:
         return self.scene_cache / key
 
+    def lesson_folder(self, lesson: LessonInput) -> Path:
+        """``media/lesson/`` for the default lesson file, ``media/lesson-<file stem>/`` for another."""
+        return self.media / lesson.folder
+
     def outputs(self, lesson: LessonInput, quality: Quality) -> Outputs:
-        return Outputs(self.media / lesson.folder / quality.name, lesson.name)
+        return Outputs(self.lesson_folder(lesson) / quality.name, lesson.name)
+
+    def narration_script(self, lesson: LessonInput) -> Path:
+        return self.lesson_folder(lesson) / "narration-script.md"

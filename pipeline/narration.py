@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import wave
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,11 +30,13 @@ from pipeline.cache import CacheEntry
 from pipeline.cachekey import MODEL, tree_digest
 from pipeline.captions import Cue, sentence_cues
 from pipeline.errors import PipelineError
-from pipeline.fsutil import atomic_write, atomic_write_text, link_or_copy
+from pipeline.fsutil import atomic_write, atomic_write_text, link_or_copy, show_path
 from pipeline.join import Sound
 from pipeline.layout import Layout
 from pipeline.lesson import LessonInput
+from pipeline.progress import count
 from pipeline.scenelist import package_dir
+from pipeline.storage import SpaceNeed, storage_errors
 from pipeline.takes import BeatSlot, BeatTakes, Take, find_takes, sentence_spans, slug
 from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, espeak_version, voice_for, wav_duration
 
@@ -43,6 +45,8 @@ DEFAULT_MODE = "voice"
 TAKES_FOLDER = Path("narration")  # narration/<lesson name>/NN-<slug>.wav, from the current folder
 TIMING_ENV = "LESSON_TIMING"  # read by scenes.lesson
 PLAN_FORMAT = 1  # bump when what a plan holds changes
+# The scratch voice's WAVs of a beat (22 kHz, 16 bit: 44 KB a second, about 15 s a beat), with room.
+NARRATION_BYTES_PER_BEAT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,21 @@ def check_mode(mode: str | None) -> str:
     return mode
 
 
+def narrate(lesson: LessonInput, layout: Layout, beats: Collection[str], say: Callable[[str], None]) -> Narration:
+    """The narration of ``beats`` as the build makes it (and the narration script reads it): a
+    full disk is one line, planning says each beat as it goes, and one line sums it up."""
+    need = SpaceNeed(layout.media, NARRATION_BYTES_PER_BEAT * len(beats), "making the narration")
+    with storage_errors(need):
+        narration = plan_narration(lesson, layout, beats, say=say)
+    say(describe(narration))
+    return narration
+
+
 def plan_narration(lesson: LessonInput, layout: Layout, beats: Collection[str] | None = None,
-                   takes_root: Path = TAKES_FOLDER) -> Narration:
+                   takes_root: Path = TAKES_FOLDER, say: Callable[[str], None] | None = None) -> Narration:
     """The narration of ``beats`` (beat keys; all of the lesson's if ``None``): from the plan
-    cache if nothing it depends on has changed, else planned (and synthesised) now."""
+    cache if nothing it depends on has changed, else planned (and synthesised) now, with a line
+    per beat to ``say`` (the scratch voice takes a few seconds a beat the first time)."""
     folder = takes_root / lesson.name
     identity = {
         "format": PLAN_FORMAT,
@@ -118,7 +133,7 @@ def plan_narration(lesson: LessonInput, layout: Layout, beats: Collection[str] |
     loaded = _load(plan_file)
     if loaded is not None:
         return loaded
-    said = _plan(lesson, layout, beats, folder)
+    said = _plan(lesson, layout, beats, folder, say or (lambda _: None))
     timing_file = store / f"{key}.timing.json"
     narration = Narration(tuple(said), timing_file, _digest([_record(s) for s in said]))
     atomic_write_text(timing_file, json.dumps({"beats": narration.timing()}, indent=1, sort_keys=True) + "\n")
@@ -132,7 +147,8 @@ def beat_slots(model) -> list[BeatSlot]:
     return [BeatSlot(b.number, slug(b.title), len(b.narration)) for b in model.beats]
 
 
-def _plan(lesson: LessonInput, layout: Layout, beats: Collection[str] | None, folder: Path) -> list[Said]:
+def _plan(lesson: LessonInput, layout: Layout, beats: Collection[str] | None, folder: Path,
+          say: Callable[[str], None]) -> list[Said]:
     if beats is not None and not beats:
         return []  # no lesson scene: nothing to say
     from mathcore.beats import build_model  # sympy: only when a plan is made
@@ -146,9 +162,10 @@ def _plan(lesson: LessonInput, layout: Layout, beats: Collection[str] | None, fo
     voice_cache = layout.media / "cache" / "voice"
     piece_cache = layout.media / "cache" / "narration" / "takes"
     said: list[Said] = []
-    for beat in model.beats:
-        if beat.narration == () or (beats is not None and beat.key not in beats):
-            continue
+    todo = [b for b in model.beats if b.narration != () and (beats is None or b.key in beats)]
+    say(f"narration: planning {count(len(todo), 'beat')} (the scratch voice is made once per sentence, cached in "
+        f"{show_path(voice_cache)}/)")
+    for n, beat in enumerate(todo, 1):
         found = takes.get(beat.number, BeatTakes())
         pieces = _pieces(found.whole, len(beat.narration), piece_cache) if found.whole else None
         for i, sentence in enumerate(beat.narration):
@@ -160,6 +177,9 @@ def _plan(lesson: LessonInput, layout: Layout, beats: Collection[str] | None, fo
             else:
                 audio, source = voice_for(sentence.spoken, voice_cache), "voice"
             said.append(Said(beat.key, beat.number, sentence.key, sentence.text, audio, wav_duration(audio), source))
+        seconds = sum(s.seconds for s in said if s.beat == beat.key)
+        say(f"  [{n}/{len(todo)}] {beat.number:02d} {beat.title}: {count(len(beat.narration), 'sentence')}, "
+            f"{seconds:.1f} s")
     return said
 
 

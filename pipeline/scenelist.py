@@ -11,6 +11,7 @@ import ast
 import importlib
 import importlib.util
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,6 +106,12 @@ def load_registry(spec: str = DEFAULT_REGISTRY) -> Registry:
     if duplicates:
         raise PipelineError(f"{spec} lists {', '.join(sorted(duplicates))} more than once")
     return Registry(spec, attribute, Path(module.__file__ or "").resolve(), tuple(scenes))
+
+
+def shown_beats(scenes: Iterable[SceneRef]) -> list[str]:
+    """The beats (model keys) that ``scenes`` show, in the scenes' order, each once: what the
+    narration is planned for (the build) and what the narration script lists."""
+    return list(dict.fromkeys(beat for ref in scenes for beat in (ref.beats() or ())))
 
 
 def package_dir(package: str) -> Path:

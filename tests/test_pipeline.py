@@ -104,12 +104,14 @@ class Build:
         return self.media / "cache" / "scenes" / scene["key"] / f"{scene['scene']}.mp4"
 
 
-def fresh_build(tmp_path_factory: pytest.TempPathFactory, command: str) -> Build:
-    """The tiny lesson run through ``command`` (render, export) once, from an empty media folder."""
+def fresh_build(tmp_path_factory: pytest.TempPathFactory, command: str,
+                options: tuple[str, ...] = (*LOW, "--jobs", "2")) -> Build:
+    """The tiny lesson run through ``command`` (render, export, narration-script) once, from an
+    empty media folder."""
     root = tmp_path_factory.mktemp(command)
     src = copy_scenes(root / "src")
     media = root / "media"
-    run = pipeline(command, *LOW, "--jobs", "2", media=media, src=src)
+    run = pipeline(command, *options, media=media, src=src)
     assert run.returncode == 0, run.stdout + run.stderr
     return Build(src, media, run)
 
