@@ -32,9 +32,10 @@ TOOLKIT = {"__init__.py", "base.py", "chains.py", "lesson.py", "live.py", "matri
            "tex.py", "tree.py", "widenet.py"}
 
 # Two generated lessons (seed and fixed choices), far from the hand-written ones: a ReLU deep chain
-# shown to 2 places and a tanh one to 4, with other depths, activations, costs and sizes.
+# shown to 1 place (so most numbers below 1 are written in scientific form, the widest labels) and a
+# tanh one to 4, with other depths, activations, costs and sizes (the other lesson file has 2 places).
 GENERATED = {
-    "relu-2-places": (101, dict(decimals=2, deep_activation="relu", deep_layers=7, cost="half_quadratic",
+    "relu-1-place": (101, dict(decimals=1, deep_activation="relu", deep_layers=7, cost="half_quadratic",
                                 worked_layers=5, sigmoid_layers=5, sigmoid_activation="tanh", sigmoid_examples=8,
                                 nudges=6, wide_sizes=(4, 2, 3, 2), wide_activation="relu")),
     "tanh-4-places": (202, dict(decimals=4, deep_activation="tanh", deep_layers=12, cost="quadratic",
