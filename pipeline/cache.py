@@ -93,6 +93,21 @@ def load_entry(folder: Path) -> CacheEntry | None:
     return entry if entry.video.is_file() else None
 
 
+def render_history(cache: Path, fps: Fraction) -> dict[str, CacheEntry]:
+    """The latest entry of each scene in the cache ``cache`` rendered at ``fps`` (any lesson,
+    any version of the scene): how long it took to render, to start the longest renders first."""
+    latest: dict[str, tuple[int, CacheEntry]] = {}
+    folders = cache.iterdir() if cache.is_dir() else ()
+    for folder in folders:
+        entry = load_entry(folder)
+        if entry is None or entry.fps != fps:
+            continue
+        when = (folder / ENTRY_FILE).stat().st_mtime_ns
+        if entry.scene not in latest or when > latest[entry.scene][0]:
+            latest[entry.scene] = (when, entry)
+    return {scene: entry for scene, (_, entry) in latest.items()}
+
+
 def commit_entry(work: Path, scene: str, folder: Path, render_seconds: float) -> CacheEntry:
     """Move a finished render's outputs from manim's media folder ``work`` into the cache entry
     ``folder``, in one rename. If another run committed the same entry meanwhile, keep that one.

@@ -5,6 +5,9 @@ folder and current folder (so no ``manim.cfg`` is read: every setting is on the 
 with ``LESSON_FILE`` (and for a narrated build ``LESSON_TIMING``) in its environment and its output going to the scene's log file. A job that
 succeeds becomes a cache entry (:mod:`pipeline.cache`); its working folder is then deleted.
 
+Scenes start longest first (:func:`longest_first`, from the render times of the cache's earlier
+entries), so that both cores stay busy to the end.
+
 When a scene fails, the jobs already running finish (their scenes are cached, so the run after
 the fix starts from them; Ctrl-C stops them for a user who will not wait) and no new one starts;
 then every failure is reported with the end of its log, and the scenes not started are listed.
@@ -22,13 +25,14 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from pipeline.cache import CacheEntry, EntryError, collect_tex, commit_entry, remove_tree, seed_tex
+from pipeline.cache import CacheEntry, EntryError, collect_tex, commit_entry, remove_tree, render_history, seed_tex
 from pipeline.errors import RenderFailed
 from pipeline.fsutil import show_path
 from pipeline.layout import Layout
@@ -129,7 +133,8 @@ class Renderer:
                               f"{self.space.describe()}")
         self.layout.work.mkdir(parents=True, exist_ok=True)
         remove_stale_work(self.layout.work)
-        pending = deque(requests)
+        pending = deque(longest_first(requests, render_history(self.layout.scene_cache, Fraction(self.quality.fps)),
+                                      self._expected_seconds(requests)))
         running: list[_Job] = []
         entries: dict[str, CacheEntry] = {}
         failures: list[_Failure] = []
@@ -153,6 +158,14 @@ class Renderer:
         if failures:
             self._raise(failures, [r.scene.name for r in pending])
         return entries
+
+    def _expected_seconds(self, requests: list[RenderRequest]) -> dict[str, float]:
+        """How long each scene's video will be, as far as its narration tells (its sentences)."""
+        if self.narration is None:
+            return {}
+        timing = self.narration.timing()
+        return {r.scene.name: sum(sum(timing.get(beat, {}).values()) for beat in r.scene.beats() or ())
+                for r in requests}
 
     def _raise(self, failures: list[_Failure], not_started: list[str]) -> None:
         for name in not_started:
@@ -243,6 +256,29 @@ class Renderer:
         job.log.close()
         remove_tree(job.work)
         self.progress.stopped(job.name)
+
+
+def longest_first(requests: list[RenderRequest], history: Mapping[str, CacheEntry],
+                  expected: Mapping[str, float]) -> list[RenderRequest]:
+    """``requests`` in the order to start them: the longest renders first, so that both cores stay
+    busy to the end instead of the last minutes running one long scene alone.
+
+    A scene's render time is taken from its last render at this frame rate (``history``, any
+    version of it), else estimated from its ``expected`` video length times the history's render
+    time per second of video; a scene with neither comes first (it may be long). Ties keep
+    the lesson order."""
+    known = [e for e in history.values() if e.duration > 0]
+    per_second = sum(e.render_seconds for e in known) / sum(e.duration for e in known) if known else 1.0
+
+    def cost(request: RenderRequest) -> float:
+        name = request.scene.name
+        if name in history:
+            return history[name].render_seconds
+        if expected.get(name):
+            return expected[name] * per_second
+        return float("inf")
+
+    return sorted(requests, key=cost, reverse=True)
 
 
 def remove_stale_work(work: Path) -> None:
