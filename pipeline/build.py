@@ -12,7 +12,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
-from pipeline.audio import lay_out, mux_samples
 from pipeline.cache import CacheEntry, load_entry, remove_tree
 from pipeline.cachekey import scene_keys
 from pipeline.captions import to_srt, to_webvtt
@@ -113,6 +112,8 @@ def preview_scene(name: str | None, options: Options, out: TextIO | None = None)
         if session.narration is None:
             publish_file(entry.video, target)
         else:  # with its narration, to hear the timing
+            from pipeline.audio import lay_out, mux_samples  # NumPy: only for a narrated preview
+
             placements, cues = scene_sound(entry, session.narration)
             mux_samples(entry.video, lay_out(placements, entry.duration), cues, target)
     result = Result(target, entry.duration, time.monotonic() - started, rendered, [] if rendered else [name])

@@ -24,8 +24,8 @@ import wave
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.audio import Placement, lay_out
 from pipeline.cache import CacheEntry
 from pipeline.cachekey import MODEL, tree_digest
 from pipeline.captions import Cue, sentence_cues
@@ -37,6 +37,9 @@ from pipeline.lesson import LessonInput
 from pipeline.scenelist import package_dir
 from pipeline.takes import BeatSlot, BeatTakes, Take, find_takes, sentence_spans, slug
 from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, espeak_version, voice_for, wav_duration
+
+if TYPE_CHECKING:  # the sound (NumPy) is made only when a video is joined or previewed
+    from pipeline.audio import Placement
 
 MODES = ("voice", "none")
 DEFAULT_MODE = "voice"
@@ -242,6 +245,8 @@ def describe(narration: Narration) -> str:
 def scene_sound(entry: CacheEntry, narration: Narration, offset: float = 0.0) -> tuple[list[Placement], list[Cue]]:
     """Where each sentence of a rendered scene is heard (its audio from its mark, ``offset``
     seconds into the video) and its captions, shown while it is said (up to the next mark)."""
+    from pipeline.audio import Placement
+
     marks = entry.marks()
     if not marks:  # not a lesson scene: nothing said
         return [], []
@@ -265,6 +270,8 @@ def scene_sound(entry: CacheEntry, narration: Narration, offset: float = 0.0) ->
 def lesson_sound(entries: Sequence[CacheEntry], starts: Sequence[float], duration: float,
                  narration: Narration) -> Sound:
     """The joined video's narration: every scene's sentences from where the scene starts."""
+    from pipeline.audio import lay_out
+
     placements, cues = [], []
     for entry, start in zip(entries, starts, strict=True):
         p, c = scene_sound(entry, narration, start)
