@@ -34,9 +34,10 @@ from pipeline.fsutil import atomic_write, atomic_write_text, link_or_copy
 from pipeline.join import Sound
 from pipeline.layout import Layout
 from pipeline.lesson import LessonInput
+from pipeline.memo import Memo
 from pipeline.scenelist import package_dir
 from pipeline.takes import BeatSlot, BeatTakes, Take, find_takes, sentence_spans, slug
-from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, espeak_version, voice_for, wav_duration
+from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, remembered_version, voice_for, wav_duration
 
 if TYPE_CHECKING:  # the sound (NumPy) is made only when a video is joined or previewed
     from pipeline.audio import Placement
@@ -103,16 +104,19 @@ def check_mode(mode: str | None) -> str:
 
 
 def plan_narration(lesson: LessonInput, layout: Layout, beats: Collection[str] | None = None,
-                   takes_root: Path = TAKES_FOLDER) -> Narration:
+                   takes_root: Path = TAKES_FOLDER, memo: Memo | None = None) -> Narration:
     """The narration of ``beats`` (beat keys; all of the lesson's if ``None``): from the plan
-    cache if nothing it depends on has changed, else planned (and synthesised) now."""
+    cache if nothing it depends on has changed, else planned (and synthesised) now. ``memo``
+    keeps the model's code's digest and espeak-ng's version for the next run."""
+    memo = memo if memo is not None else Memo()
     folder = takes_root / lesson.name
     identity = {
         "format": PLAN_FORMAT,
-        "model": tree_digest(package_dir(MODEL)),
+        "model": tree_digest(package_dir(MODEL), memo),
         "lesson": lesson.digest,
         "beats": None if beats is None else sorted(beats),
-        "voice": {"settings": asdict(ESPEAK), "tool": espeak_version(), "rate": SAMPLE_RATE, "format": VOICE_FORMAT},
+        "voice": {"settings": asdict(ESPEAK), "tool": remembered_version(memo), "rate": SAMPLE_RATE,
+                  "format": VOICE_FORMAT},
         "takes": _listing(folder),
     }
     key = _digest(identity)[:20]
