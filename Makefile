@@ -15,6 +15,7 @@
 #                                 shows and how each was checked (LESSON= too: media/lesson-<file stem>/)
 #   make preview SCENE=ChainRule  one scene, fast (low quality), and where its file is
 #   make bench-render             time a whole render against the encode floor (QUALITY= too)
+#   make bench-nochange           time `make` with nothing changed, on the lesson rendered (QUALITY= too)
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -30,7 +31,7 @@ NARRATION ?=
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
 
-.PHONY: all render export preview install system-deps test explain report bench bench-render clean
+.PHONY: all render export preview install system-deps test explain report bench bench-render bench-nochange clean
 
 all: render
 
@@ -70,6 +71,9 @@ bench: install
 
 bench-render: install
 	$(PY) scripts/bench_render.py --quality $(QUALITY)
+
+bench-nochange: install
+	$(PY) scripts/bench_render.py --nothing-changed --cold --quality $(QUALITY) --lesson $(LESSON)
 
 clean:
 	rm -rf media/* .pytest_cache .hypothesis
