@@ -17,6 +17,7 @@
 #   make narration-script         the narration to record from, each sentence with its take's file name and
 #                                 length: media/lesson/narration-script.md (LESSON= too: media/lesson-<file stem>/)
 #   make bench-render             time a whole render against the encode floor (QUALITY= too)
+#   make bench-nochange           time `make` with nothing changed, on the lesson rendered (QUALITY= too)
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -32,7 +33,7 @@ NARRATION ?=
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
 
-.PHONY: all render export preview narration-script install system-deps test explain report bench bench-render clean
+.PHONY: all render export preview narration-script install system-deps test explain report bench bench-render bench-nochange clean
 
 all: render
 
@@ -75,6 +76,9 @@ bench: install
 
 bench-render: install
 	$(PY) scripts/bench_render.py --quality $(QUALITY)
+
+bench-nochange: install
+	$(PY) scripts/bench_render.py --nothing-changed --cold --quality $(QUALITY) --lesson $(LESSON)
 
 clean:
 	rm -rf media/* .pytest_cache .hypothesis

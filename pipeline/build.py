@@ -1,7 +1,9 @@
 """The whole build (every scene, joined into one video with chapters) and a one-scene preview.
 
 Both look every scene up in the cache first and render only what is missing, so a build with
-nothing changed renders nothing, re-joins nothing and never imports manim.
+nothing changed renders nothing, re-joins nothing and never imports manim, nor sympy, NumPy or
+PyAV: what it reads of the sources to make the cache keys comes from the memo
+(:mod:`pipeline.memo`) where the files are unchanged.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
-from pipeline.audio import lay_out, mux_samples
 from pipeline.cache import CacheEntry, load_entry, remove_tree
 from pipeline.cachekey import scene_keys
 from pipeline.captions import to_srt, to_webvtt
@@ -22,6 +23,7 @@ from pipeline.fsutil import atomic_write_text, publish_file, show_path
 from pipeline.join import Sound, join_videos, video_duration
 from pipeline.layout import Layout, Outputs
 from pipeline.lesson import LessonInput, read_lesson
+from pipeline.memo import Memo
 from pipeline.narration import Narration, check_mode, lesson_sound, narrate, scene_sound
 from pipeline.preflight import check_render_tools
 from pipeline.progress import Progress, span
@@ -58,6 +60,7 @@ class Result:
     lesson: LessonInput | None = None
     outputs: Outputs | None = None
     narration: Narration | None = None  # what is said (None: a silent build)
+    memo: Memo | None = None  # what the build read of the sources (for the export's digests)
 
 
 def build_lesson(options: Options, out: TextIO | None = None) -> Result:
@@ -86,7 +89,7 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
         duration = sum(e.duration for e in ordered)
     result = Result(outputs.video, duration, time.monotonic() - started, rendered,
                     [ref.name for ref in session.registry.scenes if ref.name not in rendered], joined,
-                    ordered, dict(session.keys), session.lesson, outputs, narration)
+                    ordered, dict(session.keys), session.lesson, outputs, narration, session.memo)
     _summary(session.progress, result, outputs, narration is not None)
     return result
 
@@ -95,13 +98,14 @@ def preview_scene(name: str | None, options: Options, out: TextIO | None = None)
     """Render one scene (at low quality unless ``options`` say otherwise) and copy it to
     ``<output folder>/scenes/<name>.mp4``."""
     started = time.monotonic()
-    registry = load_registry(options.registry)
+    memo = Memo(_layout(options).memo_file)
+    registry = load_registry(options.registry, memo)
     if not name:
         raise PipelineError(f"name the scene to preview: make preview SCENE=<name>; the scenes are "
                             f"{', '.join(registry.names())}")
     ref = registry.find(name)
     q = quality(options.quality or PREVIEW_QUALITY)
-    session = _Session(options, q, out, registry=registry, scenes=[ref])
+    session = _Session(options, q, out, registry=registry, scenes=[ref], memo=memo)
     entries, rendered = session.entries([ref])
     entry = entries[name]
     target = session.outputs.preview(name)
@@ -109,6 +113,8 @@ def preview_scene(name: str | None, options: Options, out: TextIO | None = None)
         if session.narration is None:
             publish_file(entry.video, target)
         else:  # with its narration, to hear the timing
+            from pipeline.audio import lay_out, mux_samples  # NumPy: only for a narrated preview
+
             placements, cues = scene_sound(entry, session.narration)
             mux_samples(entry.video, lay_out(placements, entry.duration), cues, target)
     result = Result(target, entry.duration, time.monotonic() - started, rendered, [] if rendered else [name])
@@ -120,12 +126,13 @@ class _Session:
     """One run: the scene list, lesson, quality, cache keys, output folder and progress lines."""
 
     def __init__(self, options: Options, q: Quality, out: TextIO | None, *, registry: Registry | None = None,
-                 scenes: list[SceneRef] | None = None) -> None:
+                 scenes: list[SceneRef] | None = None, memo: Memo | None = None) -> None:
         self.options = options
-        self.registry = registry or load_registry(options.registry)
-        self.lesson: LessonInput = read_lesson(options.lesson)
+        self.layout = _layout(options)
+        self.memo = memo or Memo(self.layout.memo_file)
+        self.registry = registry or load_registry(options.registry, self.memo)
+        self.lesson: LessonInput = read_lesson(options.lesson, self.memo)
         self.quality = q
-        self.layout = Layout(Path(options.media).resolve())  # manim runs in another folder
         self.outputs: Outputs = self.layout.outputs(self.lesson, q)
         names = [ref.name for ref in (scenes or self.registry.scenes)]
         self.progress = Progress(names, out)
@@ -134,10 +141,11 @@ class _Session:
         self.narration: Narration | None = None
         if check_mode(options.narration) == "voice":
             beats = shown_beats(scenes or self.registry.scenes)
-            self.narration = narrate(self.lesson, self.layout, beats, self.progress.say)
+            self.narration = narrate(self.lesson, self.layout, beats, self.progress.say, memo=self.memo)
         else:
             self.progress.say("narration: none (a silent video)")
-        self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes, self.narration)
+        self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes, self.narration, self.memo)
+        self.memo.save()
 
     def entries(self, scenes: list[SceneRef]) -> tuple[dict[str, CacheEntry], dict[str, float]]:
         """Every scene's cache entry, rendering those not cached; and the render time of each
@@ -170,6 +178,10 @@ class _Session:
             remove_tree(entry.folder)  # so that the new render takes its place
             return None
         return entry
+
+
+def _layout(options: Options) -> Layout:
+    return Layout(Path(options.media).resolve())  # absolute: manim runs in another folder
 
 
 def _parts(entries: list[CacheEntry], keys: dict[str, str]) -> list[Part]:

@@ -46,6 +46,7 @@ from pipeline.cache import CacheEntry
 from pipeline.cachekey import MODEL, file_digest, tree_digest
 from pipeline.errors import PipelineError
 from pipeline.lesson import LessonInput
+from pipeline.memo import Memo
 from pipeline.formats import DEFAULT_FORMATS, FORMATS, derived
 from pipeline.fsutil import atomic_write, atomic_write_text, publish_file, show_path, temp_sibling
 from pipeline.progress import Progress, count, span
@@ -195,7 +196,7 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
             made = "" if set(todo) >= set(names) - {"mp4"} else f"; {', '.join(todo)}"
             progress.scene(beat.stem, f"written in {span(time.monotonic() - t)} "
                                       f"({float(duration):.1f} s, {beat.frames} frames{made})")
-        notes = _notes(build.lesson, beats, old, written)
+        notes = _notes(build.lesson, beats, old, written, build.memo)
         draft = _manifest(build.lesson.name, build.lesson.title, build.outputs, beats, durations, beat_files,
                           notes, files)
         products: dict[str, Any] = {}
@@ -434,12 +435,14 @@ def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], durations:
     }
 
 
-def _notes(lesson: LessonInput, beats: list[Beat], old: dict[str, Any], written: list[str]) -> dict[str, Any]:
+def _notes(lesson: LessonInput, beats: list[Beat], old: dict[str, Any], written: list[str],
+           memo: Memo | None) -> dict[str, Any]:
     """Each beat's texts: its narration, the decks' speaker notes, and its summary, the gallery's
     text, from the lesson model's beat with the same number and title (none for a scene list that
     is not the lesson's). The
-    model is built only when the lesson file or the model's code changed since the last export."""
-    of = [tree_digest(package_dir(MODEL)), lesson.digest, [[b.number, b.title] for b in beats]]
+    model is built only when the lesson file or the model's code changed since the last export
+    (``memo``: the build's, which has read the model's code already)."""
+    of = [tree_digest(package_dir(MODEL), memo), lesson.digest, [[b.number, b.title] for b in beats]]
     if old.get("notes_of") == of and not written and len(old.get("beats", [])) == len(beats):
         return {"of": of, "texts": [{"summary": b.get("summary", ""), "notes": b.get("notes", "")} for b in old["beats"]]}
     from mathcore import build_model

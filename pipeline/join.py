@@ -18,14 +18,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from pipeline.captions import Cue
 from pipeline.chapters import Chapter
 from pipeline.errors import PipelineError
 from pipeline.fsutil import show_path, temp_sibling
 
 if TYPE_CHECKING:
+    import numpy as np
     from av.container import InputContainer, OutputContainer
     from av.video.stream import VideoStream
 

@@ -18,6 +18,7 @@
       cache/tex/                        compiled TeX (SVG) shared by all renders
       cache/voice/                      the scratch voice's sentences (WAV, by content)
       cache/narration/                  narration plans and timings, pieces of takes
+      cache/digests.json                what was read of the sources for the cache keys (:mod:`pipeline.memo`)
       cache/work/                       manim's working folders while a render runs
 """
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.lesson import LessonInput
+from pipeline.memo import MEMO_FILE
 from pipeline.quality import Quality
 
 
@@ -81,6 +83,10 @@ class Layout:
     @property
     def work(self) -> Path:
         return self.media / "cache" / "work"
+
+    @property
+    def memo_file(self) -> Path:
+        return self.media / "cache" / MEMO_FILE
 
     def entry(self, key: str) -> Path:
         return self.scene_cache / key

@@ -4,6 +4,11 @@ Each lesson file gets its own output folder, so that two files never overwrite e
 video, even when they share a ``[lesson] name`` (a copy of the default lesson with other numbers
 keeps the default's name): ``media/lesson/`` for the lesson that ships with the project,
 ``media/lesson-<file stem>/`` for any other file.
+
+Validating a file means importing the lesson model (sympy, NumPy: about a second). A build's
+memo (:mod:`pipeline.memo`) keeps the outcome of a validation that passed, under the digests of
+the file and of the model's code, so an unchanged lesson file is not validated again; a file that
+failed is validated, and fails, every time.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.memo import Memo
 
 LESSON_ENV = "LESSON_FILE"  # read by scenes.lesson; set for every manim job
 DEFAULT_FOLDER = "lesson"
@@ -33,22 +39,45 @@ class LessonInput:
         return {LESSON_ENV: str(self.path)}
 
 
-def read_lesson(path: Path | str | None) -> LessonInput:
-    """Validate a lesson file (the default one if ``None``) as the lesson model would read it.
+def read_lesson(path: Path | str | None, memo: Memo | None = None) -> LessonInput:
+    """Validate a lesson file (the default one if ``None``) as the lesson model would read it
+    (``memo``: unless it passed before, unchanged, with the same model code).
 
     A bad file is a :class:`PipelineError` whose message is the model's one-line complaint.
     """
-    from mathcore.lessonfile import DEFAULT_LESSON, LessonFileError, load_lesson  # numpy, sympy
+    from pipeline.cachekey import MODEL, tree_digest  # cachekey's types name LessonInput
+    from pipeline.scenelist import package_dir
 
-    given = Path(DEFAULT_LESSON if path is None else path)
+    memo = memo if memo is not None else Memo()
+    default = package_dir(MODEL) / "lessons" / "default.toml"  # mathcore.lessonfile.DEFAULT_LESSON
+    given = Path(default if path is None else path)
+    try:
+        digest = memo.of_file(given.resolve(), "sha256", _sha256)
+    except OSError:  # missing or unreadable: the model's message says so
+        _validate(given)
+        raise
+    model = package_dir(MODEL)
+    of = {"lesson": digest, "model": tree_digest(model, memo)}
+    facts = memo.derived("lesson file", of, lambda: _validate(given), files=[given.resolve(), *model.rglob("*.py")])
+    _check_file_name(facts["name"], given)
+    path = given.resolve()
+    folder = DEFAULT_FOLDER if path == default.resolve() else f"{DEFAULT_FOLDER}-{path.stem}"
+    return LessonInput(path, facts["name"], digest, folder, facts["title"])
+
+
+def _validate(given: Path) -> dict[str, str]:
+    """Read ``given`` with the lesson model: its name and title, or the model's one-line complaint."""
+    from mathcore.lessonfile import LessonFileError, load_lesson  # numpy, sympy
+
     try:
         spec = load_lesson(given)  # messages name the file as the user typed it
     except LessonFileError as e:
         raise PipelineError(str(e)) from None
-    _check_file_name(spec.name, given)
-    path = given.resolve()
-    folder = DEFAULT_FOLDER if path == Path(DEFAULT_LESSON).resolve() else f"{DEFAULT_FOLDER}-{path.stem}"
-    return LessonInput(path, spec.name, hashlib.sha256(path.read_bytes()).hexdigest(), folder, spec.title)
+    return {"name": spec.name, "title": spec.title}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _check_file_name(name: str, given: Path) -> None:

@@ -24,8 +24,8 @@ import wave
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.audio import Placement, lay_out
 from pipeline.cache import CacheEntry
 from pipeline.cachekey import MODEL, tree_digest
 from pipeline.captions import Cue, sentence_cues
@@ -34,11 +34,15 @@ from pipeline.fsutil import atomic_write, atomic_write_text, link_or_copy, show_
 from pipeline.join import Sound
 from pipeline.layout import Layout
 from pipeline.lesson import LessonInput
+from pipeline.memo import Memo
 from pipeline.progress import count
 from pipeline.scenelist import package_dir
 from pipeline.storage import SpaceNeed, storage_errors
 from pipeline.takes import BeatSlot, BeatTakes, Take, find_takes, sentence_spans, slug
-from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, espeak_version, voice_for, wav_duration
+from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, remembered_version, voice_for, wav_duration
+
+if TYPE_CHECKING:  # the sound (NumPy) is made only when a video is joined or previewed
+    from pipeline.audio import Placement
 
 MODES = ("voice", "none")
 DEFAULT_MODE = "voice"
@@ -103,28 +107,33 @@ def check_mode(mode: str | None) -> str:
     return mode
 
 
-def narrate(lesson: LessonInput, layout: Layout, beats: Collection[str], say: Callable[[str], None]) -> Narration:
+def narrate(lesson: LessonInput, layout: Layout, beats: Collection[str], say: Callable[[str], None],
+            memo: Memo | None = None) -> Narration:
     """The narration of ``beats`` as the build makes it (and the narration script reads it): a
     full disk is one line, planning says each beat as it goes, and one line sums it up."""
     need = SpaceNeed(layout.media, NARRATION_BYTES_PER_BEAT * len(beats), "making the narration")
     with storage_errors(need):
-        narration = plan_narration(lesson, layout, beats, say=say)
+        narration = plan_narration(lesson, layout, beats, say=say, memo=memo)
     say(describe(narration))
     return narration
 
 
 def plan_narration(lesson: LessonInput, layout: Layout, beats: Collection[str] | None = None,
-                   takes_root: Path = TAKES_FOLDER, say: Callable[[str], None] | None = None) -> Narration:
+                   takes_root: Path = TAKES_FOLDER, say: Callable[[str], None] | None = None,
+                   memo: Memo | None = None) -> Narration:
     """The narration of ``beats`` (beat keys; all of the lesson's if ``None``): from the plan
     cache if nothing it depends on has changed, else planned (and synthesised) now, with a line
-    per beat to ``say`` (the scratch voice takes a few seconds a beat the first time)."""
+    per beat to ``say`` (the scratch voice takes a few seconds a beat the first time). ``memo``
+    keeps the model's code's digest and espeak-ng's version for the next run."""
+    memo = memo if memo is not None else Memo()
     folder = takes_root / lesson.name
     identity = {
         "format": PLAN_FORMAT,
-        "model": tree_digest(package_dir(MODEL)),
+        "model": tree_digest(package_dir(MODEL), memo),
         "lesson": lesson.digest,
         "beats": None if beats is None else sorted(beats),
-        "voice": {"settings": asdict(ESPEAK), "tool": espeak_version(), "rate": SAMPLE_RATE, "format": VOICE_FORMAT},
+        "voice": {"settings": asdict(ESPEAK), "tool": remembered_version(memo), "rate": SAMPLE_RATE,
+                  "format": VOICE_FORMAT},
         "takes": _listing(folder),
     }
     key = _digest(identity)[:20]
@@ -262,6 +271,8 @@ def describe(narration: Narration) -> str:
 def scene_sound(entry: CacheEntry, narration: Narration, offset: float = 0.0) -> tuple[list[Placement], list[Cue]]:
     """Where each sentence of a rendered scene is heard (its audio from its mark, ``offset``
     seconds into the video) and its captions, shown while it is said (up to the next mark)."""
+    from pipeline.audio import Placement
+
     marks = entry.marks()
     if not marks:  # not a lesson scene: nothing said
         return [], []
@@ -285,6 +296,8 @@ def scene_sound(entry: CacheEntry, narration: Narration, offset: float = 0.0) ->
 def lesson_sound(entries: Sequence[CacheEntry], starts: Sequence[float], duration: float,
                  narration: Narration) -> Sound:
     """The joined video's narration: every scene's sentences from where the scene starts."""
+    from pipeline.audio import lay_out
+
     placements, cues = [], []
     for entry, start in zip(entries, starts, strict=True):
         p, c = scene_sound(entry, narration, start)

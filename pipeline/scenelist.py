@@ -2,7 +2,9 @@
 
 A registry is a tuple of ``(module, SceneClass)`` pairs named ``"package.module:ATTRIBUTE"``; the
 lesson's is ``scenes:LESSON_SCENES``; the tests pass their own. Scene modules are located and
-parsed here, never imported: only the render jobs import them, and manim.
+read here, never imported: only the render jobs import them, and manim. What is read of a module
+(its classes, the beats each declares) is kept in the build's memo (:mod:`pipeline.memo`), so an
+unchanged module is not parsed again.
 """
 
 from __future__ import annotations
@@ -17,46 +19,37 @@ from pathlib import Path
 
 from pipeline.errors import PipelineError
 from pipeline.fsutil import show_path
+from pipeline.memo import Memo
 
 DEFAULT_REGISTRY = "scenes:LESSON_SCENES"
 
 
 @dataclass(frozen=True)
 class SceneRef:
-    """One scene of the list: ``scenes.part1:ChainRule``, and its module's file and syntax tree."""
+    """One scene of the list: ``scenes.part1:ChainRule``, its module's file and what it declares.
+
+    Built from a syntax tree (``tree``), a ref reads its beats there; :func:`load_registry` gives
+    instead the beats it read (or remembered) of the module, and no tree: :meth:`syntax` parses
+    the file if asked."""
 
     module: str
     name: str
     path: Path  # the module's file
     root: Path  # the folder its top-level package is imported from
-    tree: ast.Module = field(compare=False, repr=False)
+    tree: ast.Module | None = field(default=None, compare=False, repr=False)
+    declared: tuple[str, ...] | None = field(default=None, compare=False, repr=False)  # beats, without a tree
 
     def __str__(self) -> str:
         return f"{self.module}:{self.name}"
 
+    def syntax(self) -> ast.Module:
+        """The module's syntax tree."""
+        return self.tree if self.tree is not None else _parse_file(self.path)
+
     def beats(self) -> tuple[str, ...] | None:
         """The beats the scene declares (``beats = ("title", ...)`` in its class, or in a base
         class of the same module), read from its code; ``None`` if it declares none there."""
-        classes = {node.name: node for node in self.tree.body if isinstance(node, ast.ClassDef)}
-        seen: set[str] = set()
-        todo = [self.name]
-        while todo:
-            node = classes.get(todo.pop(0))
-            if node is None or node.name in seen:
-                continue
-            seen.add(node.name)
-            for statement in node.body:
-                targets = (statement.targets if isinstance(statement, ast.Assign)
-                           else [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value else [])
-                if any(isinstance(t, ast.Name) and t.id == "beats" for t in targets):
-                    try:
-                        value = ast.literal_eval(statement.value)
-                    except ValueError:
-                        return None
-                    return tuple(value) if isinstance(value, (tuple, list)) and all(
-                        isinstance(v, str) for v in value) else None
-            todo += [b.id for b in node.bases if isinstance(b, ast.Name)]
-        return None
+        return self.declared if self.tree is None else declared_beats(self.tree, self.name)
 
 
 @dataclass(frozen=True)
@@ -79,8 +72,9 @@ class Registry:
         return [ref.name for ref in self.scenes]
 
 
-def load_registry(spec: str = DEFAULT_REGISTRY) -> Registry:
-    """Import the registry ``"module:ATTRIBUTE"`` and locate and parse every scene module in it."""
+def load_registry(spec: str = DEFAULT_REGISTRY, memo: Memo | None = None) -> Registry:
+    """Import the registry ``"module:ATTRIBUTE"`` and locate and read every scene module in it
+    (through ``memo``: a module is parsed only if changed since it was last read)."""
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
         raise PipelineError(f"bad scene list {spec!r}; expected module:ATTRIBUTE, e.g. {DEFAULT_REGISTRY}")
@@ -93,15 +87,18 @@ def load_registry(spec: str = DEFAULT_REGISTRY) -> Registry:
         raise PipelineError(f"{spec} is not a tuple of (module, SceneClass) pairs")
     if not entries:
         raise PipelineError(f"{spec} lists no scenes")
-    trees: dict[str, tuple[Path, Path, ast.Module]] = {}
+    memo = memo if memo is not None else Memo()
+    modules: dict[str, tuple[Path, Path, dict[str, list[str] | None]]] = {}
     scenes = []
     for module_of_scene, name in entries:
-        if module_of_scene not in trees:
-            trees[module_of_scene] = _parse(module_of_scene, spec)
-        path, root, tree = trees[module_of_scene]
-        if name not in _class_names(tree):
+        if module_of_scene not in modules:
+            path, root = _locate(module_of_scene, spec)
+            modules[module_of_scene] = path, root, memo.of_file(path, "scene classes", _classes)
+        path, root, classes = modules[module_of_scene]
+        if name not in classes:
             raise PipelineError(f"{show_path(path)} has no class {name} (listed in {spec})")
-        scenes.append(SceneRef(module_of_scene, name, path, root, tree))
+        beats = classes[name]
+        scenes.append(SceneRef(module_of_scene, name, path, root, declared=None if beats is None else tuple(beats)))
     duplicates = [name for name, n in Counter(ref.name for ref in scenes).items() if n > 1]
     if duplicates:
         raise PipelineError(f"{spec} lists {', '.join(sorted(duplicates))} more than once")
@@ -123,8 +120,32 @@ def package_dir(package: str) -> Path:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _parse(module: str, registry: str) -> tuple[Path, Path, ast.Module]:
-    """The file, import root and syntax tree of a scene module (found, not imported)."""
+def declared_beats(tree: ast.Module, name: str) -> tuple[str, ...] | None:
+    """The beats class ``name`` of module ``tree`` declares: :meth:`SceneRef.beats`."""
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        node = classes.get(todo.pop(0))
+        if node is None or node.name in seen:
+            continue
+        seen.add(node.name)
+        for statement in node.body:
+            targets = (statement.targets if isinstance(statement, ast.Assign)
+                       else [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value else [])
+            if any(isinstance(t, ast.Name) and t.id == "beats" for t in targets):
+                try:
+                    value = ast.literal_eval(statement.value)
+                except ValueError:
+                    return None
+                return tuple(value) if isinstance(value, (tuple, list)) and all(
+                    isinstance(v, str) for v in value) else None
+        todo += [b.id for b in node.bases if isinstance(b, ast.Name)]
+    return None
+
+
+def _locate(module: str, registry: str) -> tuple[Path, Path]:
+    """The file and import root of a scene module (found, not imported)."""
     try:
         spec = importlib.util.find_spec(module)
     except ImportError:  # a parent package is missing
@@ -133,16 +154,21 @@ def _parse(module: str, registry: str) -> tuple[Path, Path, ast.Module]:
         raise PipelineError(f"scene module {module} not found (listed in {registry})")
     path = Path(spec.origin).resolve()
     depth = module.count(".") + (1 if path.name == "__init__.py" else 0)
-    root = path.parents[depth]
+    return path, path.parents[depth]
+
+
+def _parse_file(path: Path) -> ast.Module:
+    """A scene module's syntax tree; a syntax error is one line naming the file and line."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        return ast.parse(path.read_bytes(), filename=str(path))
     except SyntaxError as e:
         raise PipelineError(f"{show_path(path)}:{e.lineno}: syntax error: {e.msg}") from None
-    return path, root, tree
 
 
-def _class_names(tree: ast.Module) -> set[str]:
-    return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+def _classes(path: Path) -> dict[str, list[str] | None]:
+    """A scene module's classes, each with the beats it declares."""
+    tree = _parse_file(path)
+    return {node.name: declared_beats(tree, node.name) for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 def _is_pairs(entries: object) -> bool:

@@ -28,11 +28,13 @@ import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from pipeline.errors import PipelineError
 from pipeline.fsutil import show_path
+
+if TYPE_CHECKING:  # NumPy is imported where a take is read: a build without takes never needs it
+    import numpy as np
 
 MIN_SECONDS = 0.3
 MAX_SENTENCE_SECONDS = 60.0
@@ -105,6 +107,8 @@ def read_take(path: Path, limit: float = MAX_SENTENCE_SECONDS) -> Take:
     if duration > limit:
         raise PipelineError(f"{name}: the take is {duration:.1f} s, over the {limit:.0f} s limit; "
                             "trim it or split it into sentence takes (NN-slug.K.wav)")
+    import numpy as np
+
     samples = _samples(frames, width)
     full_scale = float(2 ** (8 * width - 1))
     clipped = np.count_nonzero((samples >= full_scale - 1) | (samples <= -full_scale)) / max(len(samples), 1)
@@ -119,6 +123,8 @@ def read_take(path: Path, limit: float = MAX_SENTENCE_SECONDS) -> Take:
 
 
 def _samples(frames: bytes, width: int) -> np.ndarray:
+    import numpy as np
+
     if width == 2:
         return np.frombuffer(frames, "<i2").astype(np.int32)
     raw = np.frombuffer(frames, np.uint8).reshape(-1, 3).astype(np.int32)
@@ -163,6 +169,8 @@ def sentence_spans(take: Take, count: int) -> list[tuple[float, float]]:
     """Where each of the ``count`` sentences of a whole-beat take is said, in seconds from its
     start: speech cut at the ``count - 1`` longest pauses, each span from its first sound to the
     pause after it."""
+    import numpy as np
+
     with wave.open(str(take.path), "rb") as w:
         width, channels = w.getsampwidth(), w.getnchannels()
         samples = _samples(w.readframes(w.getnframes()), width).reshape(-1, channels).mean(axis=1)

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write, show_path
+from pipeline.memo import Memo
 
 SAMPLE_RATE = 22050  # espeak-ng's own rate: no resampling
 TOOL = "espeak-ng"
@@ -72,6 +73,12 @@ def espeak_version() -> str:
         raise PipelineError(f"{TOOL} --version failed ({out.stderr.strip() or out.returncode}); "
                             "reinstall it with make install")
     return line.split("  Data at:")[0].strip()
+
+
+def remembered_version(memo: Memo) -> str:
+    """:func:`espeak_version`, kept in ``memo`` under the ``stat`` of the espeak-ng executable (a
+    package upgrade installs it anew, with new times and inode) instead of run every build."""
+    return memo.of_file(Path(_executable()), "espeak-ng --version", lambda _: espeak_version())
 
 
 def _check_spoken(spoken: str) -> str:

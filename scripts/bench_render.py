@@ -10,14 +10,23 @@
    a multiple of it. As a check of how well those few frames stand for the lesson (unless
    ``--no-reference``), every frame of the lesson is encoded again the same way, timing only the
    encoding.
-3. The same render again with nothing changed, three times: the time of a run that renders
-   nothing (the fastest of the three; it should be under 1 s).
+3. The same render again with nothing changed, five times: the time of a run that renders
+   nothing (the median of the five, and the fastest; it should be well under 1 s).
 4. One scene's code changed (a harmless line added to its class, in the snapshot):
    which scenes rendered again (only that one should).
 
 The figures also go to a JSON file (its path is printed), to be quoted. ``--floor-only`` measures
 only the floor, for ``--frames N`` at ``--quality``, from frames of the lesson already rendered at
 that quality under ``media/`` (or ``--frames-from VIDEO``), else from drawn frames.
+
+``--nothing-changed`` (``make bench-nochange``) measures only step 3, on the project itself: ``make
+QUALITY=...`` run ``--runs`` times (5) on the lesson already rendered under ``media/`` (a first run
+renders what is missing and is not counted), with ``make``'s own overhead (its ``install``
+prerequisite) and Python's start-up included, as a user types it; then its parts, each timed the
+same number of times: the interpreter starting (``python -c pass``), ``scripts/system-deps``, and
+``python -m pipeline render`` alone, with its memo (``media/cache/digests.json``) and, with
+``--cold``, without it (deleted before each run: every source read and the lesson file validated,
+as before the memo; the memo is written again by the last run).
 
 With ``--tex-strategies`` it first compares two ways of running scenes in parallel, from cold:
 each job in its own media folder compiling its own TeX (what the pipeline does), against a
@@ -38,6 +47,7 @@ import platform
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,7 +87,7 @@ FRAMES_MEMORY = 2 << 30  # bytes of RGBA frames held at once, at most: at 4k, sh
 REFERENCE_BATCH = 300  # frames of the lesson decoded ahead at a time, for the reference re-encode
 SAY_EVERY = 10.0  # seconds between progress lines while encoding
 NOTHING_CHANGED_LIMIT = 1.0  # seconds a run that renders nothing may take
-NOTHING_CHANGED_RUNS = 3  # judged on the fastest: on a shared machine, waiting for the CPU only adds
+NOTHING_CHANGED_RUNS = 5  # the median is quoted, and the fastest: on a shared machine, waiting for the CPU only adds
 
 
 @dataclass(frozen=True)
@@ -372,6 +382,95 @@ def floor_only(args: argparse.Namespace) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Times:
+    """Several runs of one command: wall and CPU seconds of each, and the load around them."""
+
+    runs: tuple[tuple[float, float], ...]  # (wall, CPU) seconds
+    load: tuple[float, float]  # the 1-minute load average before the first run and after the last
+
+    @classmethod
+    def of(cls, runs: Sequence[tuple[float, float]], load_before: float | None = None) -> Times:
+        return cls(tuple(runs), (os.getloadavg()[0] if load_before is None else load_before, os.getloadavg()[0]))
+
+    @property
+    def median(self) -> float:
+        return statistics.median(wall for wall, _ in self.runs)
+
+    def describe(self) -> str:
+        walls = ", ".join(f"{wall:.2f}" for wall, _ in self.runs)
+        cpu = statistics.median(c for _, c in self.runs)
+        return (f"median {self.median:.2f} s, fastest {min(w for w, _ in self.runs):.2f} s ({walls} s; median CPU "
+                f"{cpu:.2f} s; load average {self.load[0]:.1f} to {self.load[1]:.1f} on "
+                f"{len(os.sched_getaffinity(0))} cores)")
+
+    def record(self) -> dict[str, Any]:
+        return {"median_seconds": round(self.median, 3), "fastest_seconds": round(min(w for w, _ in self.runs), 3),
+                "runs": [{"seconds": round(w, 3), "cpu_seconds": round(c, 3)} for w, c in self.runs],
+                "load_average": [round(x, 2) for x in self.load]}
+
+
+def timed(command: Sequence[str], times: int, before: Callable[[], None] | None = None,
+          check: Callable[[str], None] | None = None) -> Times:
+    """Run ``command`` (in the project folder) ``times`` times: wall and CPU time of each run
+    (``before`` runs before each, untimed; ``check`` reads each run's output)."""
+    load = os.getloadavg()[0]
+    runs = []
+    for _ in range(times):
+        if before is not None:
+            before()
+        cpu = _children_cpu()
+        started = time.monotonic()
+        run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        wall = time.monotonic() - started
+        if run.returncode:
+            raise SystemExit(f"{' '.join(command)} failed (exit {run.returncode}):\n{run.stdout}{run.stderr}")
+        if check is not None:
+            check(run.stdout)
+        runs.append((wall, _children_cpu() - cpu))
+    return Times.of(runs, load)
+
+
+def nothing_changed_only(args: argparse.Namespace) -> int:
+    """``--nothing-changed``: ``make`` with nothing to do, on the lesson rendered under ``media/``,
+    and its parts."""
+    q = quality(args.quality)
+    lesson = [f"LESSON={args.lesson}"] if args.lesson else []
+    make = ["make", "--no-print-directory", f"QUALITY={q.name}", *lesson]
+    pipeline = [sys.executable, "-m", "pipeline", "render", "--quality", q.name,
+                *(["--lesson", args.lesson] if args.lesson else [])]
+    memo = Layout(ROOT / "media").memo_file
+
+    def rendered_nothing(out: str) -> None:
+        if " 0 rendered" not in out or "up to date" not in out:
+            raise SystemExit(f"something changed during the benchmark (a scene rendered or the video was joined "
+                             f"again):\n{out}")
+
+    say(f"== {' '.join(make)}: once to render what is missing (not counted)")
+    first = subprocess.run(make, cwd=ROOT, capture_output=True, text=True)
+    if first.returncode:
+        raise SystemExit(f"make failed (exit {first.returncode}):\n{first.stdout}{first.stderr}")
+    say(first.stdout.strip().splitlines()[-4] if first.stdout.strip() else "(no output)")
+    parts = {
+        "make": (make, None),
+        "python -c pass": ([sys.executable, "-c", "pass"], None),
+        "scripts/system-deps": ([str(ROOT / "scripts" / "system-deps")], None),
+        "python -m pipeline render": (pipeline, None),
+    }
+    if args.cold:
+        parts["python -m pipeline render, no memo"] = (pipeline, lambda: memo.unlink(missing_ok=True))
+    summary: dict[str, Any] = {"quality": q.name, "runs_each": args.runs,
+                               "python_writes_bytecode": not os.environ.get("PYTHONDONTWRITEBYTECODE")}
+    for label, (command, before) in parts.items():
+        times = timed(command, args.runs, before, rendered_nothing if "pipeline" in label or label == "make" else None)
+        say(f"{label}: {times.describe()}")
+        summary[label] = times.record()
+    if args.cold:
+        subprocess.run(pipeline, cwd=ROOT, capture_output=True)  # the memo back for the next make
+    write_summary(summary_path(args.json, q, "bench-nochange"), summary | {"environment": environment()})
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jobs", type=int, default=2)
@@ -390,11 +489,19 @@ def main() -> int:
     ap.add_argument("--reference", action=argparse.BooleanOptionalAction,
                     help="also encode every frame of the rendered lesson again, as a check of the floor "
                          "(default: yes, but no with --floor-only)")
+    ap.add_argument("--nothing-changed", action="store_true",
+                    help="measure only make with nothing changed, on the lesson rendered under media/")
+    ap.add_argument("--runs", type=int, default=NOTHING_CHANGED_RUNS,
+                    help=f"with --nothing-changed: runs of each command ({NOTHING_CHANGED_RUNS})")
+    ap.add_argument("--cold", action="store_true",
+                    help="with --nothing-changed: also time the pipeline without its memo of digests")
     ap.add_argument("--json", help="the summary file (default: media/bench/<what>-<quality>-<time>.json)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = ap.parse_args()
     if args.floor_only:
         return floor_only(args)
+    if args.nothing_changed:
+        return nothing_changed_only(args)
     if args.reference is None:
         args.reference = True
 
@@ -515,18 +622,14 @@ class Bench:
 
         runs = [self.pipeline(f"3. again, nothing changed ({i + 1} of {NOTHING_CHANGED_RUNS})")
                 for i in range(NOTHING_CHANGED_RUNS)]
-        second = min(wall for wall, _, _ in runs)
+        times = Times.of([(wall, cpu) for wall, cpu, _ in runs])
         nothing = all(" 0 rendered" in out for _, _, out in runs)
-        fast = second < NOTHING_CHANGED_LIMIT
-        say(f"nothing-changed run: {second:.2f} s, the fastest of {', '.join(f'{w:.2f}' for w, _, _ in runs)} s "
+        second = times.median
+        say(f"nothing-changed run: {times.describe()} "
             f"({'nothing rendered' if nothing else 'RENDERED SOMETHING'}; "
-            f"{'under' if fast else 'NOT under'} {NOTHING_CHANGED_LIMIT:.0f} s; "
-            f"{', '.join(f'{c:.2f}' for _, c, _ in runs)} s of CPU; "
-            f"load average {os.getloadavg()[0]:.1f} on {len(os.sched_getaffinity(0))} cores)")
-        summary["nothing_changed"] = {"seconds": round(second, 3),
-                                      "runs": [{"seconds": round(w, 3), "cpu_seconds": round(c, 3)} for w, c, _ in runs],
-                                      "rendered_nothing": nothing,
-                                      f"under_{NOTHING_CHANGED_LIMIT:.0f}_s": fast}
+            f"{'under' if second < NOTHING_CHANGED_LIMIT else 'NOT under'} {NOTHING_CHANGED_LIMIT:.0f} s)")
+        summary["nothing_changed"] = times.record() | {"rendered_nothing": nothing,
+                                                       f"under_{NOTHING_CHANGED_LIMIT:.0f}_s": second < NOTHING_CHANGED_LIMIT}
 
         names = [s["scene"] for s in rec["scenes"]]
         changed = self.args.change or names[min(1, len(names) - 1)]
@@ -542,7 +645,7 @@ class Bench:
         reference = f" = {first / ref.seconds:.2f} x reference ({ref.seconds:.1f} s)" if ref is not None else ""
         say(f"\nwhole lesson {first:.1f} s = {first / rec['duration']:.2f} x video ({rec['duration']:.1f} s) "
             f"= {first / floor.seconds:.2f} x encode floor ({floor.seconds:.1f} s){reference}; "
-            f"nothing changed {second:.2f} s")
+            f"nothing changed {second:.2f} s (median)")
         write_summary(summary_path(self.args.json, q, "bench-render"), summary | {"environment": environment()})
 
     def tex_strategies(self, folder: Path) -> None:

@@ -137,3 +137,23 @@ def test_floor_only_command_writes_its_summary(tmp_path: Path):
     data = json.loads(out.read_text())
     assert data["quality"] == "low"
     assert (data["floor"]["frames"], data["floor"]["width"], data["floor"]["height"]) == (4, 854, 480)
+
+
+def test_nothing_changed_runs_are_summed_up_by_their_median(tmp_path: Path):
+    times = bench.Times(((0.5, 0.4), (0.2, 0.2), (0.9, 0.3), (0.3, 0.3), (0.4, 0.1)), (1.0, 2.0))
+    assert times.median == 0.4
+    record = times.record()
+    assert (record["median_seconds"], record["fastest_seconds"], record["load_average"]) == (0.4, 0.2, [1.0, 2.0])
+    assert [r["cpu_seconds"] for r in record["runs"]] == [0.4, 0.2, 0.3, 0.3, 0.1]
+    assert "median 0.40 s, fastest 0.20 s" in times.describe() and "load average 1.0 to 2.0" in times.describe()
+
+
+def test_timed_runs_the_command_each_time_after_its_preparation(tmp_path: Path):
+    log = tmp_path / "log"
+    prepared: list[int] = []
+    times = bench.timed(["sh", "-c", f"echo run >> {log}; echo up to date"], 3, before=lambda: prepared.append(1),
+                        check=lambda out: None if "up to date" in out else pytest.fail(out))
+    assert len(times.runs) == 3 and all(wall >= 0 and cpu >= 0 for wall, cpu in times.runs)
+    assert log.read_text().splitlines() == ["run"] * 3 and prepared == [1, 1, 1]
+    with pytest.raises(SystemExit, match="exit 3"):
+        bench.timed(["sh", "-c", "exit 3"], 1)

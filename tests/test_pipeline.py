@@ -32,6 +32,7 @@ from pipeline.cachekey import file_digest, scene_code, scene_statements, toolkit
 from pipeline.chapters import Chapter, chapters_text
 from pipeline.errors import PipelineError
 from pipeline.lesson import read_lesson
+from pipeline.memo import RACY_SECONDS
 from pipeline.progress import clock
 from pipeline.quality import QUALITIES, quality
 from pipeline.render import manim_command
@@ -61,10 +62,11 @@ def copy_scenes(folder: Path) -> Path:
 
 
 def pipeline(*args: str, media: Path, src: Path, scenes: str = "SCENES", env: dict[str, str] | None = None,
-             popen: bool = False, timeout: float = 300):
+             popen: bool = False, timeout: float = 300, launcher: tuple[str, ...] = ("-m", "pipeline")):
     """Run ``python -m pipeline ARGS`` in ``src`` on the scene list ``tinyscenes:<scenes>`` found
-    there, with ``media`` given relative to ``src`` (as ``make`` gives ``media``)."""
-    command = [sys.executable, "-m", "pipeline", *args, "--media", os.path.relpath(media, src),
+    there, with ``media`` given relative to ``src`` (as ``make`` gives ``media``); ``launcher``:
+    what runs in place of ``-m pipeline``."""
+    command = [sys.executable, *launcher, *args, "--media", os.path.relpath(media, src),
                "--scenes", f"{PACKAGE}:{scenes}"]
     # The snapshot first, then this checkout (for ``pipeline``: an editable install may point at
     # another checkout, a git worktree's main one). No .pyc files: a test that rewrites a scene
@@ -211,6 +213,35 @@ def test_second_run_renders_nothing(built: Build, tmp_path: Path):
     assert "up to date: 0 rendered, 3 cached" in run.stdout
     assert build.video.stat().st_mtime_ns == before  # not even joined again
     assert seconds < 5  # about half a second when the machine is idle
+
+
+# ``python -m pipeline ARGS``, then a line naming the heavy libraries the process imported.
+HEAVY = ("manim", "sympy", "numpy", "av", "mathcore")
+PROBE = ("-c", "import runpy, sys\n"
+               "sys.argv[0] = 'pipeline'\n"
+               "try:\n"
+               "    runpy.run_module('pipeline', run_name='__main__', alter_sys=True)\n"
+               "except SystemExit:\n"
+               "    pass\n"
+               f"print('imported:', *[m for m in {HEAVY!r} if m in sys.modules])\n")
+
+
+@pytest.mark.slow
+def test_a_run_with_nothing_changed_imports_no_heavy_library(built: Build, tmp_path: Path):
+    """What a run with nothing changed reads of the sources comes from the memo: it does not
+    validate the lesson file (sympy, NumPy) or touch a video (PyAV), and never imports manim."""
+    build = fork(built, tmp_path)
+    time.sleep(RACY_SECONDS + 0.1)  # the copied sources are older than the memo's racy window
+    first = pipeline("render", *LOW, media=build.media, src=build.src, launcher=PROBE)
+    assert first.returncode == 0, first.stderr
+    assert "up to date: 0 rendered, 3 cached" in first.stdout
+    # The copy's files are new to the memo: read, and the lesson file validated (the probe sees sympy).
+    assert "sympy" in first.stdout.splitlines()[-1].split()
+    assert (build.media / "cache" / "digests.json").is_file()
+    again = pipeline("render", *LOW, media=build.media, src=build.src, launcher=PROBE)
+    assert again.returncode == 0, again.stderr
+    assert "up to date: 0 rendered, 3 cached" in again.stdout
+    assert again.stdout.splitlines()[-1] == "imported:"
 
 
 @pytest.mark.slow

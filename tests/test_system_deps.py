@@ -26,15 +26,32 @@ def stub(folder: Path, name: str, body: str) -> None:
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
 
 
-def run(tmp_path: Path, *, installed: bool, uid: int, sudo_ok: bool, apt: bool = True,
-        os_release: str | None = DEBIAN_13) -> subprocess.CompletedProcess[str]:
+# dpkg-query -W -f='${Package} ${Status}\n' NAME...: a line for each package it knows (here, those
+# in $INSTALLED, installed; "removed" in $REMOVED, with their configuration files left), an error
+# for the others, and exit status 1 if there were any.
+DPKG_QUERY = """status=0
+for arg in "$@"; do
+    case "$arg" in -*) continue ;; esac
+    case " $INSTALLED " in *" $arg "*) printf '%s install ok installed\\n' "$arg"; continue ;; esac
+    case " $REMOVED " in *" $arg "*) printf '%s deinstall ok config-files\\n' "$arg"; continue ;; esac
+    echo "dpkg-query: no packages found matching $arg" >&2
+    status=1
+done
+exit $status"""
+PACKAGES = ("libcairo2-dev", "libpango1.0-dev", "pkg-config", "texlive-latex-base", "texlive-latex-recommended",
+            "texlive-latex-extra", "dvisvgm", "chromium", "espeak-ng")
+
+
+def run(tmp_path: Path, *, installed: bool | tuple[str, ...], uid: int, sudo_ok: bool, apt: bool = True,
+        os_release: str | None = DEBIAN_13, removed: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """``installed``: every package (True), none (False) or those named."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    status = "install ok installed" if installed else ""
+    have = PACKAGES if installed is True else () if installed is False else installed
     stub(bin_dir, "id", f"echo {uid}")
     stub(bin_dir, "sudo", "exit 0" if sudo_ok else "exit 1")
     if apt:
-        stub(bin_dir, "dpkg-query", f"printf '{status}'")
+        stub(bin_dir, "dpkg-query", DPKG_QUERY)
         stub(bin_dir, "apt-get", f'echo "apt-get $*" >> {tmp_path}/apt.log')
         path = f"{bin_dir}:/usr/bin:/bin"
     else:
@@ -42,7 +59,8 @@ def run(tmp_path: Path, *, installed: bool, uid: int, sudo_ok: bool, apt: bool =
     release = tmp_path / "os-release"
     if os_release is not None:
         release.write_text(os_release)
-    env = {**os.environ, "PATH": path, "SYSTEM_DEPS_OS_RELEASE": str(release)}
+    env = {**os.environ, "PATH": path, "SYSTEM_DEPS_OS_RELEASE": str(release), "INSTALLED": " ".join(have),
+           "REMOVED": " ".join(removed)}
     return subprocess.run([BASH, str(SCRIPT)], capture_output=True, text=True, env=env)
 
 
@@ -50,6 +68,16 @@ def test_nothing_to_do_when_everything_is_installed(tmp_path):
     out = run(tmp_path, installed=True, uid=1000, sudo_ok=False)
     assert out.returncode == 0 and out.stdout == "" and out.stderr == ""
     assert not (tmp_path / "apt.log").exists()
+
+
+def test_only_what_is_missing_is_installed(tmp_path):
+    """Packages not installed, removed (configuration files left) or unknown to dpkg are missing;
+    the others are not installed again."""
+    out = run(tmp_path, installed=("pkg-config", "dvisvgm", "chromium"), removed=("espeak-ng",), uid=0, sudo_ok=False)
+    assert out.returncode == 0, out.stderr
+    installed = (tmp_path / "apt.log").read_text().splitlines()[-1].split()
+    assert sorted(p for p in PACKAGES if p in installed) == sorted(set(PACKAGES) - {"pkg-config", "dvisvgm",
+                                                                                     "chromium"})
 
 
 def test_root_installs_what_is_missing(tmp_path):
