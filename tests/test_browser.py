@@ -194,13 +194,7 @@ def slide_video(page) -> dict:
 
 def captions_of(page, selector: str = "video") -> list[dict]:
     """Each matching video's caption track as the browser loaded it (see TRACK_STATE)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(TRACKS_LOADED, arg=selector, timeout=WAIT_MS)
-    except PlaywrightTimeout:
-        pass  # the states below say which track did not load
-    return page.eval_on_selector_all(selector, TRACK_STATE)
+    return states_when(page, TRACKS_LOADED, selector, TRACK_STATE)
 
 
 def assert_captions(tracks: list[dict], beats: list[dict], model) -> None:
@@ -222,13 +216,19 @@ def assert_captions(tracks: list[dict], beats: list[dict], model) -> None:
 
 def wait_for_videos(page, selector: str = "video") -> list[dict]:
     """Every matching video's state once each has its metadata or an error (or the wait ran out)."""
+    return states_when(page, METADATA_OR_ERROR, selector, VIDEO_STATE)
+
+
+def states_when(page, ready: str, selector: str, state: str) -> list[dict]:
+    """``state`` of the elements matching ``selector``, once ``ready`` holds for them or the wait
+    ran out (the states then say which one did not load)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function(METADATA_OR_ERROR, arg=selector, timeout=WAIT_MS)
+        page.wait_for_function(ready, arg=selector, timeout=WAIT_MS)
     except PlaywrightTimeout:
-        pass  # the states below say which video did not load
-    return page.eval_on_selector_all(selector, VIDEO_STATE)
+        pass
+    return page.eval_on_selector_all(selector, state)
 
 
 def assert_loaded(videos: list[dict]) -> None:

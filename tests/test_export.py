@@ -27,7 +27,7 @@ from PIL import Image
 from pipeline.export import beat_title, slug
 
 from .conftest import OTHER_LESSON
-from .test_narrated_build import RATE, TAKES, marks_of, parse_vtt, share, sound, streams, words
+from .test_narrated_build import RATE, TAKES, marks_of, parse_vtt, share, sound, streams, tones, words
 from .test_pipeline import (LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, packets, pipeline,
                             says, small_disk)
 
@@ -385,13 +385,9 @@ def tone_like(path: Path, model_wav: Path, hz: float) -> Path:
     """A WAV of a pure tone exactly as long as ``model_wav`` (same rate, same number of samples)."""
     with wave.open(str(model_wav), "rb") as w:
         rate, frames = w.getframerate(), w.getnframes()
-    tone = (0.3 * 32767 * np.sin(2 * np.pi * hz * np.arange(frames) / rate)).astype("<i2")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(tone.tobytes())
+    path = tones(path, 1, hz, seconds=(frames + 0.5) / rate, gap=0.0, rate=rate)  # int(seconds * rate) == frames
+    with wave.open(str(path), "rb") as w:
+        assert (w.getframerate(), w.getnframes()) == (rate, frames)
     return path
 
 
