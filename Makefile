@@ -7,9 +7,10 @@
 #   make LESSON=my.toml           ... another lesson file, into media/lesson-my/<quality>/
 #   make JOBS=1                   ... one scene at a time (default: one per core)
 #   make NARRATION=none           ... silent (default: voice, narrated and captioned)
-#   make export                   for slides: a clip (.mp4), poster (.png) and GIF per beat, deck.html,
-#                                 deck.pptx, index.html (a gallery), a contact sheet and manifest.json,
-#                                 in media/lesson/<quality>/export/ (QUALITY=, LESSON= too)
+#   make export                   for slides: a clip (.mp4, narrated), poster (.png), captions (.vtt, .srt)
+#                                 and GIF per beat, deck.html, deck.pptx, index.html (a gallery), a contact
+#                                 sheet and manifest.json, in media/lesson/<quality>/export/ (QUALITY=,
+#                                 LESSON=, NARRATION= too)
 #   make export FORMATS=gif,webm  ... the beats' other formats: any of gif, webp, webm
 #   make report                   for reviewers: media/lesson/report.pdf, every formula and number the video
 #                                 shows and how each was checked (LESSON= too: media/lesson-<file stem>/)

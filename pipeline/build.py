@@ -61,6 +61,16 @@ class Result:
     outputs: Outputs | None = None
     narration: Narration | None = None  # what is said (None: a silent build)
     memo: Memo | None = None  # what the build read of the sources (for the export's digests)
+    sound: Sound | None = None  # the lesson video's narration track and captions, once laid out
+
+
+def lesson_track(result: Result) -> Sound | None:
+    """The narration track and captions of the lesson video ``result`` built (``None`` if silent):
+    as the join laid them out, or laid out again the same way (from the scenes' marks and the
+    sentences' audio) when this run joined nothing."""
+    if result.sound is None and result.narration is not None:
+        result.sound = _sound(result.entries, _parts(result.entries, result.keys), result.narration)
+    return result.sound
 
 
 def build_lesson(options: Options, out: TextIO | None = None) -> Result:
@@ -74,11 +84,12 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
     narration = session.narration
     sound_of = narration.digest if narration else None
     joined = bool(rendered) or not _up_to_date(outputs, record, sound_of)
+    sound = None
     if joined:
         parts = _parts(ordered, session.keys)
         chapters = chapters_of(parts, ordered)
         end = parts[-1].start + parts[-1].duration
-        sound = lesson_sound(ordered, [float(p.start) for p in parts], float(end), narration) if narration else None
+        sound = _sound(ordered, parts, narration)
         with storage_errors(SpaceNeed.join(session.layout.media, [e.video for e in ordered])):
             join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end, sound)
             _write_captions(outputs, sound)
@@ -89,7 +100,7 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
         duration = sum(e.duration for e in ordered)
     result = Result(outputs.video, duration, time.monotonic() - started, rendered,
                     [ref.name for ref in session.registry.scenes if ref.name not in rendered], joined,
-                    ordered, dict(session.keys), session.lesson, outputs, narration, session.memo)
+                    ordered, dict(session.keys), session.lesson, outputs, narration, session.memo, sound)
     _summary(session.progress, result, outputs, narration is not None)
     return result
 
@@ -192,6 +203,14 @@ def _parts(entries: list[CacheEntry], keys: dict[str, str]) -> list[Part]:
         parts.append(Part(entry.scene, keys[entry.scene], start, duration))
         start += duration
     return parts
+
+
+def _sound(entries: list[CacheEntry], parts: list[Part], narration: Narration | None) -> Sound | None:
+    """The joined video's narration, every scene's sentences from where its part starts."""
+    if narration is None:
+        return None
+    end = parts[-1].start + parts[-1].duration
+    return lesson_sound(entries, [float(p.start) for p in parts], float(end), narration)
 
 
 def _up_to_date(outputs: Outputs, record: list[tuple[str, str]], narration: str | None) -> bool:

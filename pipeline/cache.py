@@ -59,10 +59,17 @@ class CacheEntry:
 
     def marks(self) -> list[tuple[str, str, float]]:
         """``(beat, sentence key, time in seconds from the scene's start)`` of every mark."""
+        return [(m["beat"], m["key"], float(m["time"])) for m in self._marks_data().get("marks", [])]
+
+    def marked_beats(self) -> list[str]:
+        """The keys of the lesson beats the scene shows, in order: one per section (none for a
+        scene that is not a lesson scene)."""
+        return [b["key"] for b in self._marks_data().get("beats", [])]
+
+    def _marks_data(self) -> dict:
         if not self.marks_file.is_file():
-            return []
-        data = json.loads(self.marks_file.read_text(encoding="utf-8"))
-        return [(m["beat"], m["key"], float(m["time"])) for m in data["marks"]]
+            return {}
+        return json.loads(self.marks_file.read_text(encoding="utf-8"))
 
     @property
     def frames(self) -> int:

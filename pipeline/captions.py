@@ -14,6 +14,7 @@ separator) is written ``->``.
 
 from __future__ import annotations
 
+import base64
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -114,6 +115,12 @@ def to_webvtt(cues: Iterable[Cue]) -> str:
         body = "\n".join(vtt_escape(line) for line in _lines(cue.text))
         blocks.append(f"{vtt_time(cue.start)} --> {vtt_time(cue.end)}\n{body}")
     return "\n\n".join(blocks) + "\n"
+
+
+def data_url(vtt: str) -> str:
+    """A WebVTT file's text as a ``data:`` URL: what a ``<track>`` of a page opened from disk can
+    load (browsers refuse a ``.vtt`` file beside the page over ``file://``)."""
+    return "data:text/vtt;base64," + base64.b64encode(vtt.encode("utf-8")).decode("ascii")
 
 
 def to_srt(cues: Iterable[Cue]) -> str:

@@ -4,7 +4,7 @@
 ::
 
     python -m pipeline render [--quality low|medium|high|4k] [--lesson FILE] [--jobs N] [--narration voice|none]
-    python -m pipeline export [--quality ...] [--lesson FILE] [--jobs N] [--formats gif,webp,...]
+    python -m pipeline export [--quality ...] [--lesson FILE] [--jobs N] [--narration ...] [--formats gif,webp,...]
     python -m pipeline preview SCENE [--lesson FILE] [--quality ...]
     python -m pipeline narration-script [--lesson FILE]
 

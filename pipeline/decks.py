@@ -4,8 +4,9 @@
 
     slides/deck.json    the deck description in manim-slides' format (one slide per beat, its clip
                         and notes), so ``manim-slides present --folder <export>/slides deck`` plays it
-    deck.html           a reveal.js deck: each beat's clip as its slide's background video, the
-                        beat's title and notes as speaker notes (``S`` opens the speaker view)
+    deck.html           a reveal.js deck: each beat's clip as its slide's background video, with
+                        its sound and captions (a narrated export's), the beat's title and notes
+                        as speaker notes (``S`` opens the speaker view)
     reveal.js/...       the reveal.js files the deck loads, by a relative path: it works offline
     deck.pptx           a PowerPoint deck: each slide one movie (the clip, autoplaying), its poster
                         (the beat's poster, the clip's last frame) and the title and notes as notes
@@ -20,7 +21,13 @@ What manim-slides does not do is done here: reveal.js comes from the copy vendor
 ``pipeline/vendor/reveal.js`` (its README says where from and why), not from a CDN; the notes
 are escaped for the HTML template (which inserts them as they are, and renders them as Markdown);
 each PowerPoint slide gets its beat's poster (manim-slides puts one image, or each clip's first
-frame, on every slide).
+frame, on every slide). For a narrated export, each slide of the HTML deck carries its beat's
+captions (``data-captions``: the WebVTT file as a ``data:`` URL, since browsers load no ``.vtt``
+file over ``file://``), which a small script in the page adds as a shown ``<track>`` to the video
+reveal.js makes for the slide; and the first slide is no longer muted (manim-slides mutes it so
+that it may autoplay: reveal.js mutes it for the moment and offers a button to unmute if the browser
+refuses to play sound before the viewer has interacted). The PowerPoint movies are the clips, with
+their sound and their subtitle track (which PowerPoint does not show).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from pipeline.captions import data_url
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write, atomic_write_text
 
@@ -95,12 +103,25 @@ def _slides(folder: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
             if not (folder / beat[key]).is_file():
                 raise PipelineError(f"decks: {folder / beat[key]} (beat {beat['number']}'s {key}) is missing; "
                                     "run `python -m pipeline export` again")
-        slides.append({"clip": beat["clip"], "poster": beat["poster"], "notes": deck_notes(beat)})
+        slides.append({"clip": beat["clip"], "poster": beat["poster"], "notes": deck_notes(beat),
+                       "captions": _captions(folder, beat)})
     clip_folders = {Path(s["clip"]).parent for s in slides}
     if len(clip_folders) != 1:  # manim-slides' HTML takes every video from one assets folder
         raise PipelineError(f"decks: the clips in {folder} are in several folders "
                             f"({', '.join(sorted(map(str, clip_folders)))}); the HTML deck needs them in one")
     return slides
+
+
+def _captions(folder: Path, beat: dict[str, Any]) -> str | None:
+    """The beat's captions (its WebVTT file) as a ``data:`` URL; ``None`` for a silent beat."""
+    vtt = (beat.get("captions") or {}).get("vtt")
+    if not vtt:
+        return None
+    try:
+        return data_url((folder / vtt).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        raise PipelineError(f"decks: cannot read {folder / vtt} (beat {beat['number']}'s captions: {err}); "
+                            "run `python -m pipeline export` again") from None
 
 
 def _presentation(folder: Path, slides: list[dict[str, Any]], html_escaped: bool = False):
@@ -167,6 +188,52 @@ def _write_html(out: Path, slides: list[dict[str, Any]], title: str) -> None:
                              cdn_url=REVEAL_FOLDER, assets_dir=assets, title=html.escape(title),
                              background_color=BACKGROUND)
         converter.convert_to(out)
+    if any(s["captions"] for s in slides):
+        out.write_text(_with_captions(out.read_text(encoding="utf-8"), slides), encoding="utf-8")
+
+
+# Adds each slide's captions (``data-captions``) to the background video reveal.js makes for it, as
+# a track shown at once; reveal.js makes the videos of the slides near the current one, and again
+# after they were unloaded, so every change to the page is looked at.
+CAPTIONS_SCRIPT = """<script>
+(function () {
+  function caption() {
+    document.querySelectorAll('.reveal .slides section[data-captions]').forEach(function (slide) {
+      var background = slide.slideBackgroundElement;
+      var video = background && background.querySelector('video');
+      if (!video || video.querySelector('track')) return;
+      var track = document.createElement('track');
+      track.kind = 'captions';
+      track.srclang = 'en';
+      track.label = 'English';
+      track.default = true;
+      track.src = slide.getAttribute('data-captions');
+      video.appendChild(track);
+      track.track.mode = 'showing';
+    });
+  }
+  new MutationObserver(caption).observe(document.querySelector('.reveal'), {childList: true, subtree: true});
+  Reveal.on('ready', caption);
+})();
+</script>
+"""
+
+
+def _with_captions(page: str, slides: list[dict[str, Any]]) -> str:
+    """manim-slides' page with each slide's captions as its ``data-captions``, the script that
+    shows them, and the first slide's video not muted (it has something to say)."""
+    for slide in slides:
+        if not slide["captions"]:
+            continue
+        video = f'data-background-video="{slide["clip"]}"'
+        if page.count(video) != 1:
+            raise PipelineError(f"decks: manim-slides' HTML has {page.count(video)} slides for {slide['clip']}, not "
+                                "one; check its pin in pyproject.toml (5.7.0)")
+        page = page.replace(video, f'{video}\n          data-captions="{slide["captions"]}"')
+    if page.count("</body>") != 1:
+        raise PipelineError("decks: manim-slides' HTML has no single </body>; check its pin in pyproject.toml (5.7.0)")
+    page = re.sub(r"\n\s*data-background-video-muted\b", "", page)
+    return page.replace("</body>", CAPTIONS_SCRIPT + "</body>")
 
 
 def _write_pptx(out: Path, slides: list[dict[str, Any]]) -> None:

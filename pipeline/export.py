@@ -5,26 +5,36 @@ page; a contact sheet and a manifest.
 not cached renders), then writes under ``<output folder>/export/``::
 
     beats/NN-<slug>.mp4     the beat, cut from its scene's cached video at the section
-                            boundaries without re-encoding (H.264, yuv420p, +faststart)
+                            boundaries without re-encoding (H.264, yuv420p, +faststart); in a
+                            narrated export with the lesson video's sound over the beat (AAC,
+                            silence where nothing is said) and its captions (mov_text)
+    beats/NN-<slug>.vtt     ... and .srt: the beat's captions, timed from the clip's start
+                            (a narrated export)
     beats/NN-<slug>.png     the beat's last frame (a slide's poster)
     beats/NN-<slug>.gif     ... and .webp, .webm: the formats asked for (pipeline.formats)
     <lesson>.mp4            the whole lesson video, hard-linked: the folder travels whole
+    <lesson>.vtt, .srt      ... and its captions (a narrated export)
     contact-sheet.png       every poster in a grid, with its beat number
     deck.html, reveal.js/   a reveal.js slide show, a slide per beat (pipeline.decks)
     deck.pptx               a PowerPoint deck: a movie, its poster and notes per slide
     index.html              a gallery page: a card per beat (pipeline.gallery)
     manifest.json           the lesson, every beat (number, title, slug, start, duration, frames,
-                            files, notes) and every file written, with its size
+                            files, notes, audio, captions) and every file written, with its size
 
-Each beat's speaker notes are its narration, and the gallery's text its summary, from the lesson model. Incremental: each beat is made from one
-section of one scene render, named by the scene's cache key (a hash of everything the scene is
-made from) and the section's place in the scene; each of its other formats also from the settings
-it is made with. The manifest records that, and each file's size and modification time; a file
-whose record matches and which is as recorded is left alone. What is made of the whole lesson
-(the decks, the gallery, the sheet) is written again only when what it is made from changes: the
-beats' files and records, and the code that writes it. So a second export with nothing changed
-writes nothing, and after one scene changes only its beats' files and the whole-lesson files are
-written again. Every file is written under a temporary name and renamed into place.
+Each beat's speaker notes are its narration, and the gallery's text its summary, from the lesson
+model. A beat's sound is cut from the lesson video's (:func:`pipeline.build.lesson_track`, the
+track the join lays out) at the beat's start and end, so a clip sounds exactly as the lesson video
+does there. Incremental: each beat is made from one section of one scene render, named by the
+scene's cache key (a hash of everything the scene is made from) and the section's place in the
+scene, and from what its sound is made of (the text, audio and length of each sentence of its
+beat, :meth:`pipeline.narration.Narration.sound_digest`: a new take re-cuts its beat's clip); each
+of its other formats also from the settings it is made with. The manifest records that, and
+each file's size and modification time; a file whose record matches and which is as recorded is
+left alone. What is made of the whole lesson (the decks, the gallery, the sheet) is written again
+only when what it is made from changes: the beats' files and records, and the code that writes it.
+So a second export with nothing changed writes nothing, and after one scene changes only its
+beats' files and the whole-lesson files are written again. Every file is written under a
+temporary name and renamed into place.
 """
 
 from __future__ import annotations
@@ -32,21 +42,27 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import re
 import time
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TextIO
 from collections.abc import Callable, Sequence
 
-from pipeline.build import Options, build_lesson
+from pipeline.audio import AAC_BIT_RATE
+from pipeline.build import Options, Result, build_lesson, lesson_track
 from pipeline.cache import CacheEntry
+from pipeline.captions import Cue, check_cues, to_srt, to_webvtt
 from pipeline.cachekey import MODEL, file_digest, tree_digest
 from pipeline.errors import PipelineError
+from pipeline.join import Sound, stream_duration
 from pipeline.lesson import LessonInput
 from pipeline.memo import Memo
+from pipeline.narration import Narration
 from pipeline.formats import DEFAULT_FORMATS, FORMATS, derived
 from pipeline.fsutil import atomic_write, atomic_write_text, publish_file, show_path, temp_sibling
 from pipeline.progress import Progress, count, span
@@ -62,7 +78,8 @@ DECK_HTML = "deck.html"
 DECK_PPTX = "deck.pptx"
 GALLERY = "index.html"
 # Bump when what the export writes changes: every file is then written again.
-EXPORT_FORMAT = 4
+EXPORT_FORMAT = 5
+CLIP_FILES = ("mp4", "vtt", "srt")  # a beat's clip and its captions (a narrated export's), written together
 THUMB_WIDTH = 320
 SHEET_COLUMNS = 4
 
@@ -80,6 +97,7 @@ class Beat:
     first_frame: int  # in the scene's video
     frames: int
     fps: Fraction
+    sound: str | None = None  # what its narration is made of (a digest); None: a silent export
 
     @property
     def stem(self) -> str:
@@ -100,7 +118,7 @@ class Beat:
     @property
     def identity(self) -> list[Any]:
         """What the beat's files are made from (not where it is in the lesson)."""
-        return [self.scene, self.key, self.section, self.frames, EXPORT_FORMAT]
+        return [self.scene, self.key, self.section, self.frames, EXPORT_FORMAT, self.sound]
 
 
 @dataclass
@@ -119,16 +137,22 @@ def beat_title(title: str, number: int) -> str:
     return match.group(2) if match and int(match.group(1)) == number else title
 
 
-def beats_of(entries: list[CacheEntry], keys: dict[str, str]) -> list[Beat]:
-    """Every section of every scene, in lesson order, as beats."""
+def beats_of(entries: list[CacheEntry], keys: dict[str, str], narration: Narration | None = None) -> list[Beat]:
+    """Every section of every scene, in lesson order, as beats; with ``narration``, each knows
+    what its sound is made of: the sentences of the lesson beat its section shows (a lesson
+    scene's sections are its beats, in order; if they do not match, the sentences of every beat
+    the scene shows)."""
     beats = []
     for entry in entries:
         first = 0
+        shown = entry.marked_beats() if narration is not None else []
         for index, section in enumerate(entry.sections):
             number = len(beats) + 1
             title = beat_title(section.title, number)
+            said = [shown[index]] if len(shown) == len(entry.sections) else shown
+            sound = narration.sound_digest(said) if narration is not None else None
             beats.append(Beat(number, title, slug(title), entry.scene, keys[entry.scene], index, first,
-                              section.frames, entry.fps))
+                              section.frames, entry.fps, sound))
             first += section.frames
     return beats
 
@@ -143,7 +167,8 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
     build = build_lesson(options, out)
     assert build.outputs is not None and build.lesson is not None
     folder = build.outputs.folder / EXPORT_FOLDER
-    beats = beats_of(build.entries, build.keys)
+    beats = beats_of(build.entries, build.keys, build.narration)
+    narrated = build.narration is not None
     entries = {e.scene: e for e in build.entries}
     old = _read_manifest(folder / MANIFEST)
     old_files = {f["path"]: f for f in old.get("files", [])} if old else {}
@@ -155,15 +180,19 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
     files: dict[str, dict[str, Any]] = {}
     durations: list[Fraction] = []  # each clip's, exactly: they add up to the full video's
     beat_files: list[dict[str, str]] = []  # each beat's files by format
+    sounds: list[dict[str, Any] | None] = []  # each clip's audio (None: silent)
     written, unchanged = [], []
-    # Clips as large as the scenes, posters, the slide show's copy of the clips, the other formats.
+    # Clips as large as the scenes, posters, the slide show's copy of the clips, the other formats;
+    # in a narrated export the clips' sound too (twice: the slide show's copy).
     media = Path(options.media).resolve()
     scenes = SpaceNeed.join(media, [e.video for e in build.entries]).bytes
-    need = SpaceNeed(media, (3 + len(extras)) * scenes, "exporting the beats")
+    audio = 2 * AAC_BIT_RATE // 8 * math.ceil(sum(e.duration for e in build.entries)) if narrated else 0
+    need = SpaceNeed(media, (3 + len(extras)) * scenes + audio, "exporting the beats")
     with storage_errors(need):
         for beat in beats:
             previous = old_beats.get(json.dumps(beat.identity))
-            names = {"mp4": beat.clip, "png": beat.poster} | {f: beat.file(FORMATS[f].extension) for f in extras}
+            names = ({"mp4": beat.clip, "png": beat.poster} | _caption_files(beat, narrated)
+                     | {f: beat.file(FORMATS[f].extension) for f in extras})
             beat_files.append(names)
             kept = {f: _kept(folder, old_files, previous, name) for f, name in names.items()}
             made_with = (previous or {}).get("made_with") or {}
@@ -171,14 +200,18 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
                 if made_with.get(f) != FORMATS[f].made_with:
                     kept[f] = None
             duration = _exact_duration(previous)
-            if kept["mp4"] is None or duration is None:  # the clip, the others from it
-                t = time.monotonic()
-                duration = cut_clip(entries[beat.scene].video, beat, folder / beat.clip)
+            sound = (previous or {}).get("audio")
+            clip = [f for f in names if f in CLIP_FILES]  # the clip and its captions: cut together
+            if any(kept[f] is None for f in clip) or duration is None or narrated != bool(sound):
+                t = time.monotonic()  # the clip, the others from it
+                duration, sound = write_clip(build, entries[beat.scene].video, beat, folder,
+                                             sum(durations, Fraction(0)))
                 kept = {f: None for f in names}
             else:
                 t = None
             durations.append(duration)
-            todo = [f for f, record in kept.items() if record is None and f != "mp4"]
+            sounds.append(sound)
+            todo = [f for f, record in kept.items() if record is None and f not in CLIP_FILES]
             if t is None and todo:
                 t = time.monotonic()
             for f in todo:
@@ -193,12 +226,12 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
                 progress.scene(beat.stem, "unchanged")
                 continue
             written.append(beat.stem)
-            made = "" if set(todo) >= set(names) - {"mp4"} else f"; {', '.join(todo)}"
+            made = "" if set(todo) >= set(names) - set(CLIP_FILES) else f"; {', '.join(todo)}"
             progress.scene(beat.stem, f"written in {span(time.monotonic() - t)} "
                                       f"({float(duration):.1f} s, {beat.frames} frames{made})")
         notes = _notes(build.lesson, beats, old, written, build.memo)
         draft = _manifest(build.lesson.name, build.lesson.title, build.outputs, beats, durations, beat_files,
-                          notes, files)
+                          sounds, notes, files)
         products: dict[str, Any] = {}
         for product in PRODUCTS:
             products[product.name] = _product(product, folder, draft, old, old_files, files, progress)
@@ -213,7 +246,9 @@ def export_lesson(options: Options, out: TextIO | None = None, formats: Sequence
     progress.say(f"{state}: {count(len(written), 'beat')} written, {len(unchanged)} unchanged{extra} "
                  f"in {span(result.seconds)}")
     kinds = ", ".join(FORMATS[f].extension for f in extras)
-    progress.say(f"  beats:    {show_path(folder / BEATS_FOLDER)}/NN-<title>.mp4, .png{', ' + kinds if kinds else ''}")
+    kinds = ".vtt, .srt" + (", " + kinds if kinds else "") if narrated else kinds
+    progress.say(f"  beats:    {show_path(folder / BEATS_FOLDER)}/NN-<title>.mp4, .png{', ' + kinds if kinds else ''}"
+                 + ("" if narrated else " (silent)"))
     for product in PRODUCTS:
         first, *others = product.main or (manifest["video"],)
         progress.say(f"  {product.label + ':':<9} {show_path(folder / first)}{''.join(f' and {o}' for o in others)}")
@@ -243,10 +278,12 @@ class Product:
 
 
 def _write_video(folder: Path, draft: dict[str, Any]) -> list[str]:
-    """The whole lesson video, hard-linked (or copied) beside the beats: the gallery's start links
-    play it, and the export folder can be moved or zipped on its own."""
-    publish_file(folder.parent / draft["video"], folder / draft["video"])
-    return [draft["video"]]
+    """The whole lesson video and its captions, hard-linked (or copied) beside the beats: the
+    gallery's start links play it, and the export folder can be moved or zipped on its own."""
+    names = [draft["video"], *(draft.get("captions") or {}).values()]
+    for name in names:
+        publish_file(folder.parent / name, folder / name)
+    return names
 
 
 def _write_sheet(folder: Path, draft: dict[str, Any]) -> list[str]:
@@ -298,13 +335,45 @@ def _product(product: Product, folder: Path, draft: dict[str, Any], old: dict[st
 
 
 # -- the clip ----------------------------------------------------------------------------------
-def cut_clip(video: Path, beat: Beat, out: Path) -> Fraction:
+def _caption_files(beat: Beat, narrated: bool) -> dict[str, str]:
+    return {"vtt": beat.file(".vtt"), "srt": beat.file(".srt")} if narrated else {}
+
+
+def write_clip(build: Result, video: Path, beat: Beat, folder: Path, start: Fraction
+               ) -> tuple[Fraction, dict[str, Any] | None]:
+    """Cut ``beat``'s clip from the scene's ``video``; in a narrated export with the lesson video's
+    sound and captions from ``start`` (the beat's start in it, seconds) for the clip's length, and
+    the captions beside it as WebVTT and SRT. Returns the clip's duration and its audio's record
+    for the manifest (``None``: silent)."""
+    track = lesson_track(build)
+    if track is None:
+        return cut_clip(video, beat, folder / beat.clip), None
+    cues: list[Cue] = []
+
+    def sound(duration: Fraction) -> Sound:
+        part = track.window(float(start), float(start + duration))
+        cues.extend(part.cues)
+        return part
+
+    duration = cut_clip(video, beat, folder / beat.clip, sound)
+    atomic_write_text(folder / beat.file(".vtt"), to_webvtt(cues))
+    atomic_write_text(folder / beat.file(".srt"), to_srt(cues))
+    return duration, {"codec": "aac", "seconds": _seconds(stream_duration(folder / beat.clip, "audio"))}
+
+
+def cut_clip(video: Path, beat: Beat, out: Path, sound: Callable[[Fraction], Sound] | None = None) -> Fraction:
     """Copy the packets of ``beat``'s frames from the scene's ``video`` into ``out``, their times
     shifted so the clip starts at 0: no re-encoding. The first packet must be a keyframe and the
     clip must have the section's frame count, or nothing is written. Returns the clip's duration
     in seconds: from its first frame to where the next beat starts (or the scene ends), exactly,
-    so that the clips add up to the scene (manim's frame times are not always evenly spaced)."""
+    so that the clips add up to the scene (manim's frame times are not always evenly spaced).
+
+    ``sound``, if given, is asked for the clip's sound given its duration: its samples go in as
+    AAC and its cues as a ``mov_text`` subtitle track, interleaved with the video's packets
+    (:func:`pipeline.audio.add_sound`)."""
     import av
+
+    from pipeline.audio import add_sound, interleave
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(out)
@@ -335,16 +404,21 @@ def cut_clip(video: Path, beat: Beat, out: Path) -> Fraction:
             shown_last.duration = end - shown_last.pts  # the clip lasts until the next beat
             time_base = stream.time_base
             assert time_base is not None
+            clip_sound = sound((end - begin) * time_base) if sound else None
+            if clip_sound is not None:
+                check_cues(clip_sound.cues, float((end - begin) * time_base))
             # The movie's time scale the stream's: the edit list, hence the clip's duration, exact
             # (at the default 1/1000 s it would be rounded to a millisecond).
             options = {"movflags": "+faststart", "movie_timescale": str(time_base.denominator)}
             with av.open(str(tmp), "w", options=options) as output:
                 out_stream = output.add_stream_from_template(stream)
+                others = add_sound(output, clip_sound.samples, clip_sound.cues) if clip_sound else deque()
                 for packet in mine:
                     packet.pts -= begin
                     packet.dts -= begin
                     packet.stream = out_stream
-                    output.mux(packet)
+                    interleave(output, packet, others)
+                output.mux(list(others))
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -407,26 +481,32 @@ def write_contact_sheet(posters: list[tuple[int, str, Path]], out: Path) -> None
 
 # -- the manifest ------------------------------------------------------------------------------
 def _manifest(name: str, title: str, outputs: Any, beats: list[Beat], durations: list[Fraction],
-              beat_files: list[dict[str, str]], notes: dict[str, Any], files: dict[str, dict[str, Any]]
-              ) -> dict[str, Any]:
+              beat_files: list[dict[str, str]], sounds: list[dict[str, Any] | None], notes: dict[str, Any],
+              files: dict[str, dict[str, Any]]) -> dict[str, Any]:
     starts = [sum(durations[:i], Fraction(0)) for i in range(len(durations))]
     total = sum(durations, Fraction(0))
+    narrated = any(sound is not None for sound in sounds)
+    captions = [outputs.captions_vtt, outputs.captions_srt] if narrated else []
     return {
         "format": EXPORT_FORMAT,
         "lesson": name,
         "title": title or name,
         "quality": outputs.folder.name,
         "video": outputs.video.name,  # the lesson video, linked into the export: it travels with it
-        "video_made_from": _stat(outputs.video),
+        "video_made_from": [_stat(path) for path in [outputs.video, *captions]],
         "duration": _seconds(total),
+        "narrated": narrated,
+        # The lesson video's captions, linked in beside it (none for a silent export).
+        "captions": {path.suffix[1:]: path.name for path in captions} or None,
         "beats": [{
             "number": b.number, "title": b.title, "slug": b.slug, "scene": b.scene,
             "start": _seconds(start), "duration": _seconds(duration), "frames": b.frames,
             "clip": b.clip, "poster": b.poster, "formats": names, "notes": text["notes"], "summary": text["summary"],
+            "audio": sound, "captions": {f: names[f] for f in ("vtt", "srt") if f in names} or None,
             "made_with": {f: FORMATS[f].made_with for f in names if f in FORMATS},
             "made_from": b.identity, "exact_duration": str(duration),
-        } for b, start, duration, names, text in zip(beats, starts, durations, beat_files, notes["texts"],
-                                                     strict=True)],
+        } for b, start, duration, names, sound, text in zip(beats, starts, durations, beat_files, sounds,
+                                                            notes["texts"], strict=True)],
         "notes_of": notes["of"],
         "contact_sheet": CONTACT_SHEET,
         "decks": {"html": DECK_HTML, "pptx": DECK_PPTX},

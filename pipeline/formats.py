@@ -1,8 +1,11 @@
 """Derived formats of a beat: each made from the beat's clip (``.mp4``) into one file beside it.
 
 For slides that cannot play an MP4: an animated GIF (plays everywhere) or animated WebP, both
-smaller and slower than the clip (``FRAME_RATE`` frames per second, ``WIDTH`` pixels wide), and a
-WebM (VP9, no audio) at the clip's own size and frame rate, for web pages that prefer it.
+smaller and slower than the clip (``FRAME_RATE`` frames per second, ``WIDTH`` pixels wide), both
+silent, and a WebM (VP9, with the clip's sound as Opus if it has any) at the clip's own size and
+frame rate, for web pages that prefer it. (Not Vorbis, WebM's other audio codec: the FFmpeg in
+PyAV's wheels has no Vorbis encoder. No captions: WebM's subtitle tracks are WebVTT, which browsers
+do not show from inside the file; the beat's ``.vtt`` beside it is for a ``<track>``.)
 
 Every format has a name, an extension, a one-line description, a size limit (``SIZE_LIMIT``: what
 a typical beat, ``TYPICAL_BEAT`` seconds of the lesson at 720p, stays under; the tests hold the
@@ -27,6 +30,7 @@ accepted in ``FORMATS=`` so that the default can be written out.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -185,11 +189,14 @@ def encode_webp(clip: Path, out: Path) -> None:
 # 0.43 MB at crf 30, against 13.6 s of CPU for 0.33 MB in "good" mode at cpu-used 5, which looked
 # the same (mean difference from the clip 0.16 levels in both).
 VP9_OPTIONS = {"crf": "30", "b": "0", "deadline": "realtime", "cpu-used": "8", "row-mt": "1"}
+OPUS_BIT_RATE = 48_000  # mono speech
 
 
 def encode_webm(clip: Path, out: Path) -> None:
-    """The clip as a WebM (VP9, no audio) at its own size and frame rate."""
+    """The clip as a WebM at its own size and frame rate: VP9, and its sound (if any) as Opus."""
     import av
+
+    from pipeline.audio import interleave
 
     def write(tmp: Path) -> None:
         with av.open(str(clip)) as source, av.open(str(tmp), "w", format="webm") as output:
@@ -200,12 +207,43 @@ def encode_webm(clip: Path, out: Path) -> None:
             vp9.width, vp9.height, vp9.pix_fmt = stream.codec_context.width, stream.codec_context.height, "yuv420p"
             vp9.codec_context.time_base = stream.time_base
             vp9.thread_count = os.cpu_count() or 1
+            sound = _opus_packets(clip, output)
             for frame in source.decode(stream):
                 frame.pict_type = av.video.frame.PictureType.NONE
-                output.mux(vp9.encode(frame))
-            output.mux(vp9.encode(None))
+                for packet in vp9.encode(frame):
+                    interleave(output, packet, sound)
+            for packet in vp9.encode(None):
+                interleave(output, packet, sound)
+            output.mux(list(sound))
 
     atomic_write(out, write)
+
+
+def _opus_packets(clip: Path, output: Any) -> deque:
+    """The clip's sound, to the end of its video, encoded as Opus in a new stream of ``output``;
+    its packets in time order (none, and no stream, for a silent clip)."""
+    import av
+
+    with av.open(str(clip)) as source:
+        if not source.streams.audio:
+            return deque()
+        audio = source.streams.audio[0]
+        rate, layout = audio.codec_context.sample_rate, audio.codec_context.layout.name
+        end = round(clip_duration(source) * rate)  # AAC decodes whole packets: the last one padded
+        opus = output.add_stream("libopus", rate=48000, layout=layout)  # Opus codes 48 kHz
+        opus.bit_rate = OPUS_BIT_RATE
+        packets, done = [], 0
+        for frame in source.decode(audio):
+            if done + frame.samples > end:
+                samples = frame.to_ndarray()[:, :max(0, end - done)]
+                if not samples.shape[1]:
+                    break
+                frame = av.AudioFrame.from_ndarray(samples, format=frame.format.name, layout=layout)
+                frame.sample_rate, frame.pts, frame.time_base = rate, done, Fraction(1, rate)
+            done += frame.samples
+            packets += opus.encode(frame)
+        packets += opus.encode(None)
+    return deque(packets)
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -222,8 +260,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
            3 * MB, encode_gif, f"{_ANIMATION} palette {PALETTE_SAMPLES} fastoctree, no dither"),
     Format("webp", ".webp", f"animated WebP (lossless), {WIDTH} px wide, {float(FRAME_RATE):g} fps, looping",
            3 * MB, encode_webp, f"{_ANIMATION} {sorted(WEBP_OPTIONS.items())}"),
-    Format("webm", ".webm", "WebM video (VP9, no audio), the clip's size and frame rate", 3 * MB, encode_webm,
-           f"vp9 {sorted(VP9_OPTIONS.items())}"),
+    Format("webm", ".webm", "WebM video (VP9, the clip's sound as Opus), the clip's size and frame rate", 3 * MB,
+           encode_webm, f"vp9 {sorted(VP9_OPTIONS.items())} opus {OPUS_BIT_RATE}"),
 )}
 SIZE_LIMIT = {name: f.size_limit for name, f in FORMATS.items()}
 KNOWN = (*BASE_FORMATS, *FORMATS)

@@ -2,14 +2,16 @@
 
 The page is self-contained so that it works opened from disk (``file://``) with no network: its
 style is inline, it has no script, no web font and no remote URL; every link and source is a path
-relative to the export folder, URL-quoted (a file name may hold spaces, ``#``, ``%`` or accents).
+relative to the export folder, URL-quoted (a file name may hold spaces, ``#``, ``%`` or accents),
+but the captions: browsers do not load a ``<track>``'s ``.vtt`` file over ``file://``, so each
+clip's captions (``beat["captions"]["vtt"]``, a narrated export's) are in the page, a ``data:`` URL.
 
 The header gives the lesson's title, total length and number of beats, and links the full video,
 the contact sheet, the slide decks (``manifest["decks"]``, when the export made them) and
 ``manifest.json``. Each card shows the beat's number and title, its clip (``<video controls
 preload="metadata">``, its poster as the video's poster), where it starts in the full video
 (linked, with a media fragment, to that moment) and how long it lasts, a download link for every
-file of the beat (clip, poster and any ``beat["formats"]``) and the beat's text
+file of the beat (clip, poster, captions and any ``beat["formats"]``) and the beat's text
 (``beat["summary"]``, else ``beat["notes"]``). Written only when its text changes, under a temporary name then renamed.
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
+from pipeline.captions import data_url
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write_text
 from pipeline.progress import clock, count
@@ -77,7 +80,9 @@ def gallery_html(folder: Path, manifest: dict[str, Any]) -> str:
     """The page's text."""
     title = str(manifest.get("title") or manifest.get("lesson") or "Lesson")
     beats = manifest.get("beats") or []
-    links = [("Full video", manifest.get("video")), ("Contact sheet", manifest.get("contact_sheet"))]
+    captions = manifest.get("captions") or {}
+    links = [("Full video", manifest.get("video")), ("Captions (WebVTT)", captions.get("vtt")),
+             ("Captions (SRT)", captions.get("srt")), ("Contact sheet", manifest.get("contact_sheet"))]
     decks = manifest.get("decks") or {}
     for key in sorted(decks, key=lambda k: (list(DECK_LABELS).index(k) if k in DECK_LABELS else len(DECK_LABELS), k)):
         links.append((DECK_LABELS.get(key, f"Slides ({key})"), decks[key]))
@@ -113,7 +118,9 @@ def gallery_html(folder: Path, manifest: dict[str, Any]) -> str:
 def _card(folder: Path, beat: dict[str, Any], video: str | None) -> str:
     number = int(beat["number"])
     start, duration = float(beat.get("start") or 0), float(beat.get("duration") or 0)
-    files = [(beat.get("clip"), "clip"), (beat.get("poster"), "poster")]
+    captions = beat.get("captions") or {}
+    files = [(beat.get("clip"), "clip"), (beat.get("poster"), "poster"),
+             *((captions.get(kind), "captions") for kind in ("vtt", "srt"))]
     for value in (beat.get("formats") or {}).values():
         files += [(path, "") for path in (value if isinstance(value, list) else [value])]
     listed: dict[str, str] = {}  # each file once (the formats repeat the clip and the poster)
@@ -130,11 +137,25 @@ def _card(folder: Path, beat: dict[str, Any], video: str | None) -> str:
     notes = str(beat.get("summary") or beat.get("notes") or "").strip()  # what it shows, else what is said
     return f"""<article id="beat-{number:02d}">
 <h2><span class="number">{number:02d}</span> {escape(str(beat.get("title", "")))}</h2>
-<video controls preload="metadata" playsinline src="{_href(beat["clip"])}"{poster}{dimensions}></video>
+<video controls preload="metadata" playsinline src="{_href(beat["clip"])}"{poster}{dimensions}>{_track(folder, beat)}</video>
 <p class="when">starts at {when} · lasts {duration:.1f} s</p>
 <ul class="downloads">{downloads}</ul>
 {f'<p class="notes">{escape(notes)}</p>' if notes else ""}
 </article>"""
+
+
+def _track(folder: Path, beat: dict[str, Any]) -> str:
+    """The clip's captions, shown by default: its WebVTT file's text in a ``data:`` URL."""
+    vtt = (beat.get("captions") or {}).get("vtt")
+    if not vtt:
+        return ""
+    _href(vtt)  # a path in the export folder, or an error
+    try:
+        text = (folder / vtt).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PipelineError(f"gallery: cannot read {folder / vtt} (beat {beat['number']}'s captions: {err}); "
+                            "run the export again") from None
+    return f'<track kind="captions" srclang="en" label="English" default src="{data_url(text)}">'
 
 
 def _href(path: str) -> str:

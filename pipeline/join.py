@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.captions import Cue
+from pipeline.captions import Cue, window
 from pipeline.chapters import Chapter
 from pipeline.errors import PipelineError
 from pipeline.fsutil import show_path, temp_sibling
@@ -38,18 +38,34 @@ class Sound:
 
     samples: np.ndarray
     cues: Sequence[Cue]
+
+    def window(self, start: float, end: float) -> Sound:
+        """The track from ``start`` to ``end`` seconds (a beat's clip): its samples, padded with
+        silence to the window's length if the track ends sooner, and the cues shown then, timed
+        from ``start`` (:func:`pipeline.captions.window`)."""
+        from pipeline.audio import TRACK_RATE, fit
+
+        return Sound(fit(self.samples[round(start * TRACK_RATE):], end - start), window(self.cues, start, end))
+
+
 Signature = tuple[str, int, int, str, Fraction | None]
 
 
 def video_duration(path: Path) -> Fraction:
     """The length of an MP4's video stream in seconds, from its header (exact)."""
+    return stream_duration(path, "video")
+
+
+def stream_duration(path: Path, kind: str) -> Fraction:
+    """The length of the first ``kind`` (``"video"``, ``"audio"``) stream of an MP4 in seconds,
+    from its header (exact)."""
     import av
 
     with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        if stream.duration is None or stream.time_base is None:
-            raise PipelineError(f"{show_path(path)}: video stream has no duration")
-        return stream.duration * stream.time_base
+        found = [s for s in container.streams if s.type == kind]
+        if not found or found[0].duration is None or found[0].time_base is None:
+            raise PipelineError(f"{show_path(path)}: no {kind} stream with a duration")
+        return found[0].duration * found[0].time_base
 
 
 def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, chapters: Sequence[Chapter],

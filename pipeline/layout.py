@@ -11,9 +11,10 @@
         <lesson name>.vtt, .srt         the narration's captions (a narrated build)
         logs/<Scene>.log                manim's output for each scene rendered
         scenes/<Scene>.mp4              a previewed scene (``make preview SCENE=...``)
-        export/                         ``make export``: beats/NN-<slug>.mp4 and .png,
-                                        contact-sheet.png, manifest.json (:mod:`pipeline.export`)
-      lesson-<file stem>/               the same for another lesson file
+        export/                         ``make export``: beats/NN-<slug>.mp4, .png (and .vtt,
+                                        .srt: narrated), contact-sheet.png, manifest.json
+                                        (:mod:`pipeline.export`)
+      lesson-<file stem>/<quality>/     the same for another lesson file
       cache/scenes/<key>/               one rendered scene: its video and section index
       cache/tex/                        compiled TeX (SVG) shared by all renders
       cache/voice/                      the scratch voice's sentences (WAV, by content)

@@ -92,6 +92,14 @@ class Narration:
         timing = self.timing()
         return _digest({b: timing[b] for b in sorted(set(beats) & timing.keys())})
 
+    def sound_digest(self, beats: Iterable[str]) -> str:
+        """What the sound of ``beats`` is made of: each of their sentences' text, audio and length;
+        for the export's clips (a new take changes its beat's). The audio by its file's name, which
+        its content makes (the voice's text and settings, a take's digest), not by where the media
+        folder is."""
+        wanted = set(beats)
+        return _digest([_record(s) | {"audio": s.audio.name} for s in self.said if s.beat in wanted])
+
     def env(self) -> dict[str, str]:
         return {TIMING_ENV: str(self.timing_file)}
 

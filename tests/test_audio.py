@@ -242,3 +242,21 @@ def test_the_same_inputs_mux_to_the_same_bytes(media, tmp_path):
     mux_lesson(media, tmp_path / "one.mp4")
     mux_lesson(media, tmp_path / "two.mp4")
     assert (tmp_path / "one.mp4").read_bytes() == (tmp_path / "two.mp4").read_bytes()
+
+
+def test_a_window_of_the_sound_is_its_samples_and_cues_from_the_start():
+    """A beat's clip takes the lesson's sound between its start and end: those very samples,
+    silence after the track's end, and the cues shown then, timed from the start (cut to it)."""
+    from pipeline.join import Sound
+
+    samples = (np.arange(3 * TRACK_RATE) % 30000).astype(np.int16)  # a ramp: a slice shows where it is from
+    cues = [Cue(0.2, 1.1, "one"), Cue(1.2, 2.0, "two"), Cue(2.1, 2.9, "three")]
+    part = Sound(samples, cues).window(1.0, 2.5)
+    assert np.array_equal(part.samples, samples[TRACK_RATE:5 * TRACK_RATE // 2])
+    assert part.cues == [Cue(0.0, pytest.approx(0.1), "one"), Cue(pytest.approx(0.2), pytest.approx(1.0), "two"),
+                         Cue(pytest.approx(1.1), 1.5, "three")]
+    end = Sound(samples, cues).window(2.5, 4.0)  # past the track's end: padded with silence
+    assert len(end.samples) == round(1.5 * TRACK_RATE)
+    assert np.array_equal(end.samples[:TRACK_RATE // 2], samples[5 * TRACK_RATE // 2:])
+    assert not end.samples[TRACK_RATE // 2:].any()
+    assert [c.text for c in end.cues] == ["three"]

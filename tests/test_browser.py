@@ -5,7 +5,9 @@ Debian's ``chromium`` (``scripts/system-deps`` installs it) is driven through Pl
 local file is aborted and counted, and the count must stay 0: the pages work with no network.
 The export is the tiny lesson's (``tests/pipeline_scenes``, low quality), made once for the module;
 its manifest is given notes (with characters HTML must escape) and an extra format per beat (a GIF,
-one with an awkward file name) before the gallery is written.
+one with an awkward file name) before the gallery is written. It is narrated: every video of the
+gallery and the deck must show its beat's narration as captions, read back from the browser's
+``textTracks``.
 
 A screenshot of the gallery is written to the test's media folder (its path is printed: run
 pytest with ``-s`` to see it) for a person to look at.
@@ -27,6 +29,8 @@ from PIL import Image
 
 from pipeline.gallery import write_gallery
 
+from .test_export import narration_of
+from .test_narrated_build import words
 from .test_pipeline import VIDEO, Build, fork
 
 EXPORT = VIDEO.parent / "export"  # under the media folder
@@ -128,6 +132,18 @@ VIDEO_STATE = """videos => videos.map(v => ({
     src: v.currentSrc, poster: v.poster, readyState: v.readyState, duration: v.duration,
     error: v.error && `${v.error.code} ${v.error.message}`, width: v.videoWidth, height: v.videoHeight}))"""
 
+# Each video's first text track, once its <track> has loaded (or failed): its cues as the browser has them.
+TRACKS_LOADED = """selector => [...document.querySelectorAll(selector)].every(
+    v => { const t = v.querySelector('track'); return t && t.readyState >= 2; })"""
+
+TRACK_STATE = """videos => videos.map(v => {
+    const element = v.querySelector('track'), track = v.textTracks[0];
+    return {src: v.currentSrc, tracks: v.textTracks.length, loaded: element && element.readyState,
+            kind: track && track.kind, language: track && track.language, label: track && track.label,
+            mode: track && track.mode,
+            cues: track && track.cues && [...track.cues].map(c => [c.startTime, c.endTime, c.text])};
+})"""
+
 METADATA_OR_ERROR = """selector => [...document.querySelectorAll(selector)].every(
     v => v.error || (v.readyState >= 1 && v.duration > 0))"""
 
@@ -176,15 +192,43 @@ def slide_video(page) -> dict:
     return video
 
 
+def captions_of(page, selector: str = "video") -> list[dict]:
+    """Each matching video's caption track as the browser loaded it (see TRACK_STATE)."""
+    return states_when(page, TRACKS_LOADED, selector, TRACK_STATE)
+
+
+def assert_captions(tracks: list[dict], beats: list[dict], model) -> None:
+    """Each video shows one English caption track, loaded (readyState 2), whose cues are in order,
+    inside the clip, and say its beat's narration; beats the lesson does not narrate have none."""
+    assert len(tracks) == len(beats)
+    spoken = 0
+    for track, beat in zip(tracks, beats, strict=True):
+        assert (track["tracks"], track["loaded"]) == (1, 2), (beat["clip"], track)
+        assert (track["kind"], track["language"], track["label"], track["mode"]) == (
+            "captions", "en", "English", "showing"), track
+        cues = track["cues"]
+        assert all(0 <= a < b <= beat["duration"] + 1e-3 for a, b, _ in cues), (beat["clip"], cues)
+        assert all(b <= c + 1e-3 for (_, b, _), (c, _, _) in zip(cues, cues[1:])), cues
+        assert words(" ".join(text for _, _, text in cues)) == narration_of(model, beat), beat["clip"]
+        spoken += bool(cues)
+    assert spoken == 2  # the tiny lesson's two beats of the lesson
+
+
 def wait_for_videos(page, selector: str = "video") -> list[dict]:
     """Every matching video's state once each has its metadata or an error (or the wait ran out)."""
+    return states_when(page, METADATA_OR_ERROR, selector, VIDEO_STATE)
+
+
+def states_when(page, ready: str, selector: str, state: str) -> list[dict]:
+    """``state`` of the elements matching ``selector``, once ``ready`` holds for them or the wait
+    ran out (the states then say which one did not load)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function(METADATA_OR_ERROR, arg=selector, timeout=WAIT_MS)
+        page.wait_for_function(ready, arg=selector, timeout=WAIT_MS)
     except PlaywrightTimeout:
-        pass  # the states below say which video did not load
-    return page.eval_on_selector_all(selector, VIDEO_STATE)
+        pass
+    return page.eval_on_selector_all(selector, state)
 
 
 def assert_loaded(videos: list[dict]) -> None:
@@ -241,7 +285,11 @@ def test_the_gallery_refers_to_no_remote_url_and_every_local_file_exists(gallery
     page = References()
     page.feed((gallery.folder / "index.html").read_text(encoding="utf-8"))
     assert page.urls, "the gallery refers to no file"
-    for tag, name, value in page.urls:
+    # The captions are in the page (a data URL: browsers load no .vtt over file://); nothing else is.
+    tracks = [value for tag, name, value in page.urls if tag == "track"]
+    assert len(tracks) == len(gallery.manifest["beats"])
+    assert all(value.startswith("data:text/vtt;base64,") for value in tracks)
+    for tag, name, value in [u for u in page.urls if u[0] != "track"]:
         parts = urlsplit(value)
         assert not parts.scheme and not parts.netloc and not value.startswith("//"), (tag, name, value)
         assert local_file(gallery.folder, value).is_file(), (tag, name, value)
@@ -341,13 +389,21 @@ def test_the_gallery_works_from_disk_with_no_network(gallery: Gallery, offline):
     assert network.blocked == []
 
 
+@pytest.mark.slow
+def test_each_gallery_video_shows_its_beats_narration_as_captions(gallery: Gallery, offline, model):
+    page, network = offline
+    page.goto((gallery.folder / "index.html").as_uri())
+    assert_captions(captions_of(page), gallery.manifest["beats"], model)
+    assert network.blocked == []
+
+
 # -- the deck --------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_the_deck_works_from_disk_and_advances_from_the_first_slide_to_the_last(gallery: Gallery, offline):
+def test_the_deck_works_from_disk_and_advances_from_the_first_slide_to_the_last(gallery: Gallery, offline, model):
     """``pipeline.decks.write_decks`` writes ``deck.html`` (reveal.js, vendored): it opens from
     disk with no network, has one slide per beat, each slide's clip loads (the first's before
-    anything else happens), and ``Reveal.next()`` walks them in order to the last.
-    The deck is the export's own."""
+    anything else happens) and shows its beat's narration as captions, and ``Reveal.next()``
+    walks them in order to the last. The deck is the export's own."""
     deck = gallery.folder / "deck.html"
     assert deck.is_file()
     page, network = offline
@@ -366,6 +422,7 @@ def test_the_deck_works_from_disk_and_advances_from_the_first_slide_to_the_last(
     assert page.evaluate("() => Reveal.getTotalSlides()") == len(beats)
     steps = [page.evaluate("() => Reveal.getIndices()")]
     shown = [slide_video(page)]
+    tracks = captions_of(page, "#slide-video")
     while not page.evaluate("() => Reveal.isLastSlide()"):
         assert len(steps) <= 10 * len(beats), f"Reveal.next() did not reach the last slide: {steps[-3:]}"
         page.evaluate("() => Reveal.next()")
@@ -374,9 +431,11 @@ def test_the_deck_works_from_disk_and_advances_from_the_first_slide_to_the_last(
         assert order[1] > order[0], f"Reveal.next() did not advance: {steps[-2:]}"
         if order[1][:2] != order[0][:2]:
             shown.append(slide_video(page))
+            tracks += captions_of(page, "#slide-video")
     assert len({(s["h"], s.get("v") or 0) for s in steps}) == len(beats), steps
     assert len(shown) == len(beats)
     for video, beat in zip(shown, beats, strict=True):
         assert_loaded([video])
         assert file_url_path(video["src"]) == (gallery.folder / beat["clip"]).resolve(), (video, beat["clip"])
+    assert_captions(tracks, beats, model)
     assert network.blocked == []

@@ -6,6 +6,7 @@ added to its manifest's beats, and the decks are written from it once for the mo
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -190,6 +191,28 @@ def test_the_html_has_a_slide_per_beat_playing_its_clip_with_its_notes(decks: De
     for text, beat in zip(parsed.notes, decks.beats, strict=True):
         assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text) == expected_notes(beat)
         assert not re.search(r"(?<!\\)[*_<>#\[\]`]", text), f"unescaped Markdown in {text!r}"
+
+
+@pytest.mark.slow
+def test_each_html_slide_carries_its_beats_captions_and_sound(decks: Decks):
+    """The export is narrated: every slide has its beat's WebVTT as a data URL (browsers load no
+    .vtt file over file://), which the page's script adds to the video reveal.js makes (the
+    browser test checks the cues); no slide is muted."""
+    parsed = page(decks)
+    slides = [a for t, a in parsed.tags if t == "section" and "data-background-video" in a]
+    assert len(slides) == len(decks.beats)
+    prefix = "data:text/vtt;base64,"
+    for slide, beat in zip(slides, decks.beats, strict=True):
+        assert slide["data-captions"].startswith(prefix), beat["clip"]
+        vtt = (decks.folder / beat["captions"]["vtt"]).read_bytes()
+        assert base64.b64decode(slide["data-captions"][len(prefix):]) == vtt
+        assert "data-background-video-muted" not in slide
+    (script,) = [s for s in parsed.scripts if "data-captions" in s]
+    for needed in ("createElement('track')", "'captions'", "'showing'", "MutationObserver"):
+        assert needed in script
+    # The PowerPoint movies are the clips, sound included.
+    with av.open(str(decks.folder / decks.beats[0]["clip"])) as clip:
+        assert [s.type for s in clip.streams] == ["video", "audio", "subtitle"]
 
 
 @pytest.mark.slow

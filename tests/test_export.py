@@ -2,27 +2,33 @@
 
 Uses the tiny scenes of ``tests/pipeline_scenes`` at low quality, as ``test_pipeline`` does (its
 helpers copy them and run the pipeline there); the export is made once per module and forked
-(files hard-linked) by the tests that run it again.
+(files hard-linked) by the tests that run it again. The export is narrated (the default, by the
+scratch voice): its clips' sound and captions are read with PyAV and plain parsers, and compared
+with the lesson video's and the lesson model's narration.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
 import struct
+import wave
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+import srt
 from PIL import Image
 
 from pipeline.export import beat_title, slug
 
 from .conftest import OTHER_LESSON
-from .test_pipeline import (LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, pipeline,
+from .test_narrated_build import RATE, TAKES, marks_of, parse_vtt, share, sound, streams, tones, words
+from .test_pipeline import (LOW, PACKAGE, VIDEO, Build, _disk_full_error, copy_scenes, fork, packets, pipeline,
                             says, small_disk)
 
 EXPORT = VIDEO.parent / "export"  # under the media folder
@@ -196,6 +202,121 @@ def test_the_manifest_lists_every_file_and_beat(exported: Build):
             assert sheet.width > 2 * 320 and sheet.height > poster.height * 320 // poster.width
 
 
+# -- sound and captions ----------------------------------------------------------------------------
+def narration_of(model, beat: dict) -> str:
+    """The lesson model's narration of an exported beat, as one line of words: the tiny scenes'
+    first two beats are the lesson's (same number and title), the others say nothing."""
+    shown = model.beats[beat["number"] - 1] if beat["number"] <= len(model.beats) else None
+    if shown is None or shown.title != beat["title"]:
+        return ""
+    return words(" ".join(s.text for s in shown.narration))
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(x ** 2))) if len(x) else 0.0
+
+
+def subtitle_cues(path: Path) -> list[tuple[float, float, str]]:
+    """An MP4's mov_text samples: a 16-bit length, then UTF-8 text, from its time for its duration."""
+    with av.open(str(path)) as container:
+        return [(float(p.pts * p.time_base), float((p.pts + p.duration) * p.time_base), bytes(p)[2:].decode())
+                for p in container.demux(subtitles=0) if p.size > 2]
+
+
+@pytest.mark.slow
+def test_every_clip_has_its_video_copied_an_aac_track_as_long_and_a_subtitle_track(exported: Build):
+    data = manifest(exported)
+    lesson = packets(exported.video)  # the lesson video's frames, copied from the scenes too
+    first = 0
+    for beat, path in zip(data["beats"], clips(exported), strict=True):
+        kinds = streams(path)
+        assert [(t, c) for t, c, _ in kinds] == [("video", "h264"), ("audio", "aac"), ("subtitle", "mov_text")], \
+            path.name
+        video, audio = kinds[0][2], kinds[1][2]
+        assert abs(audio - video) < 2e-3, (path.name, audio, video)  # sound over the whole clip, no more
+        assert beat["audio"] == {"codec": "aac", "seconds": pytest.approx(audio, abs=1e-6)}
+        # The pictures are the lesson video's packets, byte for byte, in its time scale: not re-encoded.
+        assert packets(path) == lesson[first:first + beat["frames"]], path.name
+        with av.open(str(path)) as clip, av.open(str(exported.video)) as whole:
+            assert clip.streams.video[0].time_base == whole.streams.video[0].time_base
+        first += beat["frames"]
+    assert first == len(lesson)
+
+
+@pytest.mark.slow
+def test_a_clips_sound_is_the_lesson_videos_over_its_beat(exported: Build):
+    whole = sound(exported.video)
+    spoken = 0
+    for beat, path in zip(manifest(exported)["beats"], clips(exported), strict=True):
+        x = sound(path)
+        n = round(beat["duration"] * RATE)
+        assert n <= len(x) < n + 1024, path.name  # AAC decodes whole packets of 1024 samples
+        x = x[:n]
+        start = round(beat["start"] * RATE)
+        y = whole[start:start + n]
+        assert len(y) == n
+        if rms(y) < 1e-4:  # nothing said in this stretch of the lesson: silence in the clip too
+            assert rms(x) < 1e-4, path.name
+            continue
+        spoken += 1
+        # The same samples, up to the codec (each AAC stream is encoded on its own): the difference
+        # is small against the signal, which differs clearly from the lesson's sound just beside it.
+        assert rms(x - y) < 0.05 * rms(y), (path.name, rms(x - y), rms(y))
+        assert np.corrcoef(x, y)[0, 1] > 0.99, path.name
+        later = whole[start + RATE // 4:start + RATE // 4 + n]
+        assert rms(x[:len(later)] - later) > 0.5 * rms(y), path.name
+    assert spoken == 2  # the lesson's two beats, both narrated
+
+
+@pytest.mark.slow
+def test_each_clips_captions_are_its_beats_narration_timed_from_its_start(exported: Build, model):
+    folder = exported.media / EXPORT
+    lesson = parse_vtt(exported.video.with_suffix(".vtt").read_text(encoding="utf-8"))
+    data = manifest(exported)
+    for beat, path in zip(data["beats"], clips(exported), strict=True):
+        stem = path.with_suffix("")
+        assert beat["captions"] == {"vtt": f"beats/{stem.name}.vtt", "srt": f"beats/{stem.name}.srt"}
+        vtt = parse_vtt((folder / beat["captions"]["vtt"]).read_text(encoding="utf-8"))
+        subs = [(c.start.total_seconds(), c.end.total_seconds(), c.content)
+                for c in srt.parse((folder / beat["captions"]["srt"]).read_text(encoding="utf-8"))]
+        inside = subtitle_cues(path)
+        said = narration_of(model, beat)
+        assert bool(said) == (beat["number"] <= 2)
+        for cues in (vtt, subs, inside):
+            assert all(0 <= a < b <= beat["duration"] + 1e-3 for a, b, _ in cues), (path.name, cues)
+            assert all(b <= c + 1e-3 for (_, b, _), (c, _, _) in zip(cues, cues[1:])), path.name  # ordered, apart
+            assert words(" ".join(t for _, _, t in cues)) == said, path.name
+        # Timed as the lesson video's captions are, from the beat's start.
+        start, end = beat["start"], beat["start"] + beat["duration"]
+        expected = [t - start for a, b, _ in lesson if start - 1e-3 <= a < end for t in (a, b)]
+        for cues in (vtt, inside):
+            assert [t for a, b, _ in cues for t in (a, b)] == pytest.approx(expected, abs=2e-3), path.name
+    # The lesson video's own captions travel with it.
+    assert data["narrated"] is True
+    assert data["captions"] == {"vtt": "backpropagation-calculus.vtt", "srt": "backpropagation-calculus.srt"}
+    for name in data["captions"].values():
+        assert (folder / name).read_bytes() == exported.video.with_name(name).read_bytes()
+
+
+@pytest.mark.slow
+def test_the_gallery_and_deck_carry_each_clips_captions(exported: Build):
+    """Each video of the gallery has a caption track, and each slide of the HTML deck its
+    captions, holding the beat's WebVTT file (as a data URL: browsers refuse .vtt files over
+    file://). tests/test_browser.py checks a browser shows them."""
+    folder = exported.media / EXPORT
+    data = manifest(exported)
+    gallery = (folder / "index.html").read_text(encoding="utf-8")
+    deck = (folder / "deck.html").read_text(encoding="utf-8")
+    tracks = re.findall(r'<video [^>]*src="([^"]+)"[^>]*><track kind="captions" srclang="en" label="English" '
+                        r'default src="data:text/vtt;base64,([^"]+)"></video>', gallery)
+    slides = re.findall(r'data-background-video="([^"]+)"\s+data-captions="data:text/vtt;base64,([^"]+)"', deck)
+    for found in (tracks, slides):
+        assert [clip for clip, _ in found] == [b["clip"] for b in data["beats"]]
+        for (_, text), beat in zip(found, data["beats"], strict=True):
+            assert base64.b64decode(text) == (folder / beat["captions"]["vtt"]).read_bytes()
+    assert "data-background-video-muted" not in deck  # the first slide has something to say too
+
+
 # -- incremental -----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_a_second_export_rewrites_nothing(exported: Build, tmp_path: Path):
@@ -258,6 +379,61 @@ def test_asking_for_another_format_encodes_only_it(exported: Build, tmp_path: Pa
     assert run.returncode == 0, run.stderr
     assert sorted(mtimes(build)) == sorted(before)
     assert "6 old files removed" in run.stdout
+
+
+def tone_like(path: Path, model_wav: Path, hz: float) -> Path:
+    """A WAV of a pure tone exactly as long as ``model_wav`` (same rate, same number of samples)."""
+    with wave.open(str(model_wav), "rb") as w:
+        rate, frames = w.getframerate(), w.getnframes()
+    path = tones(path, 1, hz, seconds=(frames + 0.5) / rate, gap=0.0, rate=rate)  # int(seconds * rate) == frames
+    with wave.open(str(path), "rb") as w:
+        assert (w.getframerate(), w.getnframes()) == (rate, frames)
+    return path
+
+
+@pytest.mark.slow
+def test_a_new_take_recuts_only_its_beats_clip(exported: Build, tmp_path: Path):
+    """A take of beat 1's first sentence, as long as the scratch voice's: no scene's timing
+    changes, so nothing renders, but the lesson video is joined again and beat 1's clip is cut
+    again with the take in it; the other beats' files stay as they were."""
+    build = fork(exported, tmp_path)
+    plans = [json.loads(p.read_text()) for p in (build.media / "cache" / "narration").glob("*.json")]
+    (plan,) = [p for p in plans if "said" in p]
+    first = next(s for s in plan["said"] if s["number"] == 1)
+    before = mtimes(build)
+    tone_like(build.src / TAKES / "01-backpropagation-calculus.1.wav", Path(first["audio"]), 660.0)
+    run = pipeline("export", *LOW, media=build.media, src=build.src)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "joined: 0 rendered, 3 cached" in run.stdout and "1 from takes" in run.stdout
+    for stem in STEMS:
+        assert says(run.stdout, stem, "written in" if stem.startswith("01-") else "unchanged"), run.stdout
+    after = mtimes(build)
+    changed = {name for name in after if after[name] != before.get(name)}
+    data = manifest(build)
+    products = {name for p in data["products"].values() for name in p["files"]}
+    assert changed == set(data["beats"][0]["formats"].values()) | products | {"manifest.json"}
+    mark = marks_of(build)["marks"][0]
+    assert (mark["beat"], mark["time"]) == ("title", pytest.approx(0.0, abs=0.1))
+    assert share(sound(clips(build)[0]), mark["time"] + 0.1, 660.0) > 0.9  # the take, in the clip
+    assert share(sound(clips(exported)[0]), mark["time"] + 0.1, 660.0) < 0.5  # the voice, before
+
+
+@pytest.mark.slow
+def test_the_silent_export_has_no_sound_and_no_captions(exported: Build, tmp_path: Path):
+    build = fork(exported, tmp_path)
+    run = pipeline("export", *LOW, "--narration", "none", media=build.media, src=build.src)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "(silent)" in run.stdout
+    folder = build.media / EXPORT
+    data = manifest(build)
+    for path in clips(build):
+        assert [t for t, _, _ in streams(path)] == ["video"], path.name
+    assert sorted(p.name for p in folder.rglob("*") if p.suffix in (".vtt", ".srt")) == []
+    assert data["narrated"] is False and data["captions"] is None
+    assert all(b["audio"] is None and b["captions"] is None for b in data["beats"])
+    assert "<track" not in (folder / "index.html").read_text(encoding="utf-8")
+    assert "data-captions" not in (folder / "deck.html").read_text(encoding="utf-8")
+    assert f"{2 * len(STEMS) + 2} old files removed" in run.stdout  # the clips' captions and the lesson's
 
 
 def decoded_count(path: Path) -> int:

@@ -160,6 +160,26 @@ def test_webm(made: dict[str, Path], first: Image.Image) -> None:
     assert np.abs(pixels(frames[0].to_image()) - pixels(first)).mean() < 2
 
 
+def test_webm_of_a_clip_with_sound_has_it_as_opus(clip: Path, tmp_path: Path) -> None:
+    """A narrated beat's clip has AAC sound: the WebM has it as Opus (WebM's Vorbis has no encoder
+    in PyAV's FFmpeg), as long as the clip, the same tone."""
+    from pipeline.audio import TRACK_RATE, mux_samples
+
+    hz, level = 440.0, 0.25
+    tone = (level * 32767 * np.sin(2 * np.pi * hz * np.arange(int(DURATION * TRACK_RATE)) / TRACK_RATE))
+    narrated = tmp_path / "narrated.mp4"
+    mux_samples(clip, tone.astype(np.int16), [], narrated)
+    FORMATS["webm"].encode(narrated, tmp_path / "narrated.webm")
+    with av.open(str(tmp_path / "narrated.webm")) as container:
+        assert [(s.type, s.codec_context.name) for s in container.streams] == [("video", "vp9"), ("audio", "opus")]
+        sound = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)]).astype(float)
+    assert abs(len(sound) / 48000 - float(DURATION)) < 0.025  # Opus codes 20 ms packets
+    middle = sound[len(sound) // 4:3 * len(sound) // 4]
+    spectrum = np.abs(np.fft.rfft(middle * np.hanning(len(middle))))
+    assert abs(np.fft.rfftfreq(len(middle), 1 / 48000)[spectrum.argmax()] - hz) < 5
+    assert np.sqrt(np.mean(middle ** 2)) == pytest.approx(level / np.sqrt(2), rel=0.1)
+
+
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_size_for_a_typical_beat(made: dict[str, Path], name: str) -> None:
     """The clip's size per second, over a typical beat, is under the format's limit (the clip
