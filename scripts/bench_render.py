@@ -2,7 +2,9 @@
 
 1. Render the whole lesson from an empty media folder (``--quality``, default the pipeline's
    default), 2 jobs at a time: each scene's render time, the total, the video's length and the
-   ratio of the two.
+   ratio of the two; and where each render's time went (start-up, TeX, scene logic, drawing,
+   handing frames to the encoder, closing the movie, and the encoder threads' CPU), measured
+   inside the renders by ``scripts/phases/sitecustomize.py``.
 2. The encode floor: the time PyAV's libx264 takes, with manim's own encoder settings, to encode
    as many frames as the lesson has, of its size and frame rate, made from a few runs of
    consecutive frames decoded from the lesson just rendered, cycled. A render encodes the same
@@ -62,6 +64,8 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+PHASES = ROOT / "scripts" / "phases"  # its sitecustomize times the parts of each render
+PHASES_SHOWN = ("startup", "tex", "logic", "raster", "handoff", "finish")
 sys.path.insert(0, str(ROOT))
 
 from pipeline.cache import seed_tex  # noqa: E402
@@ -530,7 +534,11 @@ class Bench:
         self.media = media
         self.args = args
         self.quality = quality(args.quality)
-        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
+        # The renders also say where their time goes (scripts/phases/sitecustomize.py).
+        self.phases = media.parent / "phases"
+        self.phases.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "BENCH_PHASES": str(self.phases),
+                    "PYTHONPATH": os.pathsep.join(filter(None, [str(PHASES), str(src), os.environ.get("PYTHONPATH")]))}
 
     def pipeline(self, label: str) -> tuple[float, float, str]:
         """Run ``python -m pipeline render``, its lines shown as they come; its wall time, the CPU
@@ -597,6 +605,9 @@ class Bench:
             say(f"{s['scene']:<22} {s['render_seconds']:>9.1f} {s['frames']:>7} {s['duration']:>8.1f} "
                 f"{s['render_seconds'] / s['duration']:>6.2f}")
         say(f"{'sum of scene renders':<22} {total:>9.1f} {frames:>7} {rec['duration']:>8.1f}")
+        phases = read_phases(self.phases, [s["scene"] for s in scenes])
+        for line in phase_table(phases, {s["scene"]: s["frames"] for s in scenes}):
+            say(line)
         say(f"whole lesson: rendered in {first:.1f} s for {rec['duration']:.1f} s of video "
             f"({self.args.jobs} jobs; {total / first:.2f} scenes rendering on average; {first_cpu:.0f} s of CPU)")
         say(f"  {first / rec['duration']:.2f} x the video's duration ({rec['duration']:.1f} s)")
@@ -607,6 +618,7 @@ class Bench:
                 f"in CPU time {first_cpu / ref.cpu_seconds:.2f} x)")
         summary |= {
             "scenes": scenes,
+            "phases": phases,
             "lesson": {"scenes": len(scenes), "frames": frames, "frames_in_video_header": in_header,
                        "video_seconds": rec["duration"], "render_seconds": round(first, 2),
                        "sum_of_scene_render_seconds": round(total, 2), "cpu_seconds": round(first_cpu, 1)},
@@ -685,6 +697,37 @@ class Bench:
         print(f"own media folder per job, cold TeX:   {own:.1f} s")
         print(f"TeX warm-up pass, then parallel jobs: {both:.1f} s (warm-up {warmed:.1f} s)")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def read_phases(folder: Path, names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Each scene's phases as its render wrote them (scripts/phases/sitecustomize.py)."""
+    found = {}
+    for name in names:
+        path = folder / f"{name}.json"
+        if path.is_file():
+            found[name] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def phase_table(phases: dict[str, dict[str, float]], frames: dict[str, int]) -> list[str]:
+    """Where each scene's render went, in seconds, and the whole lesson's shares; per frame,
+    the scene logic and the drawing (the work that grows with the video's length)."""
+    if not phases:
+        return ["(no phases measured: the renders did not load scripts/phases/sitecustomize.py)"]
+    columns = [*PHASES_SHOWN, "encode_cpu"]
+    lines = ["", "where each render's time went (s; encode is the encoder threads' CPU, beside the main thread):",
+             f"{'scene':<22} " + " ".join(f"{c.replace('_cpu', ''):>8}" for c in columns)
+             + f" {'logic ms/frame':>15} {'raster ms/frame':>16}"]
+    for name, p in phases.items():
+        n = max(1, frames.get(name, 1))
+        lines.append(f"{name:<22} " + " ".join(f"{p[c]:>8.1f}" for c in columns)
+                     + f" {1000 * p['logic'] / n:>15.1f} {1000 * p['raster'] / n:>16.1f}")
+    totals = {c: sum(p[c] for p in phases.values()) for c in [*columns, "wall"]}
+    lines.append(f"{'all scenes':<22} " + " ".join(f"{totals[c]:>8.1f}" for c in columns))
+    wall = totals["wall"] or 1.0
+    lines.append("shares of the scenes' wall time: " + ", ".join(
+        f"{c} {100 * totals[c] / wall:.0f}%" for c in PHASES_SHOWN))
+    return lines
 
 
 def _children_cpu() -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,37 @@ def test_timed_runs_the_command_each_time_after_its_preparation(tmp_path: Path):
     assert log.read_text().splitlines() == ["run"] * 3 and prepared == [1, 1, 1]
     with pytest.raises(SystemExit, match="exit 3"):
         bench.timed(["sh", "-c", "exit 3"], 1)
+
+
+def test_a_render_says_where_its_time_went(tmp_path: Path):
+    """The bench's hook (scripts/phases/sitecustomize.py) in a real render of a tiny scene with a
+    formula: every phase is measured, TeX compiled from cold takes time, frames were drawn, and the
+    parts of the render add up to no more than the whole process."""
+    phases = tmp_path / "phases"
+    phases.mkdir()
+    scene_file = Path(__file__).parent / "pipeline_scenes" / "tiny.py"
+    env = {**os.environ, "BENCH_PHASES": str(phases),
+           "PYTHONPATH": f"{bench.PHASES}:{Path(__file__).parents[1]}"}
+    subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--disable_caching", "--save_sections",
+                    "--progress_bar", "none", "--media_dir", str(tmp_path / "media"), str(scene_file), "Middle"],
+                   cwd=tmp_path, env=env, check=True, capture_output=True)
+    found = bench.read_phases(phases, ["Middle", "Absent"])
+    assert list(found) == ["Middle"]
+    p = found["Middle"]
+    assert p["tex"] > 0.05  # a cold compile runs latex and dvisvgm: tens of milliseconds at least
+    assert p["raster"] > 0 and p["handoff"] > 0 and p["startup"] > 0 and p["encode_cpu"] > 0
+    parts = sum(p[k] for k in bench.PHASES_SHOWN)
+    assert p["logic"] >= 0 and parts <= p["wall"] + 1e-3
+    table = bench.phase_table(found, {"Middle": 30})
+    assert any(line.startswith("Middle") for line in table) and "shares" in table[-1]
+
+
+def test_the_phase_table_adds_up_by_hand():
+    p = {"startup": 1.0, "tex": 2.0, "logic": 3.0, "raster": 1.5, "handoff": 0.5, "finish": 0.0, "encode_cpu": 4.0,
+         "wall": 10.0}
+    table = bench.phase_table({"A": p, "B": p}, {"A": 100, "B": 300})
+    # logic 3 s over 100 frames is 30 ms a frame; over 300, 10 ms; shares of 20 s: tex 4/20 = 20%.
+    row_a = next(line for line in table if line.startswith("A ")).split()
+    row_b = next(line for line in table if line.startswith("B ")).split()
+    assert row_a[-2:] == ["30.0", "15.0"] and row_b[-2:] == ["10.0", "5.0"]
+    assert "tex 20%" in table[-1] and "logic 30%" in table[-1]
