@@ -30,6 +30,7 @@ JOBS    ?=
 SCENE   ?=
 FORMATS ?=
 NARRATION ?=
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
@@ -64,7 +65,7 @@ narration-script: install
 	@$(PY) -m pipeline narration-script --lesson $(LESSON)
 
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile
 
 explain: install
 	$(PY) -m mathcore explain $(LESSON)

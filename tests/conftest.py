@@ -18,6 +18,17 @@ DATA = Path(__file__).parent / "data"
 OTHER_LESSON = DATA / "other_lesson.toml"
 
 
+# The test files that take longest (renders), started first so that `make test`'s workers finish
+# together (pytest-xdist hands out files in this order); the rest keep their order after them.
+SLOW_FIRST = ("test_scenes.py", "test_pipeline.py", "test_marks.py", "test_narrated_build.py",
+              "test_generated_lessons.py", "test_narration_script.py", "test_export.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def proof_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """``$BACKPROP_LESSON_CACHE`` for the whole session, subprocesses included."""
