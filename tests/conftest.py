@@ -20,7 +20,7 @@ OTHER_LESSON = DATA / "other_lesson.toml"
 
 # The test files that take longest (renders), started first so that `make test`'s workers finish
 # together (pytest-xdist hands out files in this order); the rest keep their order after them.
-SLOW_FIRST = ("test_scenes.py", "test_pipeline.py", "test_marks.py", "test_narrated_build.py",
+SLOW_FIRST = ("test_scenes.py", "test_scenes_relu.py", "test_scenes_tanh.py", "test_pipeline.py", "test_marks.py", "test_narrated_build.py",
               "test_generated_lessons.py", "test_narration_script.py", "test_export.py")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -69,27 +70,35 @@ def tex_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("tex")
 
 
-# The lessons every scene is rendered for: the default and two generated ones, which between them
-# vary every choice the tests' other lesson file does (that file's model is checked by the model's
-# tests, its matrices drawn by test_toolkit, its narration marks read by test_marks). Each costs
-# about 2 minutes of the suite's 15-minute budget, so a third hand-written one is not rendered here.
-@pytest.fixture(scope="module", params=["default", *GENERATED])
-def rendered(request, tmp_path_factory, tex_dir, model):
+# The lessons every scene is rendered for: the default (here) and two generated ones (each in a file
+# of its own, tests/test_scenes_relu.py and tests/test_scenes_tanh.py, so that `make test`'s
+# workers render them side by side), which between them vary every choice the tests' other lesson
+# file does (that file's model is checked by the model's tests, its matrices drawn by
+# test_toolkit, its narration marks read by test_marks). Each costs about 3 minutes of CPU, so a
+# third hand-written one is not rendered here.
+def render_lesson(name: str, tmp_path_factory, tex_dir: Path, model: LessonModel):
+    """The default lesson (``"default"``) or a generated one (a key of :data:`GENERATED`),
+    every scene rendered to its last frame: its model and its scenes' records and stills."""
     mp = pytest.MonkeyPatch()
-    if request.param == "default":
+    if name == "default":
         mp.delenv(LESSON_ENV, raising=False)
         lesson = model
     else:
-        seed, choices = GENERATED[request.param]
-        path = tmp_path_factory.mktemp("lessons") / f"{request.param}.toml"
+        seed, choices = GENERATED[name]
+        path = tmp_path_factory.mktemp("lessons") / f"{name}.toml"
         path.write_text(lesson_text(seed, **choices), encoding="utf-8")
         mp.setenv(LESSON_ENV, str(path))
         lesson = build_model(path)
     try:
-        records = render_all(tmp_path_factory.mktemp(f"media-{request.param}"), tex_dir)
+        records = render_all(tmp_path_factory.mktemp(f"media-{name}"), tex_dir)
     finally:
         mp.undo()
     return lesson, records
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, tex_dir, model):
+    return render_lesson("default", tmp_path_factory, tex_dir, model)
 
 
 def test_every_scene_renders_a_still(rendered):
@@ -302,3 +311,16 @@ def test_each_beat_is_a_slide_when_rendered_as_a_deck(tmp_path, monkeypatch):
         deck().render()
     slides = json.loads((tmp_path / "slides" / "NestedCostSlides.json").read_text())["slides"]
     assert len(slides) == len(NestedCost.beats) == 2
+
+
+def test_each_generated_lesson_runs_every_rendered_test():
+    """The generated lessons' files (test_scenes_relu.py, test_scenes_tanh.py) run every test here
+    that reads a rendered lesson, each on its own lesson: a new such test cannot be left out."""
+    takes = {name for name, f in globals().items()
+             if name.startswith("test_") and "rendered" in inspect.signature(f).parameters}
+    lessons = {}
+    for short in ("relu", "tanh"):
+        module = importlib.import_module(f"tests.test_scenes_{short}")
+        assert takes <= set(vars(module)), f"{module.__name__} lacks {sorted(takes - set(vars(module)))}"
+        lessons[short] = inspect.getsource(module.rendered)
+    assert all(f'"{name}"' in " ".join(lessons.values()) for name in GENERATED)
