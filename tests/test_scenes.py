@@ -324,3 +324,9 @@ def test_each_generated_lesson_runs_every_rendered_test():
         assert takes <= set(vars(module)), f"{module.__name__} lacks {sorted(takes - set(vars(module)))}"
         lessons[short] = inspect.getsource(module.rendered)
     assert all(f'"{name}"' in " ".join(lessons.values()) for name in GENERATED)
+
+
+# What the generated lessons' files take with ``from .test_scenes import *``: the rendered tests.
+__all__ = ["render_lesson", "tex_dir", "test_every_scene_renders_a_still", "test_beats_come_in_the_planned_order",
+           "test_everything_on_screen_is_what_the_model_holds",
+           "test_layout_inside_the_frame_without_overlaps_and_readable", "test_beats_are_paced_for_a_viewer"]
