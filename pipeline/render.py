@@ -26,9 +26,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
-from fractions import Fraction
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import IO
 

@@ -11,7 +11,7 @@ from manim import DOWN, UP, VGroup
 from mathcore.equations import Factor
 from mathcore.model import LessonModel
 from scenes import palette
-from scenes.network import SHORTEST_EDGE, NetworkDiagram, body_width, widest_fit
+from scenes.network import NetworkDiagram, spaced_bodies, widest_fit
 from scenes.tex import SAFE_WIDTH, ShownTex, SymbolTex, stagger
 
 CHAIN_SPACING = 2.9  # between the chain's layers, when the frame has room
@@ -92,8 +92,7 @@ class ChainPicture(VGroup):
         # Values built first: long ones make the neurons larger (or pills), to hold them readably.
         self.values = [ShownTex(beat, "values", f"a{l}", font_size=26) for l in range(L + 1)]
         radius = NetworkDiagram.radius_for(self.values, spacing, radius)
-        bodies = [body_width([value], radius, spacing) for value in self.values]
-        spacing = max(spacing, *((a + b) / 2 + SHORTEST_EDGE for a, b in zip(bodies, bodies[1:])))
+        bodies, spacing = spaced_bodies([[value] for value in self.values], radius, spacing)
         self.net = NetworkDiagram(ex, width=spacing * L, height=0, radius=radius, bodies=bodies)
         self.fills = [self.net.fill_of(l) for l in range(L + 1)]
         self.cost, self.cost_link = self.net.cost_node(buff=1.3)

@@ -174,15 +174,23 @@ def body_width(labels: Sequence[VMobject], radius: float, spacing: float) -> flo
     readable size: containment and readability come before long edges."""
     circle = 2 * radius
     readable = [min(1.0, palette.MIN_FONT_SIZE / (font_size_of(label) or palette.MIN_FONT_SIZE)) for label in labels]
-    if all(label.width * s <= NetworkDiagram.room(radius, circle, label.height * s)
-           for label, s in zip(labels, readable)):
-        return circle
+
     def pill(scale: float, label: VMobject) -> float:  # the body that holds ``label`` scaled by ``scale``
         return label.width * scale + circle - NetworkDiagram.room(radius, circle, label.height * scale)
 
     least = max(pill(s, label) for label, s in zip(labels, readable))  # never less: the label must fit, readably
+    if least <= circle:  # every label fits a circle at a readable size
+        return circle
     wanted = max(pill(1.0, label) for label in labels)
-    return max(circle, least, min(wanted, spacing - SHORTEST_EDGE))
+    return max(least, min(wanted, spacing - SHORTEST_EDGE))
+
+
+def spaced_bodies(layers: Sequence[Sequence[VMobject]], radius: float, spacing: float) -> tuple[list[float], float]:
+    """Each layer's neuron width (:func:`body_width` of the labels it holds) and the spacing of
+    the layers: ``spacing``, or wider where pills that readable numbers need would otherwise
+    leave edges shorter than :data:`SHORTEST_EDGE`."""
+    bodies = [body_width(labels, radius, spacing) for labels in layers]
+    return bodies, max(spacing, *((a + b) / 2 + SHORTEST_EDGE for a, b in zip(bodies, bodies[1:])))
 
 
 M = TypeVar("M", bound=VMobject)

@@ -19,7 +19,7 @@ from manim import DOWN, ORIGIN, RIGHT, UP, Create, FadeIn, Line, Square, VGroup,
 from mathcore.model import Beat, LessonModel
 from scenes import palette
 from scenes.base import LessonScene
-from scenes.network import SHORTEST_EDGE, NetworkDiagram, body_width, widest_fit
+from scenes.network import NetworkDiagram, spaced_bodies, widest_fit
 from scenes.tex import SAFE_WIDTH, LabelTex, ShownTex, fit_readable
 
 HIGHLIGHT_WIDTH = 7.0
@@ -56,9 +56,7 @@ class WideNetwork(VGroup):
         radius = NetworkDiagram.radius_for([v for column in layers for v in column], spacing, radius)
         radius = min(radius, 0.42 * height / most)  # the tallest column fits with gaps between neurons
         self.radius = radius
-        bodies = [body_width(column, radius, spacing) for column in layers]
-        # Pills that a readable number needs may leave short edges: then the layers stand further apart.
-        spacing = max(spacing, *((a + b) / 2 + SHORTEST_EDGE for a, b in zip(bodies, bodies[1:])))
+        bodies, spacing = spaced_bodies(layers, radius, spacing)
         self.net = NetworkDiagram(ex, width=spacing * L, height=height - 2 * radius if most > 1 else 0,
                                   radius=radius, bodies=bodies)
         self.add(self.net)
