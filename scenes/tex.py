@@ -33,9 +33,11 @@ from manim import (
 )
 
 from mathcore.model import Beat, Shown
-from scenes import palette
+from scenes import glyphs, palette
 
 Source = tuple[str, ...]
+
+glyphs.install()  # copies of formulas and words without their SVG source paths: many times faster
 
 
 class EquationTex(MathTex):
