@@ -1,9 +1,12 @@
-"""Render scenes with manim, one subprocess per scene, several at a time, into the cache.
+"""Render scenes with manim, one process per scene, several at a time, into the cache.
 
-Each job runs ``python -m manim render`` in a working folder of its own, used as manim's media
-folder and current folder (so no ``manim.cfg`` is read: every setting is on the command line),
-with ``LESSON_FILE`` (and for a narrated build ``LESSON_TIMING``) in its environment and its output going to the scene's log file. A job that
-succeeds becomes a cache entry (:mod:`pipeline.cache`); its working folder is then deleted.
+Each job runs manim's command line (``manim render``, :func:`manim_command`) in a working folder
+of its own, used as manim's media folder and current folder (so no ``manim.cfg`` is read: every
+setting is on the command line), with ``LESSON_FILE`` (and for a narrated build ``LESSON_TIMING``)
+in its environment and its output going to the scene's log file. The jobs are forked from one
+warm process per build (:mod:`pipeline.zygote`) that has imported manim, the scenes and the lesson
+model already, instead of each starting Python afresh. A job that succeeds becomes a cache entry
+(:mod:`pipeline.cache`); its working folder is then deleted.
 
 Scenes start longest first (:func:`longest_first`, from the render times of the cache's earlier
 entries), so that both cores stay busy to the end.
@@ -13,7 +16,7 @@ the fix starts from them; Ctrl-C stops them for a user who will not wait) and no
 then every failure is reported with the end of its log, and the scenes not started are listed.
 A job that failed because the disk filled up makes the whole run one "disk full" line
 (:mod:`pipeline.storage`). On Ctrl-C or SIGTERM the running manim processes are terminated and their working folders
-removed before the exception goes on.
+removed before the exception goes on; the warm process ends with the build.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from pipeline.narration import TIMING_ENV, Narration
 from pipeline.progress import Progress
 from pipeline.quality import Quality
 from pipeline.scenelist import SceneRef
+from pipeline.zygote import Forked, Zygote, ZygoteDied
 from pipeline.storage import (NO_SPACE, NOT_WRITABLE, SpaceNeed, check_writable, disk_full, free_bytes,
                               ran_out_of_space, size, storage_error)
 
@@ -67,9 +71,23 @@ def render_args(quality: Quality) -> list[str]:
 
 
 def manim_command(scene: SceneRef, quality: Quality, media_dir: Path) -> list[str]:
-    """The command that renders ``scene`` into ``media_dir``."""
-    return [sys.executable, "-m", "manim", "render", *render_args(quality), *QUIET_ARGS,
-            "--media_dir", str(media_dir), str(scene.path), scene.name]
+    """The command that renders ``scene`` into ``media_dir`` (a job runs its arguments from
+    ``render`` on, in a process forked from the zygote: :func:`manim_args`)."""
+    return [sys.executable, "-m", "manim", *manim_args(scene, quality, media_dir)]
+
+
+def manim_args(scene: SceneRef, quality: Quality, media_dir: Path) -> list[str]:
+    """Manim's command-line arguments that render ``scene`` into ``media_dir``."""
+    return ["render", *render_args(quality), *QUIET_ARGS, "--media_dir", str(media_dir), str(scene.path), scene.name]
+
+
+def module_name(scene: SceneRef) -> str | None:
+    """The import name of a scene's module (``scenes.part1``), if its file is under its root."""
+    try:
+        parts = scene.path.relative_to(scene.root).with_suffix("").parts
+    except ValueError:
+        return None
+    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,7 @@ class _Failure:
 class _Job:
     request: RenderRequest
     work: Path
-    process: subprocess.Popen[bytes]
+    process: Forked
     log: IO[bytes]
     started: float
 
@@ -116,6 +134,7 @@ class Renderer:
         self.progress = progress
         self.jobs = max(1, jobs)
         self.space = SpaceNeed.render(layout.media, 0, quality, self.jobs)
+        self._zygote: Zygote | None = None  # the warm process of the build running
 
     def render(self, requests: list[RenderRequest]) -> dict[str, CacheEntry]:
         """Render every request; their cache entries by scene name.
@@ -138,11 +157,14 @@ class Renderer:
         running: list[_Job] = []
         entries: dict[str, CacheEntry] = {}
         failures: list[_Failure] = []
+        self._zygote = None
         try:
             # Once a scene has failed no job starts: the loop waits only for the running ones.
             while running or (pending and not failures):
                 while pending and len(running) < self.jobs and not failures:
-                    running.append(self._start(pending.popleft()))
+                    job = self._start(pending.popleft(), list(pending), failures)
+                    if job is not None:
+                        running.append(job)
                 time.sleep(POLL_SECONDS)
                 for job in [j for j in running if j.process.poll() is not None]:
                     running.remove(job)
@@ -155,6 +177,10 @@ class Renderer:
         except BaseException:
             self._stop_all(running)
             raise
+        finally:
+            if self._zygote is not None:
+                self._zygote.close()
+                self._zygote = None
         if failures:
             self._raise(failures, [r.scene.name for r in pending])
         return entries
@@ -185,7 +211,9 @@ class Renderer:
                 self._stop(job)
 
     # -- one job -----------------------------------------------------------------------------
-    def _start(self, request: RenderRequest) -> _Job:
+    def _start(self, request: RenderRequest, later: list[RenderRequest], failures: list[_Failure]) -> _Job | None:
+        """Start rendering ``request`` (``later``: the requests still to come, which the zygote
+        prepares for too); ``None`` after recording a failure to start it."""
         scene = request.scene
         work = self.layout.work / f"{os.getpid()}-{scene.name}-{request.key[:8]}"
         remove_tree(work)
@@ -195,13 +223,35 @@ class Renderer:
         log = request.log.open("wb")
         log.write(f"# {scene} ({self.lesson.path}, {self.quality.name})\n# {' '.join(command)}\n".encode())
         log.flush()
-        env = {**{k: v for k, v in os.environ.items() if k != TIMING_ENV}, **self.lesson.env(),
-               **(self.narration.env() if self.narration else {}), "PYTHONUNBUFFERED": "1",
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(scene.root), os.environ.get("PYTHONPATH")]))}
-        process = subprocess.Popen(command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        env = self._env([request, *later])
+        try:
+            process = self._warm([request, *later], env).start(manim_args(scene, self.quality, work), work, env,
+                                                                request.log)
+        except ZygoteDied as e:
+            log.close()
+            remove_tree(work)
+            self.progress.failed(scene.name, 0.0, str(e))
+            failures.append(_Failure(scene.name, [f"{scene.name}: {e}; the end of its log:",
+                                                  *(f"    | {line}" for line in tail(e.log, LOG_TAIL_LINES)),
+                                                  f"  full log: {show_path(e.log)}"]))
+            return None
         self.progress.started(scene.name)
         return _Job(request, work, process, log, time.monotonic())
+
+    def _env(self, requests: list[RenderRequest]) -> dict[str, str]:
+        """The environment of every render of this build (their scenes' roots importable)."""
+        roots = list(dict.fromkeys(str(r.scene.root) for r in requests))
+        return {**{k: v for k, v in os.environ.items() if k != TIMING_ENV}, **self.lesson.env(),
+                **(self.narration.env() if self.narration else {}), "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": os.pathsep.join(filter(None, [*roots, os.environ.get("PYTHONPATH")]))}
+
+    def _warm(self, requests: list[RenderRequest], env: dict[str, str]) -> Zygote:
+        """The build's zygote, started with the first render: it imports the scenes' modules."""
+        if self._zygote is None:
+            modules = [m for m in dict.fromkeys(module_name(r.scene) for r in requests) if m]
+            log = requests[0].log.parent / "zygote.log"  # beside the scenes' logs
+            self._zygote = Zygote(env, self.layout.work, log, modules)
+        return self._zygote
 
     def _finish(self, job: _Job, failures: list[_Failure]) -> CacheEntry | None:
         """A finished job's cache entry, or ``None`` after recording its failure."""

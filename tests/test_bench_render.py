@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from pipeline.quality import Quality, quality
+from pipeline.zygote import Zygote
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "bench_render.py"
 TINY = Quality("tiny", "l", 96, 64, 15)  # not a preset: small, so the encoder takes milliseconds
@@ -160,18 +161,27 @@ def test_timed_runs_the_command_each_time_after_its_preparation(tmp_path: Path):
         bench.timed(["sh", "-c", "exit 3"], 1)
 
 
-def test_a_render_says_where_its_time_went(tmp_path: Path):
+@pytest.mark.parametrize("started", ["python -m manim", "forked from the zygote"])
+def test_a_render_says_where_its_time_went(tmp_path: Path, started: str):
     """The bench's hook (scripts/phases/sitecustomize.py) in a real render of a tiny scene with a
-    formula: every phase is measured, TeX compiled from cold takes time, frames were drawn, and the
-    parts of the render add up to no more than the whole process."""
+    formula, started as its own process or forked from the pipeline's zygote (as the pipeline
+    renders): every phase is measured, TeX compiled from cold takes time, frames were drawn, and
+    the parts of the render add up to no more than the whole process."""
     phases = tmp_path / "phases"
     phases.mkdir()
     scene_file = Path(__file__).parent / "pipeline_scenes" / "tiny.py"
     env = {**os.environ, "BENCH_PHASES": str(phases),
            "PYTHONPATH": f"{bench.PHASES}:{Path(__file__).parents[1]}"}
-    subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--disable_caching", "--save_sections",
-                    "--progress_bar", "none", "--media_dir", str(tmp_path / "media"), str(scene_file), "Middle"],
-                   cwd=tmp_path, env=env, check=True, capture_output=True)
+    args = ["render", "-ql", "--disable_caching", "--save_sections", "--progress_bar", "none",
+            "--media_dir", str(tmp_path / "media"), str(scene_file), "Middle"]
+    if started == "python -m manim":
+        subprocess.run([sys.executable, "-m", "manim", *args], cwd=tmp_path, env=env, check=True, capture_output=True)
+    else:
+        zygote = Zygote(env, tmp_path, tmp_path / "zygote.log", ["tests.pipeline_scenes.tiny"])
+        try:
+            assert zygote.start(args, tmp_path, env, tmp_path / "render.log").wait(120) == 0
+        finally:
+            zygote.close()
     found = bench.read_phases(phases, ["Middle", "Absent"])
     assert list(found) == ["Middle"]
     p = found["Middle"]

@@ -405,11 +405,13 @@ def test_a_read_only_media_folder_is_one_line(src: Path, tmp_path: Path):
 
 
 def _manim_processes(media: Path) -> list[int]:
-    """Processes whose command line mentions ``media``."""
+    """Processes working in ``media`` (the renders, forked into their working folders, and the
+    process they are forked from) or whose command line mentions it."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and str(media) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+            if proc.name.isdigit() and (str(media) in (proc / "cmdline").read_bytes().decode(errors="replace")
+                                        or Path(os.readlink(proc / "cwd")).is_relative_to(media)):
                 found.append(int(proc.name))
         except OSError:
             pass

@@ -4,8 +4,9 @@
 sets ``BENCH_PHASES`` to a folder; Python imports this module at start-up, and it wraps a few of
 manim's functions with clocks. At exit the render writes ``<BENCH_PHASES>/<scene>.json``:
 
-- ``startup``: from the interpreter's start to the scene's ``render()`` (imports: manim, sympy,
-  NumPy, the lesson model);
+- ``startup``: from the interpreter's start (for a render forked from the pipeline's zygote, from
+  the fork) to the scene's ``render()`` (imports: manim, sympy, NumPy, the lesson model; forked,
+  only what the zygote did not import);
 - ``tex``: compiling TeX to SVG (``tex_to_svg_file``; a string already compiled costs a lookup);
 - ``raster``: drawing frames with Cairo (``Camera.capture_mobjects``: traversing the families
   and drawing every path);
@@ -92,9 +93,31 @@ def _write() -> None:
         json.dump({k: round(v, 3) if isinstance(v, float) else v for k, v in record.items()}, out)
 
 
-if _FOLDER and "--save_sections" in sys.argv:  # a scene render of the pipeline's (manim_command)
+def _start() -> None:
+    global _installed
+    _installed = True
     try:
         _install()
         atexit.register(_write)
     except Exception as error:  # a bench aid: never stop a render
         print(f"bench phases: not measured ({error})", file=sys.stderr)
+
+
+def _forked() -> None:
+    """In a render forked from the pipeline's zygote (:mod:`pipeline.zygote`): the clocks start at
+    the fork (the zygote's imports were paid once, before), and the render writes its record
+    when it exits (the child runs the at-exit functions)."""
+    global _STARTED
+    _STARTED = time.perf_counter()
+    for phase in _totals:
+        _totals[phase] = 0.0
+    _render.clear()
+    if not _installed:
+        _start()
+
+
+_installed = False
+if _FOLDER and "--save_sections" in sys.argv:  # a render started as `python -m manim` (manim_command)
+    _start()
+elif _FOLDER:  # perhaps the zygote: a render forked from it measures itself
+    os.register_at_fork(after_in_child=_forked)
