@@ -22,6 +22,7 @@ Modules, from the bottom up:
 - :mod:`pipeline.cachekey`: what each scene is made from, hashed.
 - :mod:`pipeline.layout`: where everything goes under the media folder.
 - :mod:`pipeline.cache`: cache entries (committed in one rename) and the shared TeX store.
+- :mod:`pipeline.texbatch`: many TeX strings compiled in a few LaTeX runs, into the TeX store.
 - :mod:`pipeline.preflight`: LaTeX, dvisvgm, cairo and manim present?
 - :mod:`pipeline.progress`: the lines printed while it works.
 - :mod:`pipeline.storage`: the media folder's disk: writable? full? how much a render needs.
