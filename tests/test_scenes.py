@@ -29,8 +29,8 @@ from scenes.tex import ShownTex, flow
 from .lessongen import lesson_text
 
 SCENES_DIR = Path(__file__).parents[1] / "scenes"
-TOOLKIT = {"__init__.py", "base.py", "chains.py", "lesson.py", "live.py", "matrices.py", "network.py", "palette.py",
-           "tex.py", "tree.py", "widenet.py"}
+TOOLKIT = {"__init__.py", "base.py", "census.py", "chains.py", "lesson.py", "live.py", "matrices.py", "network.py",
+           "palette.py", "tex.py", "tree.py", "widenet.py"}
 
 # Two generated lessons (seed and fixed choices), far from the hand-written ones: a ReLU deep chain
 # shown to 1 place (so most numbers below 1 are written in scientific form, the widest labels) and a
