@@ -217,7 +217,7 @@ class Renderer:
         scene = request.scene
         work = self.layout.work / f"{os.getpid()}-{scene.name}-{request.key[:8]}"
         remove_tree(work)
-        seed_tex(self.layout.tex_store, work)
+        work.mkdir(parents=True)
         command = manim_command(scene, self.quality, work)
         request.log.parent.mkdir(parents=True, exist_ok=True)
         log = request.log.open("wb")
@@ -225,8 +225,9 @@ class Renderer:
         log.flush()
         env = self._env([request, *later])
         try:
-            process = self._warm([request, *later], env).start(manim_args(scene, self.quality, work), work, env,
-                                                                request.log)
+            zygote = self._warm([request, *later], env)  # the lesson's TeX is in the store from here on
+            seed_tex(self.layout.tex_store, work)
+            process = zygote.start(manim_args(scene, self.quality, work), work, env, request.log)
         except ZygoteDied as e:
             log.close()
             remove_tree(work)
@@ -246,11 +247,18 @@ class Renderer:
                 "PYTHONPATH": os.pathsep.join(filter(None, [*roots, os.environ.get("PYTHONPATH")]))}
 
     def _warm(self, requests: list[RenderRequest], env: dict[str, str]) -> Zygote:
-        """The build's zygote, started with the first render: it imports the scenes' modules."""
+        """The build's zygote, started with the first render and ready: it has imported the scenes'
+        modules and compiled the lesson's TeX into the store."""
         if self._zygote is None:
             modules = [m for m in dict.fromkeys(module_name(r.scene) for r in requests) if m]
             log = requests[0].log.parent / "zygote.log"  # beside the scenes' logs
-            self._zygote = Zygote(env, self.layout.work, log, modules)
+            # The census knows the lesson's scenes (the package scenes): other scenes compile their own.
+            store = self.layout.tex_store if any(m.startswith("scenes.") for m in modules) else None
+            self._zygote = Zygote(env, self.layout.work, log, modules, store, self.jobs)
+            seconds = self._zygote.wait_ready()
+            tex = self._zygote.tex
+            compiled = f"; {tex['compiled']} TeX strings compiled at once ({tex['seconds']:.1f} s)" if tex.get("compiled") else ""
+            self.progress.say(f"  prepared the renders in {seconds:.1f} s{compiled}")
         return self._zygote
 
     def _finish(self, job: _Job, failures: list[_Failure]) -> CacheEntry | None:

@@ -54,8 +54,12 @@ class ZygoteDied(RuntimeError):
 
 
 # -- the zygote process ------------------------------------------------------------------------------
-def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP) -> int:
-    """The zygote's main loop (``python -m pipeline.zygote MODULE...``)."""
+def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, tex_store: Path | None = None,
+          tex_jobs: int = 2) -> int:
+    """The zygote's main loop (``python -m pipeline.zygote [--tex-store DIR] [--tex-jobs N] MODULE...``).
+
+    With ``tex_store``, every TeX string of the lesson is compiled into it before the first render
+    (:func:`precompile_tex`), ``tex_jobs`` LaTeX documents at a time."""
     replies = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")  # the message pipe
     os.dup2(2, 1)  # print() in the zygote goes to its log, never into the messages
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -66,7 +70,10 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP) 
         _try(f"import {name}", lambda name=name: importlib.import_module(name))
     for module, function in warm_up:
         _try(f"{module}.{function}()", lambda m=module, f=function: getattr(importlib.import_module(m), f)())
-    _send(replies, ready=round(time.perf_counter() - started, 3))
+    tex: dict[str, Any] = {}
+    if tex_store is not None:
+        _try("compiling the lesson's TeX", lambda: tex.update(precompile_tex(tex_store, tex_jobs)))
+    _send(replies, ready=round(time.perf_counter() - started, 3), tex=tex)
 
     children: dict[int, str] = {}  # pid -> request id
     stdin = sys.stdin.buffer
@@ -96,6 +103,25 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP) 
         for pid, code in _reaped(children):
             _send(replies, exited=children.pop(pid), code=code)
     return 0
+
+
+def precompile_tex(store: Path, jobs: int) -> dict[str, Any]:
+    """Compile every TeX string the lesson's scenes will ask for (:func:`scenes.census.lesson_tex_files`)
+    into ``store``, in a few LaTeX runs (:func:`pipeline.texbatch.compile_tex_files`), instead of
+    one run per string inside each scene: what it did, for the pipeline to say."""
+    import tempfile
+
+    from pipeline.texbatch import compile_tex_files
+    from scenes.census import lesson_tex_files
+    from scenes.lesson import lesson_model
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tex-census-") as folder:
+        files = lesson_tex_files(lesson_model(), Path(folder))
+        census = time.perf_counter() - start
+        result = compile_tex_files(files, store, jobs)
+    return {"strings": len(files), "compiled": result.compiled, "stored": result.stored,
+            "failed": len(result.failed), "census_seconds": round(census, 3), "seconds": round(result.seconds, 3)}
 
 
 def _try(what: str, action: Callable[[], object]) -> None:
@@ -231,11 +257,13 @@ class Forked:
 class Zygote:
     """The zygote process of one build: started with the environment every render shares."""
 
-    def __init__(self, env: Mapping[str, str], cwd: Path, log: Path, preload: Sequence[str] = ()) -> None:
+    def __init__(self, env: Mapping[str, str], cwd: Path, log: Path, preload: Sequence[str] = (),
+                 tex_store: Path | None = None, tex_jobs: int = 2) -> None:
         self.log_path = log
         log.parent.mkdir(parents=True, exist_ok=True)
+        tex = ["--tex-store", str(tex_store), "--tex-jobs", str(tex_jobs)] if tex_store is not None else []
         with log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *preload], cwd=cwd,
+            self.process = subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *tex, *preload], cwd=cwd,
                                             env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                             stderr=out)
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -246,6 +274,7 @@ class Zygote:
         self._started: dict[str, int] = {}
         self._count = 0
         self.ready_seconds: float | None = None  # how long the zygote took to warm up
+        self.tex: dict[str, Any] = {}  # what it compiled of the lesson's TeX (precompile_tex)
         self.dead = False
 
     def start(self, args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> Forked:
@@ -269,6 +298,14 @@ class Zygote:
         self._children[rid] = child
         return child
 
+    def wait_ready(self) -> float:
+        """Wait until the zygote has warmed up: the seconds it took."""
+        while self.ready_seconds is None:
+            if self.dead:
+                raise ZygoteDied(self._why(), self.log_path)
+            self.pump(POLL_SECONDS)
+        return self.ready_seconds
+
     def pump(self, timeout: float = 0.0) -> None:
         """Read the zygote's messages (waiting up to ``timeout`` s for one)."""
         if self.dead:
@@ -289,6 +326,7 @@ class Zygote:
             message = json.loads(line)
             if "ready" in message:
                 self.ready_seconds = float(message["ready"])
+                self.tex = message.get("tex") or {}
             elif "started" in message:
                 self._started[message["started"]] = int(message["pid"])
             elif "exited" in message:
@@ -325,7 +363,14 @@ class Zygote:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return serve(list(sys.argv[1:] if argv is None else argv))
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m pipeline.zygote", description=__doc__.splitlines()[0])
+    parser.add_argument("--tex-store", type=Path, help="compile the lesson's TeX into this folder first")
+    parser.add_argument("--tex-jobs", type=int, default=2, help="LaTeX documents compiled at a time")
+    parser.add_argument("modules", nargs="*", help="modules to import before the first render")
+    args = parser.parse_args(argv)
+    return serve(args.modules, tex_store=args.tex_store, tex_jobs=args.tex_jobs)
 
 
 if __name__ == "__main__":

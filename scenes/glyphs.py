@@ -19,6 +19,7 @@ is the same as before (``tests/test_glyphs.py`` checks that, and that copies are
 from __future__ import annotations
 
 from manim.mobject.svg.svg_mobject import SVG_HASH_TO_MOB_MAP, VMobjectFromSVGPath
+from manim.mobject.text.numbers import string_to_mob_map
 
 _generate_points = VMobjectFromSVGPath.generate_points
 
@@ -49,6 +50,8 @@ def installed() -> bool:
 
 
 def forget_svgs() -> None:
-    """Empty manim's in-memory cache of parsed SVGs (TeX and text), so the next ones are parsed anew."""
+    """Empty manim's in-memory caches of parsed SVGs (TeX and text) and of the digits a
+    ``DecimalNumber`` copies, so that the next ones are made anew."""
     SVG_HASH_TO_MOB_MAP.clear()
+    string_to_mob_map.clear()
 
