@@ -1,7 +1,7 @@
 """The render pipeline: every lesson scene rendered once, cached, and joined into one video.
 
 ``python -m pipeline render`` (what ``make`` runs) renders the scenes of
-:data:`scenes.LESSON_SCENES` with manim, in parallel, one subprocess per scene, and joins them
+:data:`scenes.LESSON_SCENES` with manim, in parallel, one process per scene, and joins them
 in lesson order, without re-encoding, into ``media/<lesson folder>/<quality>/<lesson name>.mp4``
 with a chapter list (one chapter per beat). ``python -m pipeline export`` (``make export``) does
 the same, then cuts a clip and a poster per beat for educators' slides. ``python -m pipeline
@@ -26,14 +26,16 @@ Modules, from the bottom up:
 - :mod:`pipeline.preflight`: LaTeX, dvisvgm, cairo and manim present?
 - :mod:`pipeline.progress`: the lines printed while it works.
 - :mod:`pipeline.storage`: the media folder's disk: writable? full? how much a render needs.
-- :mod:`pipeline.render`: one manim subprocess per scene, several at a time, into the cache.
+- :mod:`pipeline.zygote`: one warm process per build (manim, the scenes and the model imported, the
+  lesson's TeX compiled) from which each scene's render is forked.
+- :mod:`pipeline.render`: one manim process per scene, several at a time, into the cache.
 - :mod:`pipeline.chapters`: chapter lists from manim's section index.
 - :mod:`pipeline.join`: remux the scene videos into one (PyAV, no re-encoding).
 - :mod:`pipeline.build`: the whole build, and a one-scene preview.
 - :mod:`pipeline.export`: per-beat clips (remuxed) and posters, a contact sheet, a manifest.
 - :mod:`pipeline.cli`: ``python -m pipeline``.
 
-The parent process never imports manim; it only starts manim subprocesses. A run with nothing
+The parent process never imports manim; it only starts the zygote and asks it for renders. A run with nothing
 to render imports no sympy, NumPy or PyAV either (the memo knows the sources' digests and that
 the lesson file is valid), so it finishes in a fifth of a second.
 """

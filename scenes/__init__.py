@@ -8,6 +8,11 @@ chain of single neurons), :mod:`scenes.widenet` (Part 3's network with indexed l
 the cost, and the Part 3 scene base), :mod:`scenes.tree` (the dependency tree), :mod:`scenes.matrices`
 (matrices and column vectors of the model's numbers) and :mod:`scenes.base` (the lesson scene with
 named beats). The part files (``part1.py``, ...) hold lesson scenes only; their helpers live here.
+
+Speed, with the same pixels: :mod:`scenes.glyphs` (formulas copy cheaply: glyphs drop their SVG
+source paths) and :mod:`scenes.paths` (an unchanged shape is drawn from its kept Cairo path), both
+installed by the toolkit; :mod:`scenes.census` lists the TeX strings the scenes will ask for, so
+that the pipeline compiles them all at once before rendering (:mod:`pipeline.zygote`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ beat, the digits of live numbers and the TeX brackets of matrices, with manim's 
 replaced by a stand-in. The stand-in has manim write each string's ``.tex`` file, exactly as it
 would before compiling it (same name, same text: ``generate_tex_file``), and hands back a
 placeholder SVG. Nothing is compiled and no glyph is drawn, so the census of a whole lesson
-takes seconds.
+takes about a second: a formula stops building as soon as it has asked for its string.
 
 Builds are cheap, so the census errs towards asking for too much (a caption's words in math
 mode, brackets of more rows than any matrix has): a string no scene asks for costs a page of
@@ -65,11 +65,13 @@ def lesson_tex_files(model: LessonModel, tex_dir: Path) -> list[Path]:
     compiles with that one. Manim's SVG cache and live numbers' digit cache are as they were
     afterwards (the census fills them with placeholders while it runs)."""
     found: dict[Path, None] = {}
-    with _tex_stubbed(Path(tex_dir), found):
+    with _tex_stubbed(Path(tex_dir), found) as stubbed:
         for beat in model.beats:
             _census_beat(beat)
+        stubbed.whole = True  # a live number asks for each digit in turn: build it all
         for value in LIVE_VALUES:
             _try(lambda: LiveNumber(model.fmt, lambda: value, ("census",)))
+        stubbed.whole = False
         longest = max((len(items) for beat in model.beats for items in beat.series.values()), default=0)
         for rows in range(1, math.ceil(BRACKET_ROWS_PER_ITEM * longest) + 3):
             array = r"\begin{array}{c}" + rows * r"\quad \\" + r"\end{array}"
@@ -129,6 +131,14 @@ def _strings(data: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+class _Asked(Exception):
+    """A formula has asked for its one TeX string: the census stops building it there."""
+
+
+class _Stub:
+    whole = False  # build each mobject whole (with placeholders) rather than stop at its first string
+
+
 def _try(build: Callable[[], object]) -> None:
     """Build, or skip what a helper cannot build (a key that is not a number, say): the scenes
     do not build it either, or it is compiled as before."""
@@ -139,8 +149,9 @@ def _try(build: Callable[[], object]) -> None:
 
 
 @contextmanager
-def _tex_stubbed(tex_dir: Path, found: dict[Path, None]) -> Iterator[None]:
-    """Within: TeX mobjects write their .tex file into ``tex_dir``, note it in ``found`` and are
+def _tex_stubbed(tex_dir: Path, found: dict[Path, None]) -> Iterator[_Stub]:
+    """Within: TeX mobjects write their .tex file into ``tex_dir``, note it in ``found`` and stop
+    there (:class:`_Asked`, which :func:`_try` swallows), or, while the stub's ``whole`` is set, are
     drawn from a placeholder; manim's INFO lines are silenced. After: manim's SVG and digit
     caches hold what they held before (whatever the census filled them with is forgotten)."""
     default = TexTemplate()
@@ -150,6 +161,7 @@ def _tex_stubbed(tex_dir: Path, found: dict[Path, None]) -> Iterator[None]:
     level = logger.level
     with tempfile.TemporaryDirectory(prefix="tex-census-") as placeholders:
         drawn: dict[tuple[str, ...], Path] = {}
+        stub = _Stub()
 
         def tex_to_svg_file(expression: str, environment: str | None = None,
                             tex_template: TexTemplate | None = None) -> Path:
@@ -159,6 +171,8 @@ def _tex_stubbed(tex_dir: Path, found: dict[Path, None]) -> Iterator[None]:
             if (tex_template.tex_compiler, tex_template.output_format) == (default.tex_compiler,
                                                                            default.output_format):
                 found.setdefault(tex_file, None)
+            if not stub.whole:  # a formula asks once (all its parts in one string): nothing more to learn
+                raise _Asked
             # One placeholder per set of part ids: manim parses it once, then copies it from its cache.
             ids = tuple(_UNIQUE_GROUP.findall(expression))
             if ids not in drawn:
@@ -169,7 +183,7 @@ def _tex_stubbed(tex_dir: Path, found: dict[Path, None]) -> Iterator[None]:
             logger.setLevel(logging.WARNING)
             with tempconfig({"tex_dir": str(tex_dir)}), mock.patch.object(tex_mobject, "tex_to_svg_file",
                                                                           tex_to_svg_file):
-                yield
+                yield stub
         finally:
             logger.setLevel(level)
             svg_mobject.SVG_HASH_TO_MOB_MAP.clear()
