@@ -135,6 +135,8 @@ class Renderer:
         self.jobs = max(1, jobs)
         self.space = SpaceNeed.render(layout.media, 0, quality, self.jobs)
         self._zygote: Zygote | None = None  # the warm process of the build running
+        self._requests: list[RenderRequest] = []  # the build's renders (the zygote prepares for all)
+        self._job_env: dict[str, str] = {}  # the environment they share
 
     def render(self, requests: list[RenderRequest]) -> dict[str, CacheEntry]:
         """Render every request; their cache entries by scene name.
@@ -157,12 +159,12 @@ class Renderer:
         running: list[_Job] = []
         entries: dict[str, CacheEntry] = {}
         failures: list[_Failure] = []
-        self._zygote = None
+        self._zygote, self._requests, self._job_env = None, list(requests), self._env(requests)
         try:
             # Once a scene has failed no job starts: the loop waits only for the running ones.
             while running or (pending and not failures):
                 while pending and len(running) < self.jobs and not failures:
-                    job = self._start(pending.popleft(), list(pending), failures)
+                    job = self._start(pending.popleft(), failures)
                     if job is not None:
                         running.append(job)
                 time.sleep(POLL_SECONDS)
@@ -211,9 +213,8 @@ class Renderer:
                 self._stop(job)
 
     # -- one job -----------------------------------------------------------------------------
-    def _start(self, request: RenderRequest, later: list[RenderRequest], failures: list[_Failure]) -> _Job | None:
-        """Start rendering ``request`` (``later``: the requests still to come, which the zygote
-        prepares for too); ``None`` after recording a failure to start it."""
+    def _start(self, request: RenderRequest, failures: list[_Failure]) -> _Job | None:
+        """Start rendering ``request``; ``None`` after recording a failure to start it."""
         scene = request.scene
         work = self.layout.work / f"{os.getpid()}-{scene.name}-{request.key[:8]}"
         remove_tree(work)
@@ -223,11 +224,10 @@ class Renderer:
         log = request.log.open("wb")
         log.write(f"# {scene} ({self.lesson.path}, {self.quality.name})\n# {' '.join(command)}\n".encode())
         log.flush()
-        env = self._env([request, *later])
         try:
-            zygote = self._warm([request, *later], env)  # the lesson's TeX is in the store from here on
+            zygote = self._warm()  # the lesson's TeX is in the store from here on
             seed_tex(self.layout.tex_store, work)
-            process = zygote.start(manim_args(scene, self.quality, work), work, env, request.log)
+            process = zygote.start(manim_args(scene, self.quality, work), work, self._job_env, request.log)
         except ZygoteDied as e:
             log.close()
             remove_tree(work)
@@ -246,15 +246,15 @@ class Renderer:
                 **(self.narration.env() if self.narration else {}), "PYTHONUNBUFFERED": "1",
                 "PYTHONPATH": os.pathsep.join(filter(None, [*roots, os.environ.get("PYTHONPATH")]))}
 
-    def _warm(self, requests: list[RenderRequest], env: dict[str, str]) -> Zygote:
+    def _warm(self) -> Zygote:
         """The build's zygote, started with the first render and ready: it has imported the scenes'
         modules and compiled the lesson's TeX into the store."""
         if self._zygote is None:
-            modules = [m for m in dict.fromkeys(module_name(r.scene) for r in requests) if m]
-            log = requests[0].log.parent / "zygote.log"  # beside the scenes' logs
+            modules = [m for m in dict.fromkeys(module_name(r.scene) for r in self._requests) if m]
+            log = self._requests[0].log.parent / "zygote.log"  # beside the scenes' logs
             # The census knows the lesson's scenes (the package scenes): other scenes compile their own.
             store = self.layout.tex_store if any(m.startswith("scenes.") for m in modules) else None
-            self._zygote = Zygote(env, self.layout.work, log, modules, store, self.jobs)
+            self._zygote = Zygote(self._job_env, self.layout.work, log, modules, store, self.jobs)
             seconds = self._zygote.wait_ready()
             tex = self._zygote.tex
             compiled = f"; {tex['compiled']} TeX strings compiled at once ({tex['seconds']:.1f} s)" if tex.get("compiled") else ""
