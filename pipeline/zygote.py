@@ -86,7 +86,7 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, 
                 chunk = os.read(stdin.fileno(), 65536)
                 if not chunk:
                     open_ = False
-                    _stop_children(children)
+                    _stop_children(children, replies)
                 pending += chunk
                 while b"\n" in pending:
                     line, pending = pending.split(b"\n", 1)
@@ -100,8 +100,7 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, 
                     _send(replies, started=request["id"], pid=pid)
         else:
             time.sleep(POLL_SECONDS)
-        for pid, code in _reaped(children):
-            _send(replies, exited=children.pop(pid), code=code)
+        _report_exits(children, replies)
     return 0
 
 
@@ -133,7 +132,10 @@ def _try(what: str, action: Callable[[], object]) -> None:
 
 
 def _send(replies: TextIO, **message: Any) -> None:
-    replies.write(json.dumps(message) + "\n")
+    try:
+        replies.write(json.dumps(message) + "\n")
+    except BrokenPipeError:  # the pipeline is gone: nobody to tell, the children are stopped anyway
+        pass
 
 
 def _reaped(children: Mapping[int, str]) -> list[tuple[int, int]]:
@@ -150,22 +152,23 @@ def _reaped(children: Mapping[int, str]) -> list[tuple[int, int]]:
     return done
 
 
-def _stop_children(children: Mapping[int, str]) -> None:
-    """The pipeline is gone: end the renders still running (SIGTERM, then SIGKILL)."""
+def _report_exits(children: dict[int, str], replies: TextIO) -> None:
+    """Reap the children that have ended and say so (their request ids and exit codes)."""
+    for pid, code in _reaped(children):
+        _send(replies, exited=children.pop(pid), code=code)
+
+
+def _stop_children(children: dict[int, str], replies: TextIO) -> None:
+    """The pipeline is gone: end the renders still running (SIGTERM, then SIGKILL to those still
+    running after a grace period; those are reaped by the main loop)."""
     for pid in children:
         _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
-    while time.monotonic() < deadline and any(_running(pid) for pid in children):
+    while children and time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
+        _report_exits(children, replies)
     for pid in children:
         _signal(pid, signal.SIGKILL)
-
-
-def _running(pid: int) -> bool:
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == 0
-    except ChildProcessError:
-        return False
 
 
 def _signal(pid: int, signum: int) -> None:
