@@ -22,9 +22,11 @@ conditions, shown in tests/test_audio.py:
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections import deque
+import os
 import struct
+from collections import deque
 import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +48,9 @@ AAC_FRAME = 1024  # samples per AAC packet
 # fidelity (signal-to-noise ratio of the decoded sound 38 dB against 26 dB).
 AAC_OPTIONS = {"aac_coder": "fast"}
 SUBTITLE_TIME_BASE = Fraction(1, 1000)
+# Encoded narration tracks kept in the sound store (each about 12 kB a second of track, so a few
+# MB for a lesson): the last few, for the silent-to-narrated and quality-to-quality round trips.
+TRACKS_KEPT = 6
 
 if TYPE_CHECKING:
     import av
@@ -167,21 +172,85 @@ def mux_samples(video_in: Path, samples: np.ndarray, cues: Sequence[Cue], out: P
     atomic_write(out, write)
 
 
-def add_sound(output: av.container.OutputContainer, samples: np.ndarray, cues: Sequence[Cue]) -> deque[av.Packet]:
+def add_sound(output: av.container.OutputContainer, samples: np.ndarray, cues: Sequence[Cue],
+              store: Path | None = None) -> deque[av.Packet]:
     """Add an AAC stream of ``samples`` and a ``mov_text`` stream of ``cues`` to ``output``; their
-    packets, in time order, for :func:`interleave` to mux among the video's."""
-    sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
-    sound.bit_rate = AAC_BIT_RATE
+    packets, in time order, for :func:`interleave` to mux among the video's. With a ``store``
+    folder, the AAC comes from there (:func:`encoded_track`) when these samples were encoded before."""
+    if store is None:
+        sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
+        sound.bit_rate = AAC_BIT_RATE
+        packets = _aac_packets(sound, samples)
+    else:
+        packets = _copied_packets(output, encoded_track(samples, store))
     subtitles = output.add_mux_stream("mov_text", time_base=SUBTITLE_TIME_BASE)
     subtitles.metadata["language"] = "eng"
-    return deque(sorted(_aac_packets(sound, samples) + _subtitle_packets(subtitles, cues), key=_seconds))
+    return deque(sorted(packets + _subtitle_packets(subtitles, cues), key=_seconds))
+
+
+def track_key(samples: np.ndarray) -> str:
+    """What names ``samples``' AAC in a sound store: a digest of the samples and of everything
+    that shapes their encoding (rate, bit rate, coder, PyAV's FFmpeg libraries)."""
+    import av
+
+    digest = hashlib.blake2b(digest_size=16)
+    settings = (TRACK_RATE, AAC_BIT_RATE, AAC_FRAME, sorted(AAC_OPTIONS.items()), av.__version__,
+                av.library_versions.get("libavcodec"))
+    digest.update(repr(settings).encode())
+    digest.update(memoryview(np.ascontiguousarray(samples, dtype="<i2")).cast("B"))
+    return digest.hexdigest()
+
+
+def encoded_track(samples: np.ndarray, store: Path) -> Path:
+    """An audio-only MP4 in ``store`` with ``samples`` encoded as AAC, named by :func:`track_key`:
+    encoded the first time (written under a temporary name, renamed when complete), found again
+    the next, so that a build which changed no sentence's place (a scene's pictures changed, not
+    its length; the same lesson at another quality) does not encode the lesson's sound again.
+    Only the :data:`TRACKS_KEPT` most recently used tracks are kept."""
+    import av
+
+    path = store / f"{track_key(samples)}.m4a"
+    if path.is_file():
+        os.utime(path)  # most recently used: kept longest
+        return path
+
+    def write(tmp: Path) -> None:
+        with av.open(str(tmp), "w", format="mp4") as output:
+            sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
+            sound.bit_rate = AAC_BIT_RATE
+            output.mux(_aac_packets(sound, samples))
+
+    atomic_write(path, write)
+    tracks = sorted(store.glob("*.m4a"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in tracks[TRACKS_KEPT:]:
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def _copied_packets(output: av.container.OutputContainer, track: Path) -> list[av.Packet]:
+    """The AAC packets of ``track`` (from :func:`encoded_track`), for a stream added to ``output``
+    with the same codec parameters: copied, not encoded again."""
+    import av
+
+    packets = []
+    with av.open(str(track)) as source:
+        stream = source.streams.audio[0]
+        sound = output.add_stream_from_template(stream)
+        for packet in source.demux(stream):
+            if packet.dts is None:  # the demuxer's flush packet
+                continue
+            packet.stream = sound
+            packets.append(packet)
+    return packets
 
 
 def interleave(output: av.container.OutputContainer, packet: av.Packet, others: deque[av.Packet]) -> None:
     """Mux the video ``packet`` after every sound or caption packet due before it: interleaved by
     time, so a player streaming the file finds each second's sound and captions next to its
     pictures. What is left of ``others`` at the end is muxed by the caller."""
-    while others and _seconds(others[0]) <= _seconds(packet):
+    due = _seconds(packet)
+    while others and _seconds(others[0]) <= due:
         output.mux(others.popleft())
     output.mux(packet)
 

@@ -91,7 +91,8 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
         end = parts[-1].start + parts[-1].duration
         sound = _sound(ordered, parts, narration)
         with storage_errors(SpaceNeed.join(session.layout.media, [e.video for e in ordered])):
-            join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end, sound)
+            join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end, sound,
+                        session.layout.sound_store)
             _write_captions(outputs, sound)
             data = manifest(session.lesson.name, session.quality.name, outputs.video, parts, chapters)
             write_chapters(outputs.chapters_txt, outputs.chapters_json, data | {"narration": sound_of}, chapters)

@@ -69,11 +69,11 @@ def stream_duration(path: Path, kind: str) -> Fraction:
 
 
 def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, chapters: Sequence[Chapter],
-                end: Fraction, sound: Sound | None = None) -> None:
+                end: Fraction, sound: Sound | None = None, sound_store: Path | None = None) -> None:
     """Write ``parts`` one after the other into ``out``, part ``i`` starting at ``starts[i]``
     seconds, with ``chapters`` (the last one ending at ``end``) and, if given, ``sound``: the
     narration track's samples (AAC) and its captions (``mov_text``), interleaved with the video
-    (:func:`pipeline.audio.add_sound`)."""
+    (:func:`pipeline.audio.add_sound`; its AAC kept in and taken from ``sound_store`` if given)."""
     import av
 
     from pipeline.audio import add_sound, fit
@@ -86,7 +86,7 @@ def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, ch
                 template = container.streams.video[0]
                 out_stream = output.add_stream_from_template(template)
                 first = _signature(template)
-            others = add_sound(output, fit(sound.samples, float(end)), sound.cues) if sound else deque()
+            others = add_sound(output, fit(sound.samples, float(end)), sound.cues, sound_store) if sound else deque()
             for path, start in zip(parts, starts, strict=True):
                 with av.open(str(path)) as container:
                     stream = container.streams.video[0]

@@ -18,6 +18,7 @@
       cache/scenes/<key>/               one rendered scene: its video and section index
       cache/tex/                        compiled TeX (SVG) shared by all renders
       cache/voice/                      the scratch voice's sentences (WAV, by content)
+      cache/sound/                      the last few lessons' narration tracks, encoded (AAC, by content)
       cache/narration/                  narration plans and timings, pieces of takes
       cache/digests.json                what was read of the sources for the cache keys (:mod:`pipeline.memo`)
       cache/work/                       manim's working folders while a render runs
@@ -80,6 +81,10 @@ class Layout:
     @property
     def tex_store(self) -> Path:
         return self.media / "cache" / "tex"
+
+    @property
+    def sound_store(self) -> Path:
+        return self.media / "cache" / "sound"
 
     @property
     def work(self) -> Path:

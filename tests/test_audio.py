@@ -260,3 +260,79 @@ def test_a_window_of_the_sound_is_its_samples_and_cues_from_the_start():
     assert np.array_equal(end.samples[:TRACK_RATE // 2], samples[5 * TRACK_RATE // 2:])
     assert not end.samples[TRACK_RATE // 2:].any()
     assert [c.text for c in end.cues] == ["three"]
+
+
+def join_with_sound(media, samples: np.ndarray, out: Path, store: Path | None) -> None:
+    from pipeline.join import Sound, join_videos
+
+    cues = sentence_cues(0.5, 1.5, "The first sentence.")
+    join_videos([media["clip"]], [Fraction(0)], out, [], Fraction(SECONDS), Sound(samples, cues), store)
+
+
+def lesson_samples(media) -> np.ndarray:
+    from pipeline.audio import lay_out
+
+    return lay_out([Placement(0.5, media["a"]), Placement(2.0, media["b"])], SECONDS)
+
+
+def audio_packets(path: Path) -> list[tuple[int, int, int, bytes]]:
+    with av.open(str(path)) as container:
+        return [(p.pts, p.dts, p.duration, bytes(p)) for p in container.demux(audio=0) if p.dts is not None]
+
+
+def test_a_stored_track_joins_to_the_same_sound_as_one_encoded_in_place(media, tmp_path, monkeypatch):
+    import pipeline.audio as audio
+
+    samples, store = lesson_samples(media), tmp_path / "sound"
+    join_with_sound(media, samples, tmp_path / "encoded.mp4", None)  # encoded in place, as before the store
+    join_with_sound(media, samples, tmp_path / "first.mp4", store)  # encoded into the store, then copied
+    (track,) = store.iterdir()
+    assert track.name == f"{audio.track_key(samples)}.m4a"
+
+    def no_encoding(*args):
+        raise AssertionError("the sound was encoded again")
+
+    monkeypatch.setattr(audio, "_aac_packets", no_encoding)
+    join_with_sound(media, samples, tmp_path / "again.mp4", store)  # copied from the store only
+    expected = audio_packets(tmp_path / "encoded.mp4")
+    assert len(expected) == math.ceil(SECONDS * TRACK_RATE / AAC_FRAME) + 1  # and the priming packet
+    assert audio_packets(tmp_path / "first.mp4") == expected
+    assert audio_packets(tmp_path / "again.mp4") == expected
+    assert (tmp_path / "again.mp4").read_bytes() == (tmp_path / "first.mp4").read_bytes()
+    # The decoded sound is the track: the tones from 0.5 to 1.5 s and from 2 to 3.5 s.
+    assert sound_edges(read_samples(tmp_path / "again.mp4")) == pytest.approx([0.5, 1.5, 2.0, 3.5], abs=0.01)
+
+
+def test_other_samples_are_another_track_and_only_the_last_few_are_kept(media, tmp_path):
+    from pipeline.audio import TRACKS_KEPT, encoded_track, track_key
+
+    base = lesson_samples(media)
+    versions = []
+    for i in range(TRACKS_KEPT + 2):
+        samples = base.copy()
+        samples[i] += 1  # one sample differs: another track
+        versions.append(samples)
+    names = []
+    for samples in versions:
+        names.append(encoded_track(samples, tmp_path).name)
+        time.sleep(0.01)  # distinct modification times
+    assert len(set(names)) == len(versions)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])  # the oldest two went
+    mtime = (tmp_path / names[2]).stat().st_mtime
+    assert encoded_track(versions[2], tmp_path).name == names[2]  # found, and now the most recently used
+    assert (tmp_path / names[2]).stat().st_mtime > mtime
+    encoded_track(base, tmp_path)  # one more: the least recently used goes, the one just used stays
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == sorted([f"{track_key(base)}.m4a", names[2], *names[4:]])
+
+
+def test_a_failed_encoding_leaves_nothing_in_the_store(media, tmp_path, monkeypatch):
+    import pipeline.audio as audio
+
+    def broken(stream, samples):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(audio, "_aac_packets", broken)
+    with pytest.raises(OSError):
+        join_with_sound(media, lesson_samples(media), tmp_path / "out.mp4", tmp_path / "sound")
+    assert not list((tmp_path / "sound").iterdir()) and not (tmp_path / "out.mp4").exists()
