@@ -19,6 +19,7 @@
 #                                 length: media/lesson/narration-script.md (LESSON= too: media/lesson-<file stem>/)
 #   make bench-render             time a whole render against the encode floor (QUALITY= too)
 #   make bench-nochange           time `make` with nothing changed, on the lesson rendered (QUALITY= too)
+#   make bench-encoder            x264's presets and tunings on the lesson's frames: time, size, fidelity
 
 PYTHON  ?= python3
 VENV    := .venv
@@ -35,7 +36,7 @@ TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # preview is low quality unless QUALITY is given on the command line or in the environment.
 preview_quality := $(if $(filter command line environment,$(origin QUALITY)),--quality $(QUALITY))
 
-.PHONY: all render export preview narration-script install system-deps test explain report bench bench-render bench-nochange clean
+.PHONY: all render export preview narration-script install system-deps test explain report bench bench-render bench-nochange bench-encoder clean
 
 all: render
 
@@ -81,6 +82,9 @@ bench-render: install
 
 bench-nochange: install
 	$(PY) scripts/bench_render.py --nothing-changed --cold --quality $(QUALITY) --lesson $(LESSON)
+
+bench-encoder: install
+	$(PY) scripts/bench_encoder.py
 
 clean:
 	rm -rf media/* .pytest_cache .hypothesis

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pipeline.cache import CacheEntry, load_entry, remove_tree
 from pipeline.cachekey import scene_keys
@@ -31,6 +31,9 @@ from pipeline.quality import DEFAULT_QUALITY, PREVIEW_QUALITY, Quality, quality
 from pipeline.render import Renderer, RenderRequest, default_jobs, render_args
 from pipeline.scenelist import DEFAULT_REGISTRY, Registry, SceneRef, load_registry, shown_beats
 from pipeline.storage import SpaceNeed, storage_errors
+
+if TYPE_CHECKING:
+    from pipeline.audio import SamplesAhead
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
         parts = _parts(ordered, session.keys)
         chapters = chapters_of(parts, ordered)
         end = parts[-1].start + parts[-1].duration
-        sound = _sound(ordered, parts, narration)
+        sound = _sound(ordered, parts, narration, session.samples_ahead)
         with storage_errors(SpaceNeed.join(session.layout.media, [e.video for e in ordered])):
             join_videos([e.video for e in ordered], [p.start for p in parts], outputs.video, chapters, end, sound,
                         session.layout.sound_store)
@@ -146,6 +149,7 @@ class _Session:
         self.lesson: LessonInput = read_lesson(options.lesson, self.memo)
         self.quality = q
         self.outputs: Outputs = self.layout.outputs(self.lesson, q)
+        self.samples_ahead: SamplesAhead | None = None  # the sentences' samples, read while scenes render
         names = [ref.name for ref in (scenes or self.registry.scenes)]
         self.progress = Progress(names, out)
         what = f"{len(names)} scenes" if len(names) > 1 else f"scene {names[0]}"
@@ -176,6 +180,10 @@ class _Session:
         jobs = min(self.options.jobs or default_jobs(), len(missing))
         self.progress.say(f"rendering {len(missing)} of {len(scenes)}, {jobs} at a time; manim's output goes to "
                           f"{show_path(self.outputs.log('<Scene>').parent)}/")
+        if self.narration is not None:  # the join that follows lays them out
+            from pipeline.audio import SamplesAhead
+
+            self.samples_ahead = SamplesAhead(s.audio for s in self.narration.said)
         renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, jobs, self.narration)
         rendered = renderer.render([RenderRequest(ref, self.keys[ref.name], self.outputs.log(ref.name))
                                     for ref in missing])
@@ -206,12 +214,13 @@ def _parts(entries: list[CacheEntry], keys: dict[str, str]) -> list[Part]:
     return parts
 
 
-def _sound(entries: list[CacheEntry], parts: list[Part], narration: Narration | None) -> Sound | None:
+def _sound(entries: list[CacheEntry], parts: list[Part], narration: Narration | None,
+           ahead: SamplesAhead | None = None) -> Sound | None:
     """The joined video's narration, every scene's sentences from where its part starts."""
     if narration is None:
         return None
     end = parts[-1].start + parts[-1].duration
-    return lesson_sound(entries, [float(p.start) for p in parts], float(end), narration)
+    return lesson_sound(entries, [float(p.start) for p in parts], float(end), narration, ahead)
 
 
 def _up_to_date(outputs: Outputs, record: list[tuple[str, str]], narration: str | None) -> bool:

@@ -42,7 +42,7 @@ from pipeline.takes import BeatSlot, BeatTakes, Take, find_takes, sentence_spans
 from pipeline.voice import ESPEAK, SAMPLE_RATE, VOICE_FORMAT, remembered_version, voice_for, wav_duration
 
 if TYPE_CHECKING:  # the sound (NumPy) is made only when a video is joined or previewed
-    from pipeline.audio import Placement
+    from pipeline.audio import Placement, SamplesAhead
 
 MODES = ("voice", "none")
 DEFAULT_MODE = "voice"
@@ -302,9 +302,10 @@ def scene_sound(entry: CacheEntry, narration: Narration, offset: float = 0.0) ->
 
 
 def lesson_sound(entries: Sequence[CacheEntry], starts: Sequence[float], duration: float,
-                 narration: Narration) -> Sound:
-    """The joined video's narration: every scene's sentences from where the scene starts."""
-    from pipeline.audio import lay_out
+                 narration: Narration, ahead: SamplesAhead | None = None) -> Sound:
+    """The joined video's narration: every scene's sentences from where the scene starts (their
+    samples from ``ahead`` where it read them)."""
+    from pipeline.audio import lay_out, read_samples
 
     placements, cues = [], []
     for entry, start in zip(entries, starts, strict=True):
@@ -312,7 +313,7 @@ def lesson_sound(entries: Sequence[CacheEntry], starts: Sequence[float], duratio
         placements += p
         cues += c
     try:
-        samples = lay_out(placements, duration)
+        samples = lay_out(placements, duration, read=ahead.read if ahead else read_samples)
     except ValueError as err:
         raise PipelineError(f"the narration does not fit the video: {err}") from None
     return Sound(samples, cues)

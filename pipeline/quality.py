@@ -18,6 +18,11 @@ class Quality:
     fps: int
 
     @property
+    def manim_name(self) -> str | None:
+        """Manim's name of this quality (``config.quality``: ``"low_quality"``...), if it is one of manim's."""
+        return MANIM_NAMES.get(self.flag)
+
+    @property
     def manim_args(self) -> list[str]:
         return [f"-q{self.flag}"]
 
@@ -35,6 +40,7 @@ QUALITIES: dict[str, Quality] = {
         Quality("4k", "k", 3840, 2160, 60),
     )
 }
+MANIM_NAMES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
 DEFAULT_QUALITY = "medium"
 PREVIEW_QUALITY = "low"
 

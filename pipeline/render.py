@@ -254,7 +254,11 @@ class Renderer:
             log = self._requests[0].log.parent / "zygote.log"  # beside the scenes' logs
             # The census knows the lesson's scenes (the package scenes): other scenes compile their own.
             store = self.layout.tex_store if any(m.startswith("scenes.") for m in modules) else None
-            self._zygote = Zygote(self._job_env, self.layout.work, log, modules, store, self.jobs)
+            # Only the beats these scenes show (all of them if one declares none): a one-scene
+            # change takes the census of its beats, not the lesson's (0.1 s against 0.8 s).
+            declared = [r.scene.beats() for r in self._requests]
+            beats = None if any(b is None for b in declared) else list(dict.fromkeys(k for b in declared for k in b))
+            self._zygote = Zygote(self._job_env, self.layout.work, log, modules, store, self.jobs, beats)
             seconds = self._zygote.wait_ready()
             tex = self._zygote.tex
             compiled = f"; {tex['compiled']} TeX strings compiled at once ({tex['seconds']:.1f} s)" if tex.get("compiled") else ""

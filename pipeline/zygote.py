@@ -55,11 +55,13 @@ class ZygoteDied(RuntimeError):
 
 # -- the zygote process ------------------------------------------------------------------------------
 def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, tex_store: Path | None = None,
-          tex_jobs: int = 2) -> int:
-    """The zygote's main loop (``python -m pipeline.zygote [--tex-store DIR] [--tex-jobs N] MODULE...``).
+          tex_jobs: int = 2, beats: Sequence[str] | None = None) -> int:
+    """The zygote's main loop (``python -m pipeline.zygote [--tex-store DIR] [--tex-jobs N]
+    [--beat KEY ...] MODULE...``).
 
-    With ``tex_store``, every TeX string of the lesson is compiled into it before the first render
-    (:func:`precompile_tex`), ``tex_jobs`` LaTeX documents at a time."""
+    With ``tex_store``, every TeX string of the lesson (of its ``beats`` only, if given: the scenes
+    about to render) is compiled into it before the first render (:func:`precompile_tex`),
+    ``tex_jobs`` LaTeX documents at a time."""
     replies = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")  # the message pipe
     os.dup2(2, 1)  # print() in the zygote goes to its log, never into the messages
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -72,7 +74,7 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, 
         _try(f"{module}.{function}()", lambda m=module, f=function: getattr(importlib.import_module(m), f)())
     tex: dict[str, Any] = {}
     if tex_store is not None:
-        _try("compiling the lesson's TeX", lambda: tex.update(precompile_tex(tex_store, tex_jobs)))
+        _try("compiling the lesson's TeX", lambda: tex.update(precompile_tex(tex_store, tex_jobs, beats)))
     _send(replies, ready=round(time.perf_counter() - started, 3), tex=tex)
 
     children: dict[int, str] = {}  # pid -> request id
@@ -104,10 +106,11 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, 
     return 0
 
 
-def precompile_tex(store: Path, jobs: int) -> dict[str, Any]:
-    """Compile every TeX string the lesson's scenes will ask for (:func:`scenes.census.lesson_tex_files`)
-    into ``store``, in a few LaTeX runs (:func:`pipeline.texbatch.compile_tex_files`), instead of
-    one run per string inside each scene: what it did, for the pipeline to say."""
+def precompile_tex(store: Path, jobs: int, beats: Sequence[str] | None = None) -> dict[str, Any]:
+    """Compile every TeX string the lesson's scenes will ask for (:func:`scenes.census.lesson_tex_files`;
+    those of ``beats`` only, if given) into ``store``, in a few LaTeX runs
+    (:func:`pipeline.texbatch.compile_tex_files`), instead of one run per string inside each
+    scene: what it did, for the pipeline to say."""
     import tempfile
 
     from pipeline.texbatch import compile_tex_files
@@ -116,7 +119,7 @@ def precompile_tex(store: Path, jobs: int) -> dict[str, Any]:
 
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tex-census-") as folder:
-        files = lesson_tex_files(lesson_model(), Path(folder))
+        files = lesson_tex_files(lesson_model(), Path(folder), beats)
         census = time.perf_counter() - start
         result = compile_tex_files(files, store, jobs)
     return {"strings": len(files), "compiled": result.compiled, "stored": result.stored,
@@ -261,10 +264,12 @@ class Zygote:
     """The zygote process of one build: started with the environment every render shares."""
 
     def __init__(self, env: Mapping[str, str], cwd: Path, log: Path, preload: Sequence[str] = (),
-                 tex_store: Path | None = None, tex_jobs: int = 2) -> None:
+                 tex_store: Path | None = None, tex_jobs: int = 2, beats: Sequence[str] | None = None) -> None:
         self.log_path = log
         log.parent.mkdir(parents=True, exist_ok=True)
         tex = ["--tex-store", str(tex_store), "--tex-jobs", str(tex_jobs)] if tex_store is not None else []
+        if tex_store is not None and beats is not None:
+            tex += [arg for beat in beats for arg in ("--beat", beat)]
         with log.open("wb") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *tex, *preload], cwd=cwd,
                                             env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -371,9 +376,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline.zygote", description=__doc__.splitlines()[0])
     parser.add_argument("--tex-store", type=Path, help="compile the lesson's TeX into this folder first")
     parser.add_argument("--tex-jobs", type=int, default=2, help="LaTeX documents compiled at a time")
+    parser.add_argument("--beat", action="append", dest="beats",
+                        help="(repeatable) compile the TeX of these beats only (default: every beat)")
     parser.add_argument("modules", nargs="*", help="modules to import before the first render")
     args = parser.parse_args(argv)
-    return serve(args.modules, tex_store=args.tex_store, tex_jobs=args.tex_jobs)
+    return serve(args.modules, tex_store=args.tex_store, tex_jobs=args.tex_jobs, beats=args.beats)
 
 
 if __name__ == "__main__":

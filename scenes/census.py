@@ -22,7 +22,7 @@ import logging
 import math
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,9 +56,10 @@ BRACKET_ROWS_PER_ITEM = 2.5
 _UNIQUE_GROUP = re.compile(r"<g id='(unique[^']*)'>")
 
 
-def lesson_tex_files(model: LessonModel, tex_dir: Path) -> list[Path]:
-    """The ``.tex`` files (written in ``tex_dir``) manim would compile for ``model``'s scenes,
-    each once, in the order first asked for.
+def lesson_tex_files(model: LessonModel, tex_dir: Path, beats: Collection[str] | None = None) -> list[Path]:
+    """The ``.tex`` files (written in ``tex_dir``) manim would compile for ``model``'s scenes (for
+    the scenes showing ``beats``, if given: those of the other beats are left out, and live
+    numbers' digits and matrix brackets are always in), each once, in the order first asked for.
 
     Only files of templates compiled like manim's default one (``latex`` to DVI) are listed: a
     .tex file does not say which compiler it is for, and :func:`pipeline.texbatch.compile_tex_files`
@@ -67,7 +68,8 @@ def lesson_tex_files(model: LessonModel, tex_dir: Path) -> list[Path]:
     found: dict[Path, None] = {}
     with _tex_stubbed(Path(tex_dir), found) as stubbed:
         for beat in model.beats:
-            _census_beat(beat)
+            if beats is None or beat.key in beats:
+                _census_beat(beat)
         stubbed.whole = True  # a live number asks for each digit in turn: build it all
         for value in LIVE_VALUES:
             _try(lambda: LiveNumber(model.fmt, lambda: value, ("census",)))

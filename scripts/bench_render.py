@@ -76,11 +76,11 @@ from pipeline.render import manim_command  # noqa: E402
 # How manim 0.21 encodes every partial movie file (SceneFileWriter.open_partial_movie_stream) of
 # an .mp4 without transparency, which is what the pipeline renders: it passes manim only -q<flag>,
 # --disable_caching and --save_sections (pipeline.render), none of which touches the encoder.
-# RGBA frames go in one by one (av.VideoFrame.from_ndarray(frame, format="rgba")); no preset is
-# set (libx264's default, medium) and the codec context's threads are PyAV's defaults.
+# RGBA frames go in one by one (av.VideoFrame.from_ndarray(frame, format="rgba")), libx264 at crf
+# 23 with the preset and tuning the scenes choose for the quality (scenes.encoder; libx264's
+# default preset, medium, where they choose none); the codec context's threads are PyAV's defaults.
 MANIM_CODEC = "libx264"
 MANIM_PIX_FMT = "yuv420p"
-MANIM_OPTIONS = {"an": "1", "crf": "23"}
 MANIM_FRAME_FORMAT = "rgba"
 # The frames the floor cycles through: runs of consecutive frames, so that the encoder sees the
 # lesson's small changes from frame to frame. Single frames far apart make every frame a scene
@@ -184,7 +184,7 @@ def _encode(batches: Iterable[Iterable[np.ndarray]], total: int, q: Quality, out
         container = av.open(str(out), mode="w")
     try:
         with watch:
-            stream = container.add_stream(MANIM_CODEC, rate=Fraction(q.fps), options=dict(MANIM_OPTIONS))
+            stream = container.add_stream(MANIM_CODEC, rate=Fraction(q.fps), options=encoder_options(q))
             stream.pix_fmt = MANIM_PIX_FMT
             stream.width = q.width
             stream.height = q.height
@@ -204,7 +204,14 @@ def _encode(batches: Iterable[Iterable[np.ndarray]], total: int, q: Quality, out
     finally:
         container.close()
     return Floor(count, q.width, q.height, q.fps, watch.wall, watch.cpu, MANIM_CODEC, MANIM_PIX_FMT,
-                 dict(MANIM_OPTIONS), source, str(out))
+                 encoder_options(q), source, str(out))
+
+
+def encoder_options(q: Quality) -> dict[str, str]:
+    """The libx264 options a render at ``q`` encodes with (:mod:`scenes.encoder`)."""
+    from scenes.encoder import x264_options
+
+    return x264_options(q.manim_name)
 
 
 def clip_frames(q: Quality, clips: int = CLIPS, length: int = CLIP_FRAMES) -> int:

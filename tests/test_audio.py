@@ -336,3 +336,25 @@ def test_a_failed_encoding_leaves_nothing_in_the_store(media, tmp_path, monkeypa
     with pytest.raises(OSError):
         join_with_sound(media, lesson_samples(media), tmp_path / "out.mp4", tmp_path / "sound")
     assert not list((tmp_path / "sound").iterdir()) and not (tmp_path / "out.mp4").exists()
+
+
+def test_samples_read_ahead_lay_out_the_same_track_and_a_bad_file_still_says_why(media, tmp_path, monkeypatch):
+    import pipeline.audio as audio
+    from pipeline.audio import SamplesAhead, lay_out
+    from pipeline.errors import PipelineError
+
+    placements = [Placement(0.5, media["a"]), Placement(1.5, media["b"]), Placement(3.0, media["a"])]
+    expected = lay_out(placements, SECONDS)
+    reads = []
+    real = audio.read_samples
+    monkeypatch.setattr(audio, "read_samples", lambda path, rate=TRACK_RATE: reads.append(path) or real(path, rate))
+    ahead = SamplesAhead(p.audio for p in placements)
+    got = lay_out(placements, SECONDS, read=ahead.read)
+    assert np.array_equal(got, expected)
+    assert sorted(map(str, reads)) == sorted(map(str, [media["a"], media["b"]]))  # each file read once, ahead
+
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not a wav")
+    ahead = SamplesAhead([bad, media["a"]])
+    with pytest.raises(PipelineError, match="bad.wav"):
+        lay_out([Placement(0.0, bad)], SECONDS, read=ahead.read)

@@ -202,3 +202,14 @@ def test_the_phase_table_adds_up_by_hand():
     row_b = next(line for line in table if line.startswith("B ")).split()
     assert row_a[-2:] == ["30.0", "15.0"] and row_b[-2:] == ["10.0", "5.0"]
     assert "tex 20%" in table[-1] and "logic 30%" in table[-1]
+
+
+def test_the_floor_encodes_with_the_scenes_settings_for_its_quality(tmp_path: Path, monkeypatch):
+    from scenes import encoder
+
+    monkeypatch.setitem(encoder.X264, "low_quality", {"preset": "veryfast", "tune": "animation"})
+    floor = bench.encode_floor(bench.drawn_frames(TINY, 2, 2), 4, TINY, tmp_path / "floor.mp4", "drawn")
+    assert floor.options == {"an": "1", "crf": "23", "preset": "veryfast", "tune": "animation"}
+    options = bench.x264_options(Path(floor.video)).split()
+    # veryfast: one reference frame, subpixel refinement 2; tune=animation: deblock 1:1.
+    assert "ref=1" in options and "subme=2" in options and "deblock=1:1:1" in options

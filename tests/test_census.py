@@ -139,3 +139,18 @@ def test_census_foresees_the_strings_a_scene_compiles(census, rendered, scene):
         body = f.read_text(encoding="utf-8").partition("\\begin{document}")[2].rpartition("\\end{document}")[0]
         print(f"  missed {f.name}: {' '.join(body.split())}")
     assert covered >= LEAST_COVERED, [f.name for f in missed]
+
+
+@pytest.mark.parametrize("module, scene", SCENES)
+def test_the_census_of_a_scenes_beats_foresees_its_strings(rendered, tmp_path, monkeypatch, module, scene):
+    """What a one-scene render takes (pipeline.render: the census of the beats it shows)."""
+    monkeypatch.delenv(LESSON_ENV, raising=False)
+    beats = getattr(importlib.import_module(module), scene).beats
+    model = lesson_model()
+    files = lesson_tex_files(model, tmp_path, beats)
+    whole = len(lesson_tex_files(model, tmp_path / "whole"))
+    assert 0 < len(files) < whole  # fewer strings than the lesson's
+    foreseen = {f.name for f in files}
+    missed = [f.name for f in rendered[scene] if f.name not in foreseen]
+    print(f"{scene} ({', '.join(beats)}): {len(files)} of the lesson's {whole} strings; missed {len(missed)}")
+    assert 1 - len(missed) / len(rendered[scene]) >= LEAST_COVERED, missed

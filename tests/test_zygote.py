@@ -163,3 +163,22 @@ def test_the_zygote_runs_with_sigint_ignored_and_its_renders_do_not(project, tmp
         assert again.wait(120) == 0
     finally:
         zygote.close()
+
+
+@pytest.mark.slow
+def test_the_tex_compiled_first_is_that_of_the_beats_asked_for(tmp_path: Path, monkeypatch):
+    from scenes.census import lesson_tex_files
+    from scenes.lesson import LESSON_ENV, lesson_model
+
+    monkeypatch.delenv(LESSON_ENV, raising=False)
+    env = {k: v for k, v in os.environ.items() if k != LESSON_ENV}
+    env["PYTHONPATH"] = str(Path(__file__).parents[1])
+    zygote = Zygote(env, tmp_path, tmp_path / "zygote.log", (), tmp_path / "tex", 2, ["chain_rule"])
+    try:
+        zygote.wait_ready()
+    finally:
+        zygote.close()
+    model = lesson_model()
+    expected = len(lesson_tex_files(model, tmp_path / "census", ["chain_rule"]))
+    assert zygote.tex["strings"] == expected < len(lesson_tex_files(model, tmp_path / "whole"))
+    assert zygote.tex["failed"] == 0 and len(list((tmp_path / "tex").glob("*.svg"))) >= zygote.tex["compiled"] > 0
