@@ -31,6 +31,9 @@ Modules, from the bottom up:
 - :mod:`pipeline.render`: one manim process per scene, several at a time, into the cache.
 - :mod:`pipeline.chapters`: chapter lists from manim's section index.
 - :mod:`pipeline.join`: remux the scene videos into one (PyAV, no re-encoding).
+- :mod:`pipeline.narration`, :mod:`pipeline.audio`: the narration's plan and its sound: the
+  sentences laid out on one track (their samples read while the scenes render), encoded as AAC
+  once per track and kept in ``cache/sound/``, muxed with the captions.
 - :mod:`pipeline.build`: the whole build, and a one-scene preview.
 - :mod:`pipeline.export`: per-beat clips (remuxed) and posters, a contact sheet, a manifest.
 - :mod:`pipeline.cli`: ``python -m pipeline``.

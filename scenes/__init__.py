@@ -13,6 +13,7 @@ Speed, with the same pixels: :mod:`scenes.glyphs` (formulas copy cheaply: glyphs
 source paths) and :mod:`scenes.paths` (an unchanged shape is drawn from its kept Cairo path), both
 installed by the toolkit; :mod:`scenes.census` lists the TeX strings the scenes will ask for, so
 that the pipeline compiles them all at once before rendering (:mod:`pipeline.zygote`).
+:mod:`scenes.encoder` sets x264's preset and tuning for each quality (``make bench-encoder``).
 """
 
 from __future__ import annotations

@@ -76,12 +76,12 @@ HEADER = ("| quality | preset | tune | encode s | CPU s | kB per s of video | PS
           "SSIM | worst frame | pixels off % |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
-def draw_frames(q: Quality, tex: Path, media: Path) -> list[np.ndarray]:
+def draw_frames(q: Quality, tex: Path, media: Path, seconds: float = SECONDS_PER_SCENE) -> list[np.ndarray]:
     """Consecutive frames from each sample scene at ``q``, drawn as a render draws them (RGB)."""
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    per_scene = max(2, min(round(SECONDS_PER_SCENE * q.fps),
+    per_scene = max(2, min(round(seconds * q.fps),
                            FRAMES_MEMORY // (len(SAMPLE_SCENES) * q.width * q.height * 3)))
     frames: list[np.ndarray] = []
     add_frame = CairoRenderer.add_frame
@@ -225,6 +225,8 @@ def main() -> int:
     ap.add_argument("--presets", default=",".join(PRESETS))
     ap.add_argument("--tunes", default=",".join(TUNES))
     ap.add_argument("--repeat", type=int, default=3, help="encodings of each setting; the fastest counts (3)")
+    ap.add_argument("--seconds", type=float, default=SECONDS_PER_SCENE,
+                    help=f"seconds of frames from each scene ({SECONDS_PER_SCENE:g}; fewer at 4k to fit in memory)")
     ap.add_argument("--media", type=Path, default=ROOT / "media")
     args = ap.parse_args()
     from PIL import Image
@@ -239,7 +241,7 @@ def main() -> int:
         q = quality(name)
         print(f"== {q.describe()}: drawing frames", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-encoder-") as folder:
-            frames = draw_frames(q, layout.tex_store, Path(folder))
+            frames = draw_frames(q, layout.tex_store, Path(folder), args.seconds)
             seconds_of_video = len(frames) / q.fps
             drawn = Drawn.of(frames)
             for preset in args.presets.split(","):

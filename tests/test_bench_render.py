@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from pipeline.quality import Quality, quality
+from scenes.encoder import x264_options
 from pipeline.zygote import Zygote
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "bench_render.py"
@@ -48,7 +49,7 @@ def test_the_floor_encodes_the_frames_asked_for_as_manim_does(tmp_path: Path, co
     prepared = bench.drawn_frames(TINY, 2, 2)
     floor = bench.encode_floor(prepared, count, TINY, tmp_path / "floor.mp4", "drawn")
     assert (floor.frames, floor.width, floor.height, floor.fps) == (count, 96, 64, 15)
-    assert (floor.codec, floor.pix_fmt, floor.options) == ("libx264", "yuv420p", {"an": "1", "crf": "23"})
+    assert (floor.codec, floor.pix_fmt, floor.options) == ("libx264", "yuv420p", x264_options("low_quality"))
     with av.open(floor.video) as container:
         stream = container.streams.video[0]
         ctx = stream.codec_context
@@ -57,7 +58,14 @@ def test_the_floor_encodes_the_frames_asked_for_as_manim_does(tmp_path: Path, co
         assert sum(1 for _ in container.decode(stream)) == count
     options = bench.x264_options(Path(floor.video)).split()
     assert "crf=23.0" in options and "rc=crf" in options
-    assert "subme=7" in options and "ref=3" in options  # libx264's default preset, medium, as manim
+    # The scenes' settings for low quality, as libx264 reports them for a clip encoded directly.
+    direct = tmp_path / "direct.mp4"
+    with av.open(str(direct), "w") as container:
+        stream = container.add_stream("libx264", rate=15, options=x264_options("low_quality"))
+        stream.pix_fmt, stream.width, stream.height = "yuv420p", TINY.width, TINY.height
+        container.mux(stream.encode(av.VideoFrame.from_ndarray(_flat(9), format="rgba")))
+        container.mux(stream.encode(None))
+    assert options == bench.x264_options(direct).split()
 
 
 def test_the_prepared_frames_are_cycled(tmp_path: Path):
