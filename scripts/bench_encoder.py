@@ -21,7 +21,6 @@ It also saves, for each quality, a crop of the same detailed frame as each setti
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import tempfile
@@ -78,35 +77,25 @@ HEADER = ("| quality | preset | tune | encode s | CPU s | kB per s of video | PS
 
 def draw_frames(q: Quality, tex: Path, media: Path, seconds: float = SECONDS_PER_SCENE) -> list[np.ndarray]:
     """Consecutive frames from each sample scene at ``q``, drawn as a render draws them (RGB)."""
-    from manim import tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
+    from scenes import LESSON_SCENES
+    from scenes.capture import draw_scene
 
     per_scene = max(2, min(round(seconds * q.fps),
                            FRAMES_MEMORY // (len(SAMPLE_SCENES) * q.width * q.height * 3)))
     frames: list[np.ndarray] = []
-    add_frame = CairoRenderer.add_frame
-    from scenes import LESSON_SCENES
-
     modules = {name: module for module, name in LESSON_SCENES}
     for name, animation in SAMPLE_SCENES:
-        module = modules[name]
         run: list[np.ndarray] = []
 
-        def keep(renderer, frame, num_frames=1, run=run):
-            if not renderer.skip_animations and len(run) < per_scene:
+        def keep(frame: np.ndarray, run: list[np.ndarray] = run) -> None:
+            if len(run) < per_scene:
                 run.append(np.ascontiguousarray(frame[..., :3]))
-            return add_frame(renderer, frame, num_frames)
 
         settings = {"media_dir": str(media), "tex_dir": str(tex), "pixel_width": q.width, "pixel_height": q.height,
                     "frame_rate": q.fps, "write_to_movie": False, "disable_caching": True,
                     "verbosity": "WARNING", "progress_bar": "none",
                     "from_animation_number": animation, "upto_animation_number": animation + 3}
-        CairoRenderer.add_frame = keep
-        try:
-            with tempconfig(settings):
-                getattr(importlib.import_module(module), name)().render()
-        finally:
-            CairoRenderer.add_frame = add_frame
+        draw_scene(modules[name], name, settings, keep)
         print(f"  {name}: {len(run)} frames from animation {animation}", flush=True)
         frames += run
     return frames

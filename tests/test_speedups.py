@@ -10,14 +10,11 @@ same, bit for bit. A speed-up that moved one pixel of one frame fails here.
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
-from manim import tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
 
 from scenes import LESSON_SCENES, glyphs, paths
+from scenes.capture import draw_scene
 
 FPS = 3
 ANIMATIONS = 8  # each scene up to its 8th animation (its first beat or two): manim stops it there
@@ -29,22 +26,12 @@ def draw(module: str, name: str, sped_up: bool, media, tex) -> list[np.ndarray]:
     for speedup in (glyphs, paths):
         (speedup.install if sped_up else speedup.uninstall)()
     frames: list[np.ndarray] = []
-    add_frame = CairoRenderer.add_frame
-
-    def keep(renderer, frame, num_frames=1):
-        if not renderer.skip_animations:
-            frames.append(frame.copy())
-        return add_frame(renderer, frame, num_frames)
-
     settings = {"media_dir": str(media), "tex_dir": str(tex), "quality": "low_quality", "frame_rate": FPS,
                 "write_to_movie": False, "disable_caching": True, "verbosity": "WARNING", "progress_bar": "none",
                 "upto_animation_number": ANIMATIONS}
-    CairoRenderer.add_frame = keep
     try:
-        with tempconfig(settings):
-            getattr(importlib.import_module(module), name)().render()
+        draw_scene(module, name, settings, lambda frame: frames.append(frame.copy()))
     finally:
-        CairoRenderer.add_frame = add_frame
         glyphs.install()
         paths.install()
         glyphs.forget_svgs()
