@@ -16,6 +16,10 @@ It also saves, for each quality, a crop of the same detailed frame as each setti
 (``media/bench/encoder-<quality>-<setting>.png``), to look at. Everything goes to
 ``media/bench/bench-encoder-<time>.json`` too. The frames are drawn from the TeX store under
 ``media/cache/tex`` (compiling what is missing).
+
+Every preset and tuning at three qualities takes about an hour on a 2-core machine, most of it
+comparing frames at high; ``--presets superfast,veryfast,medium --quality high`` and fewer
+``--seconds`` measure less.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from pipeline.quality import QUALITIES, Quality, quality  # noqa: E402
 
 PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow")
 TUNES = ("none", "animation")
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+X264_TUNES = ("none", "film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency")
 # Scenes whose frames stand for the lesson: formulas being written and transformed, the network
 # picture with numbers changing, a plot, matrices. Each gives one run of consecutive frames.
 SAMPLE_SCENES = (("ChainRule", 3), ("FourNeurons", 4), ("NudgeLastWeight", 5), ("VanishingGradients", 3),
@@ -211,13 +217,17 @@ def crop(image: np.ndarray, q: Quality) -> np.ndarray:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quality", action="append", choices=list(QUALITIES), help="(repeatable) low, medium, high by default")
-    ap.add_argument("--presets", default=",".join(PRESETS))
-    ap.add_argument("--tunes", default=",".join(TUNES))
+    ap.add_argument("--presets", default=",".join(PRESETS), help="comma-separated x264 presets (all of them)")
+    ap.add_argument("--tunes", default=",".join(TUNES), help="comma-separated tunings; none: no tuning (none,animation)")
     ap.add_argument("--repeat", type=int, default=3, help="encodings of each setting; the fastest counts (3)")
     ap.add_argument("--seconds", type=float, default=SECONDS_PER_SCENE,
                     help=f"seconds of frames from each scene ({SECONDS_PER_SCENE:g}; fewer at 4k to fit in memory)")
     ap.add_argument("--media", type=Path, default=ROOT / "media")
     args = ap.parse_args()
+    for given, known, what in ((args.presets, X264_PRESETS, "--presets"), (args.tunes, X264_TUNES, "--tunes")):
+        unknown = [v for v in given.split(",") if v not in known]
+        if unknown:
+            ap.error(f"{what}: unknown {', '.join(unknown)}; choose from {', '.join(known)}")
     from PIL import Image
 
     import scenes.base  # noqa: F401  (the scenes' speed-ups, as in a render)

@@ -68,3 +68,13 @@ def test_an_encoding_is_timed_and_readable(tmp_path):
     assert wall > 0 and cpu > 0
     with av.open(str(out)) as container:
         assert container.streams.video[0].frames == 6
+
+
+@pytest.mark.parametrize("args, named", [(["--presets", "medium,fastest"], "fastest"), (["--tunes", "cartoon"], "cartoon")])
+def test_an_unknown_preset_or_tuning_is_refused_by_name(args, named):
+    import subprocess
+
+    script = Path(__file__).parent.parent / "scripts" / "bench_encoder.py"
+    run = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert f"unknown {named}; choose from" in run.stderr.strip().splitlines()[-1]
