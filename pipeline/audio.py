@@ -205,9 +205,7 @@ def add_sound(output: av.container.OutputContainer, samples: np.ndarray, cues: S
     packets, in time order, for :func:`interleave` to mux among the video's. With a ``store``
     folder, the AAC comes from there (:func:`encoded_track`) when these samples were encoded before."""
     if store is None:
-        sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
-        sound.bit_rate = AAC_BIT_RATE
-        packets = _aac_packets(sound, samples)
+        packets = _aac_packets(_aac_stream(output), samples)
     else:
         packets = _copied_packets(output, encoded_track(samples, store))
     subtitles = output.add_mux_stream("mov_text", time_base=SUBTITLE_TIME_BASE)
@@ -243,9 +241,7 @@ def encoded_track(samples: np.ndarray, store: Path) -> Path:
 
     def write(tmp: Path) -> None:
         with av.open(str(tmp), "w", format="mp4") as output:
-            sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
-            sound.bit_rate = AAC_BIT_RATE
-            output.mux(_aac_packets(sound, samples))
+            output.mux(_aac_packets(_aac_stream(output), samples))
 
     atomic_write(path, write)
     tracks = sorted(store.glob("*.m4a"), key=lambda p: p.stat().st_mtime, reverse=True)
@@ -285,6 +281,13 @@ def interleave(output: av.container.OutputContainer, packet: av.Packet, others: 
 def _seconds(packet: av.Packet) -> Fraction:
     assert packet.dts is not None and packet.time_base is not None
     return packet.dts * packet.time_base
+
+
+def _aac_stream(output: av.container.OutputContainer) -> av.AudioStream:
+    """A mono AAC stream of the track's rate, bit rate and coder, added to ``output``."""
+    sound = output.add_stream("aac", rate=TRACK_RATE, layout="mono", options=AAC_OPTIONS)
+    sound.bit_rate = AAC_BIT_RATE
+    return sound
 
 
 def _aac_packets(stream: av.AudioStream, samples: np.ndarray) -> list[av.Packet]:

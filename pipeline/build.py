@@ -128,10 +128,11 @@ def preview_scene(name: str | None, options: Options, out: TextIO | None = None)
         if session.narration is None:
             publish_file(entry.video, target)
         else:  # with its narration, to hear the timing
-            from pipeline.audio import lay_out, mux_samples  # NumPy: only for a narrated preview
+            from pipeline.audio import lay_out, mux_samples, read_samples  # NumPy: only for a narrated preview
 
             placements, cues = scene_sound(entry, session.narration)
-            mux_samples(entry.video, lay_out(placements, entry.duration), cues, target)
+            read = session.samples_ahead.read if session.samples_ahead else read_samples  # read while it rendered
+            mux_samples(entry.video, lay_out(placements, entry.duration, read=read), cues, target)
     result = Result(target, entry.duration, time.monotonic() - started, rendered, [] if rendered else [name])
     session.progress.say(f"preview of {name}: {show_path(target)}")
     return result
