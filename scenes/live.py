@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from manim import DecimalNumber, ValueTracker
+from manim import DecimalNumber, ValueTracker, VMobject
+from manim.mobject.text import numbers
 
 from mathcore.formatting import Formatter
 from scenes import palette
@@ -40,6 +41,12 @@ class Nudge:
         return lambda: self.outputs()[index]
 
 
+# (character, font size) -> (the glyph in manim's digit cache it was made from, the glyph scaled to
+# that size). Checked against the cache on use: the TeX census (scenes.census) fills manim's cache
+# with placeholders for a while and then restores it, and a scaled placeholder must not outlive it.
+_SIZED: dict[tuple[str, float], tuple[VMobject, VMobject]] = {}
+
+
 class LiveNumber(DecimalNumber):
     """A number shown by the lesson's formatter that follows ``value()`` while it changes."""
 
@@ -63,3 +70,35 @@ class LiveNumber(DecimalNumber):
             self.set_value(value)
             self.text = text
             self.updates += 1
+
+
+def _sized_string_to_mob(self: LiveNumber, string: str, mob_class: type | None = None, **kwargs) -> VMobject:
+    """One character of a live number, as manim's ``DecimalNumber._string_to_mob`` makes it (a copy
+    of its cached glyph, scaled to the number's size), but copied from a glyph already scaled:
+    scaling every new digit was a quarter of the cost of a change of text. The scaled glyph is
+    made by manim's own code, once per character and size, from the glyph manim's cache holds
+    now (:data:`_SIZED`)."""
+    if mob_class is not None or kwargs:
+        return DecimalNumber._string_to_mob(self, string, mob_class, **kwargs)
+    key = (string, self._font_size)
+    source = numbers.string_to_mob_map.get(string)  # looked up as manim looks it up: tests replace it
+    sized = _SIZED.get(key)
+    if sized is None or sized[0] is not source:
+        glyph = DecimalNumber._string_to_mob(self, string)
+        _SIZED[key] = sized = (numbers.string_to_mob_map[string], glyph)
+    return sized[1].copy()
+
+
+def install() -> None:
+    """Live numbers copy their digits from glyphs already scaled (idempotent; :mod:`scenes.base` does it)."""
+    LiveNumber._string_to_mob = _sized_string_to_mob  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    """Manim's own digits again (for the tests' before/after)."""
+    LiveNumber._string_to_mob = DecimalNumber._string_to_mob  # type: ignore[method-assign]
+    _SIZED.clear()
+
+
+def installed() -> bool:
+    return LiveNumber._string_to_mob is _sized_string_to_mob

@@ -1,8 +1,9 @@
 """The render speed-ups change no pixel: frames of every lesson scene drawn with them and without.
 
-The scenes install two speed-ups (:mod:`scenes.glyphs`: glyphs drop their SVG source paths, so
+The scenes install four speed-ups (:mod:`scenes.glyphs`: glyphs drop their SVG source paths, so
 copies are cheap; :mod:`scenes.paths`: a shape that did not change is drawn from its kept Cairo
-path). Each scene of the default lesson is drawn here twice, in this process, at low quality and
+path; :mod:`scenes.copies`: mobjects are copied without ``copy.deepcopy``'s generic dispatch;
+:mod:`scenes.live`: live numbers copy their digits from glyphs already scaled). Each scene of the default lesson is drawn here twice, in this process, at low quality and
 3 frames a second, through its first animations: once as the scenes have it and once with manim's
 own code (the speed-ups uninstalled, every cache of glyphs emptied), and every frame must be the
 same, bit for bit. A speed-up that moved one pixel of one frame fails here.
@@ -13,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenes import LESSON_SCENES, glyphs, paths
+from scenes import LESSON_SCENES, copies, glyphs, live, paths
 from scenes.capture import draw_scene
 
+SPEEDUPS = (glyphs, paths, copies, live)
 FPS = 3
 ANIMATIONS = 8  # each scene up to its 8th animation (its first beat or two): manim stops it there
 
@@ -23,7 +25,7 @@ ANIMATIONS = 8  # each scene up to its 8th animation (its first beat or two): ma
 def draw(module: str, name: str, sped_up: bool, media, tex) -> list[np.ndarray]:
     """Every frame a scene draws (as manim hands them to the movie), with or without the speed-ups."""
     glyphs.forget_svgs()
-    for speedup in (glyphs, paths):
+    for speedup in SPEEDUPS:
         (speedup.install if sped_up else speedup.uninstall)()
     frames: list[np.ndarray] = []
     settings = {"media_dir": str(media), "tex_dir": str(tex), "quality": "low_quality", "frame_rate": FPS,
@@ -32,8 +34,8 @@ def draw(module: str, name: str, sped_up: bool, media, tex) -> list[np.ndarray]:
     try:
         draw_scene(module, name, settings, lambda frame: frames.append(frame.copy()))
     finally:
-        glyphs.install()
-        paths.install()
+        for speedup in SPEEDUPS:
+            speedup.install()
         glyphs.forget_svgs()
     return frames
 
@@ -58,4 +60,4 @@ def test_the_speedups_draw_every_frame_the_same(drawn, name: str):
 def test_the_scenes_install_the_speedups():
     import scenes.base  # noqa: F401  (every lesson scene imports it)
 
-    assert glyphs.installed() and paths.installed()
+    assert all(speedup.installed() for speedup in SPEEDUPS)
