@@ -28,6 +28,9 @@ ENTRY_FILE = "entry.json"
 MANIM_FIRST_SECTION = "autocreated"  # manim's name for a scene's unnamed first section
 TEX_FOLDER = "Tex"  # manim's tex_dir under its media_dir
 MARKS_SUFFIX = ".marks.json"  # as scenes.base writes it (not imported: no manim here)
+SVG_STORE_ENV = "LESSON_SVG_STORE"  # read by scenes.svgstore: where the renders keep parsed SVGs
+SVG_SUFFIX = ".svgmob"  # scenes.svgstore's files
+SVGS_KEPT = 6000  # the store's most recently used files kept: the lesson parses about 800
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,23 @@ def collect_tex(work: Path, store: Path) -> None:
             link_or_copy(svg, store / svg.name)
         except FileExistsError:
             pass
+
+
+def prune_svgs(store: Path, keep: int = SVGS_KEPT) -> int:
+    """Delete all but the ``keep`` most recently used files of the parsed-SVG store
+    (:mod:`scenes.svgstore` touches a file when it reads it): how many were deleted."""
+    try:
+        files = sorted(((p.stat().st_mtime, p) for p in store.glob(f"*/*{SVG_SUFFIX}")), reverse=True)
+    except OSError:  # a file went while we looked (another build pruning): next time
+        return 0
+    gone = 0
+    for _, path in files[keep:]:
+        try:
+            path.unlink()
+            gone += 1
+        except OSError:
+            pass
+    return gone
 
 
 def remove_tree(folder: Path) -> None:

@@ -83,6 +83,11 @@ class Layout:
         return self.media / "cache" / "tex"
 
     @property
+    def svg_store(self) -> Path:
+        """Parsed SVGs of formulas and captions (scenes.svgstore)."""
+        return self.media / "cache" / "svg"
+
+    @property
     def sound_store(self) -> Path:
         return self.media / "cache" / "sound"
 

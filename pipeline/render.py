@@ -35,7 +35,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO
 
-from pipeline.cache import CacheEntry, EntryError, collect_tex, commit_entry, remove_tree, render_history, seed_tex
+from pipeline.cache import (SVG_STORE_ENV, CacheEntry, EntryError, collect_tex, commit_entry, prune_svgs, remove_tree,
+                            render_history, seed_tex)
 from pipeline.errors import RenderFailed
 from pipeline.fsutil import show_path
 from pipeline.layout import Layout
@@ -183,6 +184,7 @@ class Renderer:
             if self._zygote is not None:
                 self._zygote.close()
                 self._zygote = None
+        prune_svgs(self.layout.svg_store)
         if failures:
             self._raise(failures, [r.scene.name for r in pending])
         return entries
@@ -244,6 +246,7 @@ class Renderer:
         roots = list(dict.fromkeys(str(r.scene.root) for r in requests))
         return {**{k: v for k, v in os.environ.items() if k != TIMING_ENV}, **self.lesson.env(),
                 **(self.narration.env() if self.narration else {}), "PYTHONUNBUFFERED": "1",
+                SVG_STORE_ENV: str(self.layout.svg_store),
                 "PYTHONPATH": os.pathsep.join(filter(None, [*roots, os.environ.get("PYTHONPATH")]))}
 
     def _warm(self) -> Zygote:

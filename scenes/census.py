@@ -34,6 +34,7 @@ from manim.mobject.text import numbers, tex_mobject
 from manim.utils.tex_file_writing import generate_tex_file
 
 from mathcore.model import Beat, LessonModel
+from scenes import svgstore
 from scenes.live import LiveNumber
 from scenes.tex import EquationTex, LabelTex, ShownTex, SymbolTex, roomy_rows
 
@@ -184,7 +185,7 @@ def _tex_stubbed(tex_dir: Path, found: dict[Path, None]) -> Iterator[_Stub]:
         try:
             logger.setLevel(logging.WARNING)
             with tempconfig({"tex_dir": str(tex_dir)}), mock.patch.object(tex_mobject, "tex_to_svg_file",
-                                                                          tex_to_svg_file):
+                                                                          tex_to_svg_file), svgstore.off():
                 yield stub
         finally:
             logger.setLevel(level)

@@ -33,11 +33,12 @@ from manim import (
 )
 
 from mathcore.model import Beat, Shown
-from scenes import glyphs, palette
+from scenes import glyphs, palette, svgstore
 
 Source = tuple[str, ...]
 
 glyphs.install()  # copies of formulas and words without their SVG source paths: many times faster
+svgstore.install()  # SVGs parsed once per build, kept in the store the pipeline names (scenes.svgstore)
 
 
 class EquationTex(MathTex):
