@@ -28,9 +28,10 @@ from pipeline.narration import Narration, check_mode, lesson_sound, narrate, sce
 from pipeline.preflight import check_render_tools
 from pipeline.progress import Progress, span
 from pipeline.quality import DEFAULT_QUALITY, PREVIEW_QUALITY, Quality, quality
-from pipeline.render import Renderer, RenderRequest, default_jobs, render_args
+from pipeline.render import Renderer, RenderRequest, default_jobs, early_zygote, render_args
 from pipeline.scenelist import DEFAULT_REGISTRY, Registry, SceneRef, load_registry, shown_beats
 from pipeline.storage import SpaceNeed, storage_errors
+from pipeline.zygote import Zygote
 
 if TYPE_CHECKING:
     from pipeline.audio import SamplesAhead
@@ -155,18 +156,36 @@ class _Session:
         self.progress = Progress(names, out)
         what = f"{len(names)} scenes" if len(names) > 1 else f"scene {names[0]}"
         self.progress.say(f"{self.lesson.name}: {what} at {q.describe()}, lesson file {show_path(self.lesson.path)}")
-        self.narration: Narration | None = None
-        if check_mode(options.narration) == "voice":
-            beats = shown_beats(scenes or self.registry.scenes)
-            self.narration = narrate(self.lesson, self.layout, beats, self.progress.say, memo=self.memo)
-        else:
-            self.progress.say("narration: none (a silent video)")
-        self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes, self.narration, self.memo)
-        self.memo.save()
+        # Warming up while the cache is checked: used if a scene needs rendering, else stopped.
+        self.zygote: Zygote | None = early_zygote(self.layout, self.lesson, scenes or self.registry.scenes,
+                                                  options.jobs or default_jobs(), self.outputs.log("<Scene>").parent)
+        try:
+            self.narration: Narration | None = None
+            if check_mode(options.narration) == "voice":
+                beats = shown_beats(scenes or self.registry.scenes)
+                self.narration = narrate(self.lesson, self.layout, beats, self.progress.say, memo=self.memo)
+            else:
+                self.progress.say("narration: none (a silent video)")
+            self.keys = scene_keys(self.registry, self.lesson, q, render_args(q), scenes, self.narration, self.memo)
+            self.memo.save()
+        except BaseException:
+            self._stop_zygote()
+            raise
+
+    def _stop_zygote(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
 
     def entries(self, scenes: list[SceneRef]) -> tuple[dict[str, CacheEntry], dict[str, float]]:
         """Every scene's cache entry, rendering those not cached; and the render time of each
         scene rendered."""
+        try:
+            return self._entries(scenes)
+        finally:
+            self._stop_zygote()  # (the renderer took it if it rendered)
+
+    def _entries(self, scenes: list[SceneRef]) -> tuple[dict[str, CacheEntry], dict[str, float]]:
         found = {ref.name: self._usable(ref, load_entry(self.layout.entry(self.keys[ref.name]))) for ref in scenes}
         entries: dict[str, CacheEntry] = {}
         for ref in scenes:
@@ -185,7 +204,8 @@ class _Session:
             from pipeline.audio import SamplesAhead
 
             self.samples_ahead = SamplesAhead(s.audio for s in self.narration.said)
-        renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, jobs, self.narration)
+        renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, jobs, self.narration, self.zygote)
+        self.zygote = None  # the renderer's now: it closes it
         rendered = renderer.render([RenderRequest(ref, self.keys[ref.name], self.outputs.log(ref.name))
                                     for ref in missing])
         entries.update(rendered)

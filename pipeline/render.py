@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -82,6 +82,36 @@ def manim_args(scene: SceneRef, quality: Quality, media_dir: Path) -> list[str]:
     return ["render", *render_args(quality), *QUIET_ARGS, "--media_dir", str(media_dir), str(scene.path), scene.name]
 
 
+def job_env(layout: Layout, lesson: LessonInput, narration: Narration | None,
+            scenes: Sequence[SceneRef]) -> dict[str, str]:
+    """The environment of the renders of ``scenes`` (their roots importable, the lesson, its
+    narration's timing, the parsed-SVG store)."""
+    roots = list(dict.fromkeys(str(scene.root) for scene in scenes))
+    return {**{k: v for k, v in os.environ.items() if k != TIMING_ENV}, **lesson.env(),
+            **(narration.env() if narration else {}), "PYTHONUNBUFFERED": "1",
+            SVG_STORE_ENV: str(layout.svg_store),
+            "PYTHONPATH": os.pathsep.join(filter(None, [*roots, os.environ.get("PYTHONPATH")]))}
+
+
+def early_zygote(layout: Layout, lesson: LessonInput, scenes: Sequence[SceneRef], jobs: int,
+                 log_dir: Path) -> Zygote | None:
+    """A warm process started before the build knows which of ``scenes`` it will render: it imports
+    manim, every scene's module and the lesson model while the pipeline checks the cache (about
+    1.5 s of a one-scene change that no longer waits), and compiles TeX only once told which
+    beats (:meth:`Zygote.census`, from :class:`Renderer`). None if no scene is in a module, or if it
+    cannot start (an unwritable media folder, say: the renderer's own checks then say so)."""
+    modules = [m for m in dict.fromkeys(module_name(scene) for scene in scenes) if m]
+    if not modules:
+        return None
+    store = layout.tex_store if any(m.startswith("scenes.") for m in modules) else None
+    try:
+        layout.work.mkdir(parents=True, exist_ok=True)
+        return Zygote(job_env(layout, lesson, None, scenes), layout.work, log_dir / "zygote.log", modules, store,
+                      jobs, census_later=True)
+    except OSError:
+        return None
+
+
 def module_name(scene: SceneRef) -> str | None:
     """The import name of a scene's module (``scenes.part1``), if its file is under its root."""
     try:
@@ -127,7 +157,9 @@ class Renderer:
     """Renders scenes of one lesson at one quality, ``jobs`` at a time."""
 
     def __init__(self, layout: Layout, lesson: LessonInput, quality: Quality, progress: Progress,
-                 jobs: int, narration: Narration | None = None) -> None:
+                 jobs: int, narration: Narration | None = None, zygote: Zygote | None = None) -> None:
+        """``zygote``: one started early (:func:`early_zygote`), before the build knew what to render;
+        the renderer tells it its census and closes it when it is done."""
         self.layout = layout
         self.lesson = lesson
         self.narration = narration
@@ -136,6 +168,7 @@ class Renderer:
         self.jobs = max(1, jobs)
         self.space = SpaceNeed.render(layout.media, 0, quality, self.jobs)
         self._zygote: Zygote | None = None  # the warm process of the build running
+        self._early = zygote
         self._requests: list[RenderRequest] = []  # the build's renders (the zygote prepares for all)
         self._job_env: dict[str, str] = {}  # the environment they share
 
@@ -147,20 +180,27 @@ class Renderer:
         :class:`~pipeline.storage.DiskFull` instead if the disk filled up, and
         :class:`~pipeline.storage.NotWritable` if the media folder cannot be written.
         """
-        self.space = SpaceNeed.render(self.layout.media, len(requests), self.quality, self.jobs)
-        check_writable(self.space)
-        free = free_bytes(self.layout.media)
-        if free is not None and free < self.space.bytes:
-            self.progress.say(f"warning: the disk of {show_path(self.layout.media)}/ has {size(free)} free; "
-                              f"{self.space.describe()}")
-        self.layout.work.mkdir(parents=True, exist_ok=True)
-        remove_stale_work(self.layout.work)
+        try:
+            self.space = SpaceNeed.render(self.layout.media, len(requests), self.quality, self.jobs)
+            check_writable(self.space)
+            free = free_bytes(self.layout.media)
+            if free is not None and free < self.space.bytes:
+                self.progress.say(f"warning: the disk of {show_path(self.layout.media)}/ has {size(free)} free; "
+                                  f"{self.space.describe()}")
+            self.layout.work.mkdir(parents=True, exist_ok=True)
+            remove_stale_work(self.layout.work)
+        except BaseException:
+            if self._early is not None:
+                self._early.close()
+                self._early = None
+            raise
         pending = deque(longest_first(requests, render_history(self.layout.scene_cache, Fraction(self.quality.fps)),
                                       self._expected_seconds(requests)))
         running: list[_Job] = []
         entries: dict[str, CacheEntry] = {}
         failures: list[_Failure] = []
-        self._zygote, self._requests, self._job_env = None, list(requests), self._env(requests)
+        self._zygote, self._requests, self._job_env = self._early, list(requests), self._env(requests)
+        self._early = None
         try:
             # Once a scene has failed no job starts: the loop waits only for the running ones.
             while running or (pending and not failures):
@@ -243,16 +283,12 @@ class Renderer:
 
     def _env(self, requests: list[RenderRequest]) -> dict[str, str]:
         """The environment of every render of this build (their scenes' roots importable)."""
-        roots = list(dict.fromkeys(str(r.scene.root) for r in requests))
-        return {**{k: v for k, v in os.environ.items() if k != TIMING_ENV}, **self.lesson.env(),
-                **(self.narration.env() if self.narration else {}), "PYTHONUNBUFFERED": "1",
-                SVG_STORE_ENV: str(self.layout.svg_store),
-                "PYTHONPATH": os.pathsep.join(filter(None, [*roots, os.environ.get("PYTHONPATH")]))}
+        return job_env(self.layout, self.lesson, self.narration, [r.scene for r in requests])
 
     def _warm(self) -> Zygote:
         """The build's zygote, started with the first render and ready: it has imported the scenes'
         modules and compiled the lesson's TeX into the store."""
-        if self._zygote is None:
+        if self._zygote is None or self._zygote.census_due:
             modules = [m for m in dict.fromkeys(module_name(r.scene) for r in self._requests) if m]
             log = self._requests[0].log.parent / "zygote.log"  # beside the scenes' logs
             # The census knows the lesson's scenes (the package scenes): other scenes compile their own.
@@ -261,7 +297,10 @@ class Renderer:
             # change takes the census of its beats, not the lesson's (0.1 s against 0.8 s).
             declared = [r.scene.beats() for r in self._requests]
             beats = None if any(b is None for b in declared) else list(dict.fromkeys(k for b in declared for k in b))
-            self._zygote = Zygote(self._job_env, self.layout.work, log, modules, store, self.jobs, beats)
+            if self._zygote is None:
+                self._zygote = Zygote(self._job_env, self.layout.work, log, modules, store, self.jobs, beats)
+            else:  # started early, with every scene's modules: now it knows what to compile
+                self._zygote.census(beats, compile_tex=store is not None)
             seconds = self._zygote.wait_ready()
             tex = self._zygote.tex
             compiled = f"; {tex['compiled']} TeX strings compiled at once ({tex['seconds']:.1f} s)" if tex.get("compiled") else ""

@@ -55,13 +55,16 @@ class ZygoteDied(RuntimeError):
 
 # -- the zygote process ------------------------------------------------------------------------------
 def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, tex_store: Path | None = None,
-          tex_jobs: int = 2, beats: Sequence[str] | None = None) -> int:
+          tex_jobs: int = 2, beats: Sequence[str] | None = None, census_later: bool = False) -> int:
     """The zygote's main loop (``python -m pipeline.zygote [--tex-store DIR] [--tex-jobs N]
-    [--beat KEY ...] MODULE...``).
+    [--beat KEY ...] [--census-later] MODULE...``).
 
     With ``tex_store``, every TeX string of the lesson (of its ``beats`` only, if given: the scenes
     about to render) is compiled into it before the first render (:func:`precompile_tex`),
-    ``tex_jobs`` LaTeX documents at a time."""
+    ``tex_jobs`` LaTeX documents at a time. With ``census_later``, the zygote imports and warms up
+    at once, then waits for the first line of its input to say which beats' TeX to compile
+    (``{"census": {"beats": [...]}}``, ``null`` beats for every one, or ``{"census": null}`` for
+    none): the pipeline starts it before it knows which scenes need rendering."""
     replies = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")  # the message pipe
     os.dup2(2, 1)  # print() in the zygote goes to its log, never into the messages
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -72,14 +75,27 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, 
         _try(f"import {name}", lambda name=name: importlib.import_module(name))
     for module, function in warm_up:
         _try(f"{module}.{function}()", lambda m=module, f=function: getattr(importlib.import_module(m), f)())
+    stdin = sys.stdin.buffer
+    pending = b""
+    if census_later:
+        while b"\n" not in pending:
+            chunk = os.read(stdin.fileno(), 65536)
+            if not chunk:  # the pipeline had nothing to render after all
+                return 0
+            pending += chunk
+        line, pending = pending.split(b"\n", 1)
+        census = json.loads(line)["census"]
+        print(f"warm after {time.perf_counter() - started:.1f} s; told its census: {json.dumps(census)}", flush=True)
+        if census is None:
+            tex_store = None
+        else:
+            beats = census.get("beats")
     tex: dict[str, Any] = {}
     if tex_store is not None:
         _try("compiling the lesson's TeX", lambda: tex.update(precompile_tex(tex_store, tex_jobs, beats)))
     _send(replies, ready=round(time.perf_counter() - started, 3), tex=tex)
 
     children: dict[int, str] = {}  # pid -> request id
-    stdin = sys.stdin.buffer
-    pending = b""
     open_ = True
     while open_ or children:
         if open_:
@@ -90,6 +106,7 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, 
                     open_ = False
                     _stop_children(children, replies)
                 pending += chunk
+            if pending:
                 while b"\n" in pending:
                     line, pending = pending.split(b"\n", 1)
                     request = json.loads(line)
@@ -264,12 +281,18 @@ class Zygote:
     """The zygote process of one build: started with the environment every render shares."""
 
     def __init__(self, env: Mapping[str, str], cwd: Path, log: Path, preload: Sequence[str] = (),
-                 tex_store: Path | None = None, tex_jobs: int = 2, beats: Sequence[str] | None = None) -> None:
+                 tex_store: Path | None = None, tex_jobs: int = 2, beats: Sequence[str] | None = None,
+                 census_later: bool = False) -> None:
+        """With ``census_later``, the beats whose TeX to compile are given later, by :meth:`census`
+        (before the first :meth:`start`): the zygote imports and warms up meanwhile."""
         self.log_path = log
         log.parent.mkdir(parents=True, exist_ok=True)
         tex = ["--tex-store", str(tex_store), "--tex-jobs", str(tex_jobs)] if tex_store is not None else []
         if tex_store is not None and beats is not None:
             tex += [arg for beat in beats for arg in ("--beat", beat)]
+        if census_later:
+            tex.append("--census-later")
+        self.census_due = census_later
         with log.open("wb") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *tex, *preload], cwd=cwd,
                                             env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -285,19 +308,32 @@ class Zygote:
         self.tex: dict[str, Any] = {}  # what it compiled of the lesson's TeX (precompile_tex)
         self.dead = False
 
+    def census(self, beats: Sequence[str] | None, compile_tex: bool = True) -> None:
+        """Tell a zygote started with ``census_later`` which beats' TeX to compile (``None``: every
+        beat's), or, with ``compile_tex`` false, to compile none."""
+        if not self.census_due:
+            raise RuntimeError("census() is for a zygote started with census_later, and only once")
+        self.census_due = False
+        message = {"census": {"beats": None if beats is None else list(beats)} if compile_tex else None}
+        self._write(message)
+
+    def _write(self, message: Mapping[str, Any]) -> None:
+        try:
+            assert self.process.stdin is not None
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            self._died()
+
     def start(self, args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Path) -> Forked:
         """Fork a child that runs ``manim args`` in ``cwd`` with ``env``, appending to ``log``.
 
         Waits for the zygote to be ready (the first time) and for the child's pid."""
+        if self.census_due:
+            raise RuntimeError("a zygote started with census_later needs census() before its first render")
         self._count += 1
         rid = str(self._count)
-        request = {"id": rid, "args": list(args), "cwd": str(cwd), "env": dict(env), "log": str(log)}
-        try:
-            assert self.process.stdin is not None
-            self.process.stdin.write((json.dumps(request) + "\n").encode())
-            self.process.stdin.flush()
-        except BrokenPipeError:
-            self._died()
+        self._write({"id": rid, "args": list(args), "cwd": str(cwd), "env": dict(env), "log": str(log)})
         while rid not in self._started:
             if self.dead:
                 raise ZygoteDied(self._why(), self.log_path)
@@ -308,6 +344,8 @@ class Zygote:
 
     def wait_ready(self) -> float:
         """Wait until the zygote has warmed up: the seconds it took."""
+        if self.census_due:
+            raise RuntimeError("a zygote started with census_later is ready only after census()")
         while self.ready_seconds is None:
             if self.dead:
                 raise ZygoteDied(self._why(), self.log_path)
@@ -355,7 +393,11 @@ class Zygote:
         return f"the render process (pipeline.zygote) ended{f' with status {code}' if code is not None else ''}"
 
     def close(self) -> None:
-        """No more renders: the zygote ends (terminating any child still running)."""
+        """No more renders: the zygote ends (terminating any child still running). One started with
+        ``census_later`` and never told its census has no render to finish: it is killed at once
+        (it may still be importing, and would read its input only after)."""
+        if self.census_due and self.process.poll() is None:
+            self.process.kill()
         if self.process.stdin is not None and not self.process.stdin.closed:
             try:
                 self.process.stdin.close()
@@ -378,9 +420,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tex-jobs", type=int, default=2, help="LaTeX documents compiled at a time")
     parser.add_argument("--beat", action="append", dest="beats",
                         help="(repeatable) compile the TeX of these beats only (default: every beat)")
+    parser.add_argument("--census-later", action="store_true",
+                        help="read which beats' TeX to compile from the first line of input (after the imports)")
     parser.add_argument("modules", nargs="*", help="modules to import before the first render")
     args = parser.parse_args(argv)
-    return serve(args.modules, tex_store=args.tex_store, tex_jobs=args.tex_jobs, beats=args.beats)
+    return serve(args.modules, tex_store=args.tex_store, tex_jobs=args.tex_jobs, beats=args.beats,
+                 census_later=args.census_later)
 
 
 if __name__ == "__main__":

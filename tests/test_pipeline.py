@@ -213,6 +213,9 @@ def test_second_run_renders_nothing(built: Build, tmp_path: Path):
     assert "up to date: 0 rendered, 3 cached" in run.stdout
     assert build.video.stat().st_mtime_ns == before  # not even joined again
     assert seconds < 5  # about half a second when the machine is idle
+    # The warm process started in case a scene needed rendering was stopped, not left behind.
+    assert _manim_processes(build.media) == []
+
 
 
 # ``python -m pipeline ARGS``, then a line naming the heavy libraries the process imported.
@@ -256,6 +259,10 @@ def test_changing_one_scene_renders_only_that_scene(built: Build, tmp_path: Path
     assert says(run.stdout, "Middle", "started")
     assert says(run.stdout, "Opening", "cached") and says(run.stdout, "Closing", "cached")
     assert "joined: 1 rendered, 2 cached" in run.stdout
+    # The render came from the warm process started before the cache was checked, told its census after.
+    [log] = build.media.rglob("zygote.log")
+    assert "told its census" in log.read_text()
+    assert _manim_processes(build.media) == []
     assert duration(build.video) == duration(built.video) + Fraction(2, 5)
     # A comment or a blank line is not a change.
     tiny.write_text("# a comment\n\n" + tiny.read_text())

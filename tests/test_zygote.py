@@ -182,3 +182,47 @@ def test_the_tex_compiled_first_is_that_of_the_beats_asked_for(tmp_path: Path, m
     expected = len(lesson_tex_files(model, tmp_path / "census", ["chain_rule"]))
     assert zygote.tex["strings"] == expected < len(lesson_tex_files(model, tmp_path / "whole"))
     assert zygote.tex["failed"] == 0 and len(list((tmp_path / "tex").glob("*.svg"))) >= zygote.tex["compiled"] > 0
+
+
+# -- started early, told its census later ------------------------------------------------------------
+def test_a_zygote_started_early_renders_once_told_its_census(project, tmp_path: Path):
+    root, env = project
+    zygote = Zygote(env, tmp_path, tmp_path / "zygote.log", ["lessonscenes.demo"], census_later=True)
+    try:
+        with pytest.raises(RuntimeError, match="census"):
+            zygote.wait_ready()  # it would wait for ever: refused
+        with pytest.raises(RuntimeError, match="census"):
+            start(zygote, root, env, tmp_path, "Quick")
+        zygote.census(None, compile_tex=False)
+        with pytest.raises(RuntimeError, match="only once"):
+            zygote.census(None)
+        assert zygote.wait_ready() > 0 and zygote.tex == {}
+        job, work = start(zygote, root, env, tmp_path, "Quick", 1)
+        assert job.wait(120) == 0
+    finally:
+        zygote.close()
+    assert list(work.rglob("Quick.mp4")) and zygote.process.returncode == 0
+
+
+def test_a_zygote_never_told_its_census_is_stopped_at_once(project, tmp_path: Path):
+    root, env = project
+    zygote = Zygote(env, tmp_path, tmp_path / "zygote.log", ["lessonscenes.demo"], census_later=True)
+    zygote.close()  # a build that had nothing to render: it does not wait for the imports to end
+    assert zygote.process.returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_the_tex_of_the_beats_told_later_is_compiled(tmp_path: Path, monkeypatch):
+    from scenes.census import lesson_tex_files
+    from scenes.lesson import LESSON_ENV, lesson_model
+
+    monkeypatch.delenv(LESSON_ENV, raising=False)
+    env = {k: v for k, v in os.environ.items() if k != LESSON_ENV}
+    env["PYTHONPATH"] = str(Path(__file__).parents[1])
+    zygote = Zygote(env, tmp_path, tmp_path / "zygote.log", (), tmp_path / "tex", 2, census_later=True)
+    try:
+        zygote.census(["chain_rule"])
+        zygote.wait_ready()
+    finally:
+        zygote.close()
+    assert zygote.tex["strings"] == len(lesson_tex_files(lesson_model(), tmp_path / "census", ["chain_rule"]))
