@@ -33,7 +33,7 @@ import numpy as np
 from manim.mobject.mobject import Mobject
 from manim.utils.color import ManimColor
 
-_deepcopy = Mobject.__deepcopy__
+from scenes.patch import Patch
 
 # Values a copy may share with the original: nothing can change them in place.
 _SHARED: tuple[type, ...] = (
@@ -120,18 +120,7 @@ def _fast_deepcopy(self: Mobject, memo: dict[int, Any]) -> Mobject:
     return _mobject_copy(self, memo)
 
 
-_fast_deepcopy.__wrapped__ = _deepcopy  # type: ignore[attr-defined]
 
-
-def install() -> None:
-    """Copy mobjects the fast way (idempotent; :mod:`scenes.base` does it)."""
-    Mobject.__deepcopy__ = _fast_deepcopy  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    """Manim's own copies again (for the tests' before/after)."""
-    Mobject.__deepcopy__ = _deepcopy  # type: ignore[method-assign]
-
-
-def installed() -> bool:
-    return Mobject.__deepcopy__ is _fast_deepcopy
+# Copy mobjects the fast way (scenes.base installs it).
+_PATCH = Patch(Mobject, "__deepcopy__", _fast_deepcopy)
+install, uninstall, installed = _PATCH.install, _PATCH.uninstall, _PATCH.installed

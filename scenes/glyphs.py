@@ -21,6 +21,8 @@ from __future__ import annotations
 from manim.mobject.svg.svg_mobject import SVG_HASH_TO_MOB_MAP, VMobjectFromSVGPath
 from manim.mobject.text.numbers import string_to_mob_map
 
+from scenes.patch import Patch
+
 _generate_points = VMobjectFromSVGPath.generate_points
 
 
@@ -30,23 +32,11 @@ def _generate_points_then_drop_path(self: VMobjectFromSVGPath) -> VMobjectFromSV
     return result
 
 
-_generate_points_then_drop_path.__wrapped__ = _generate_points  # type: ignore[attr-defined]
-
-
-def install() -> None:
-    """Make glyphs made from now on drop their SVG paths (idempotent; :mod:`scenes.tex` does it)."""
-    VMobjectFromSVGPath.generate_points = _generate_points_then_drop_path  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    """Manim's own behaviour again, for glyphs made from now on (for the tests' before/after).
-
-    Manim's SVG cache keeps glyphs made before: clear it (:func:`forget_svgs`) to make them anew."""
-    VMobjectFromSVGPath.generate_points = _generate_points  # type: ignore[method-assign]
-
-
-def installed() -> bool:
-    return VMobjectFromSVGPath.generate_points is _generate_points_then_drop_path
+# Glyphs made from now on drop their SVG paths (scenes.tex installs it). Uninstalled, manim's own
+# behaviour again for glyphs made from then on: manim's SVG cache keeps glyphs made before, so
+# clear it (forget_svgs) to make them anew.
+_PATCH = Patch(VMobjectFromSVGPath, "generate_points", _generate_points_then_drop_path)
+install, uninstall, installed = _PATCH.install, _PATCH.uninstall, _PATCH.installed
 
 
 def forget_svgs() -> None:

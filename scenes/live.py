@@ -16,6 +16,7 @@ from manim.mobject.text import numbers
 
 from mathcore.formatting import Formatter
 from scenes import palette
+from scenes.patch import Patch
 
 
 class Nudge:
@@ -89,16 +90,6 @@ def _sized_string_to_mob(self: LiveNumber, string: str, mob_class: type | None =
     return sized[1].copy()
 
 
-def install() -> None:
-    """Live numbers copy their digits from glyphs already scaled (idempotent; :mod:`scenes.base` does it)."""
-    LiveNumber._string_to_mob = _sized_string_to_mob  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    """Manim's own digits again (for the tests' before/after)."""
-    LiveNumber._string_to_mob = DecimalNumber._string_to_mob  # type: ignore[method-assign]
-    _SIZED.clear()
-
-
-def installed() -> bool:
-    return LiveNumber._string_to_mob is _sized_string_to_mob
+# Live numbers copy their digits from glyphs already scaled (scenes.base installs it).
+_PATCH = Patch(LiveNumber, "_string_to_mob", _sized_string_to_mob, forget=_SIZED.clear)
+install, uninstall, installed = _PATCH.install, _PATCH.uninstall, _PATCH.installed

@@ -27,6 +27,8 @@ import weakref
 from manim.camera.camera import Camera
 from manim.mobject.types.vectorized_mobject import VMobject
 
+from scenes.patch import Patch
+
 _set_path = Camera.set_cairo_context_path
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _SPLIT = VMobject.get_subpath_split_indices_from_points
@@ -108,19 +110,7 @@ def _device_path(ctx, matrix):
     return path
 
 
-_set_path_reusing.__wrapped__ = _set_path  # type: ignore[attr-defined]
 
-
-def install() -> None:
-    """Reuse unchanged shapes' paths (idempotent; :mod:`scenes.base` does it)."""
-    Camera.set_cairo_context_path = _set_path_reusing  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    """Manim's own drawing again (for the tests' before/after)."""
-    Camera.set_cairo_context_path = _set_path  # type: ignore[method-assign]
-    _kept.clear()
-
-
-def installed() -> bool:
-    return Camera.set_cairo_context_path is _set_path_reusing
+# Reuse unchanged shapes' paths (scenes.base installs it).
+_PATCH = Patch(Camera, "set_cairo_context_path", _set_path_reusing, forget=_kept.clear)
+install, uninstall, installed = _PATCH.install, _PATCH.uninstall, _PATCH.installed

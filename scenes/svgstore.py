@@ -37,6 +37,8 @@ from manim import config
 from manim.mobject.svg.svg_mobject import SVG_HASH_TO_MOB_MAP, SVGMobject
 from manim.utils.iterables import hash_obj
 
+from scenes.patch import Patch
+
 STORE_ENV = "LESSON_SVG_STORE"  # set by the pipeline (pipeline.cache.SVG_STORE_ENV)
 FORMAT = 1  # of the files: a change of what is stored changes it
 SUFFIX = ".svgmob"
@@ -130,24 +132,12 @@ def _init_from_store(self: SVGMobject, use_svg_cache: bool) -> SVGMobject:
     return self
 
 
-_init_from_store.__wrapped__ = _init_svg_mobject  # type: ignore[attr-defined]
-
 
 def forget() -> None:
     """Empty this process's memory of parsed SVGs (the store's files stay)."""
     _memory.clear()
 
 
-def install() -> None:
-    """Read parsed SVGs from the store, when there is one (idempotent; :mod:`scenes.tex` does it)."""
-    SVGMobject.init_svg_mobject = _init_from_store  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    """Manim's own parsing again (for the tests' before/after)."""
-    SVGMobject.init_svg_mobject = _init_svg_mobject  # type: ignore[method-assign]
-    _memory.clear()
-
-
-def installed() -> bool:
-    return SVGMobject.init_svg_mobject is _init_from_store
+# Read parsed SVGs from the store, when there is one (scenes.tex installs it).
+_PATCH = Patch(SVGMobject, "init_svg_mobject", _init_from_store, forget=_memory.clear)
+install, uninstall, installed = _PATCH.install, _PATCH.uninstall, _PATCH.installed
