@@ -9,10 +9,14 @@ the cost, and the Part 3 scene base), :mod:`scenes.tree` (the dependency tree), 
 (matrices and column vectors of the model's numbers) and :mod:`scenes.base` (the lesson scene with
 named beats). The part files (``part1.py``, ...) hold lesson scenes only; their helpers live here.
 
-Speed, with the same pixels: :mod:`scenes.glyphs` (formulas copy cheaply: glyphs drop their SVG
-source paths) and :mod:`scenes.paths` (an unchanged shape is drawn from its kept Cairo path), both
-installed by the toolkit; :mod:`scenes.census` lists the TeX strings the scenes will ask for, so
-that the pipeline compiles them all at once before rendering (:mod:`pipeline.zygote`).
+Speed, with the same pixels, each a :class:`scenes.patch.Patch` installed by the toolkit:
+:mod:`scenes.glyphs` (formulas copy cheaply: glyphs drop their SVG source paths), :mod:`scenes.paths`
+(an unchanged shape is drawn from its kept Cairo path, a changed one's path built from Python
+floats), :mod:`scenes.copies` (mobjects copied without ``copy.deepcopy``'s generic dispatch),
+:mod:`scenes.live` (live numbers' digits copied from glyphs already scaled) and
+:mod:`scenes.svgstore` (a formula's or caption's parsed SVG kept on disk, so each is parsed once a
+build); :mod:`scenes.census` lists the TeX strings the scenes will ask for, so that the pipeline
+compiles them all at once before rendering (:mod:`pipeline.zygote`).
 :mod:`scenes.encoder` sets x264's preset and tuning for each quality (``make bench-encoder``).
 """
 
