@@ -10,6 +10,7 @@ same bit for bit while its text changes.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -115,24 +116,27 @@ class Holder(Square):
         pass
 
 
-def examples() -> dict[str, Any]:
-    number = DecimalNumber(-1.25, num_decimal_places=2).set_color(RED)
+def shapes_with_an_updater() -> VGroup:
     shapes = VGroup(*(Circle(radius=0.2 * (i + 1)) for i in range(4)), Square().set_fill(BLUE, 0.5))
     shapes.add_updater(lambda m: None)
-    return {
-        "formula": MathTex(r"\frac{\partial C_0}{\partial w^{(L)}}", "=", r"\sigma'(z^{(L)})"),
-        "words": Text("how the cost changes"),
-        "number": number,
-        "live": LiveNumber(Formatter(3), lambda: -0.0625, ("test",)),
-        "shapes": shapes,
-        "tracker": ValueTracker(0.5),
-        "holder": Holder(),
-    }
+    return shapes
 
 
-@pytest.mark.parametrize("name", ["formula", "words", "number", "live", "shapes", "tracker", "holder"])
+# Made one at a time, in the test that needs it (a formula or words cost a TeX or Pango run).
+EXAMPLES: dict[str, Callable[[], Any]] = {
+    "formula": lambda: MathTex(r"\frac{\partial C_0}{\partial w^{(L)}}", "=", r"\sigma'(z^{(L)})"),
+    "words": lambda: Text("how the cost changes"),
+    "number": lambda: DecimalNumber(-1.25, num_decimal_places=2).set_color(RED),
+    "live": lambda: LiveNumber(Formatter(3), lambda: -0.0625, ("test",)),
+    "shapes": shapes_with_an_updater,
+    "tracker": lambda: ValueTracker(0.5),
+    "holder": lambda: Holder(),
+}
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
 def test_a_fast_copy_equals_manims_copy(config, name):
-    original = examples()[name]
+    original = EXAMPLES[name]()
     plain, fast = both_copies(original)
     assert_same(plain, fast)
     # The same sharing inside the copy as inside manim's copy (and as in the original).
@@ -160,7 +164,7 @@ def test_a_bound_method_updater_is_bound_to_the_copy(config):
 
 
 def test_changing_a_copy_leaves_the_original(config):
-    original = examples()["shapes"]
+    original = shapes_with_an_updater()
     before = [m.points.copy() for m in original.get_family()]
     fast = original.copy()
     fast.shift(DOWN).set_fill(RED, 1)
@@ -176,7 +180,7 @@ def test_fast_copies_are_faster(config):
     import cProfile
     import pstats
 
-    formula = examples()["formula"]
+    formula = EXAMPLES["formula"]()
 
     def calls(install: bool) -> int:
         (copies.install if install else copies.uninstall)()
