@@ -180,6 +180,7 @@ class Renderer:
         :class:`~pipeline.storage.DiskFull` instead if the disk filled up, and
         :class:`~pipeline.storage.NotWritable` if the media folder cannot be written.
         """
+        self._zygote, self._early = self._early, None  # (None, unless one was started early)
         try:
             self.space = SpaceNeed.render(self.layout.media, len(requests), self.quality, self.jobs)
             check_writable(self.space)
@@ -190,17 +191,14 @@ class Renderer:
             self.layout.work.mkdir(parents=True, exist_ok=True)
             remove_stale_work(self.layout.work)
         except BaseException:
-            if self._early is not None:
-                self._early.close()
-                self._early = None
+            self._close_zygote()
             raise
         pending = deque(longest_first(requests, render_history(self.layout.scene_cache, Fraction(self.quality.fps)),
                                       self._expected_seconds(requests)))
         running: list[_Job] = []
         entries: dict[str, CacheEntry] = {}
         failures: list[_Failure] = []
-        self._zygote, self._requests, self._job_env = self._early, list(requests), self._env(requests)
-        self._early = None
+        self._requests, self._job_env = list(requests), self._env(requests)
         try:
             # Once a scene has failed no job starts: the loop waits only for the running ones.
             while running or (pending and not failures):
@@ -221,9 +219,7 @@ class Renderer:
             self._stop_all(running)
             raise
         finally:
-            if self._zygote is not None:
-                self._zygote.close()
-                self._zygote = None
+            self._close_zygote()
         prune_svgs(self.layout.svg_store)
         if failures:
             self._raise(failures, [r.scene.name for r in pending])
@@ -280,6 +276,11 @@ class Renderer:
             return None
         self.progress.started(scene.name)
         return _Job(request, work, process, log, time.monotonic())
+
+    def _close_zygote(self) -> None:
+        if self._zygote is not None:
+            self._zygote.close()
+            self._zygote = None
 
     def _env(self, requests: list[RenderRequest]) -> dict[str, str]:
         """The environment of every render of this build (their scenes' roots importable)."""

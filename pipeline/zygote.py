@@ -106,17 +106,16 @@ def serve(preload: Sequence[str], warm_up: Sequence[tuple[str, str]] = WARM_UP, 
                     open_ = False
                     _stop_children(children, replies)
                 pending += chunk
-            if pending:
-                while b"\n" in pending:
-                    line, pending = pending.split(b"\n", 1)
-                    request = json.loads(line)
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    pid = os.fork()
-                    if pid == 0:
-                        _child(request, replies)  # never returns
-                    children[pid] = request["id"]
-                    _send(replies, started=request["id"], pid=pid)
+            while b"\n" in pending:  # (some may have come with the census)
+                line, pending = pending.split(b"\n", 1)
+                request = json.loads(line)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    _child(request, replies)  # never returns
+                children[pid] = request["id"]
+                _send(replies, started=request["id"], pid=pid)
         else:
             time.sleep(POLL_SECONDS)
         _report_exits(children, replies)

@@ -116,11 +116,6 @@ def _mobject_copy(self: Mobject, memo: dict[int, Any]) -> Mobject:
     return result
 
 
-def _fast_deepcopy(self: Mobject, memo: dict[int, Any]) -> Mobject:
-    return _mobject_copy(self, memo)
-
-
-
 # Copy mobjects the fast way (scenes.base installs it).
-_PATCH = Patch(Mobject, "__deepcopy__", _fast_deepcopy)
+_PATCH = Patch(Mobject, "__deepcopy__", _mobject_copy)
 install, uninstall, installed = _PATCH.install, _PATCH.uninstall, _PATCH.installed

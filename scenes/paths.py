@@ -33,6 +33,7 @@ _set_path = Camera.set_cairo_context_path
 _kept: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _SPLIT = VMobject.get_subpath_split_indices_from_points
 _EQUAL_2D = VMobject.consider_points_equals_2d
+_plain_kinds: dict[type, bool] = {}  # type -> whether it splits and closes subpaths as VMobject does
 
 
 def _set_path_reusing(self: Camera, ctx, vmobject) -> Camera:
@@ -61,8 +62,11 @@ def _plain(vmobject) -> bool:
     """Whether the shape splits and closes its subpaths as every ``VMobject`` does (no subclass of
     the lesson's overrides how, but one could)."""
     kind = type(vmobject)
-    return (kind.get_subpath_split_indices_from_points is _SPLIT
-            and kind.consider_points_equals_2d is _EQUAL_2D and vmobject.n_points_per_cubic_curve == 4)
+    plain = _plain_kinds.get(kind)
+    if plain is None:
+        plain = _plain_kinds[kind] = (kind.get_subpath_split_indices_from_points is _SPLIT
+                                      and kind.consider_points_equals_2d is _EQUAL_2D)
+    return plain and vmobject.n_points_per_cubic_curve == 4
 
 
 def _build_path(camera: Camera, ctx, vmobject) -> None:

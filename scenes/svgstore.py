@@ -111,7 +111,8 @@ def _save(folder: Path, key: str, parsed: SVGMobject) -> None:
 
 def _init_from_store(self: SVGMobject, use_svg_cache: bool) -> SVGMobject:
     folder = store()
-    if folder is None or (use_svg_cache and hash_obj(self.hash_seed) in SVG_HASH_TO_MOB_MAP):
+    hashed = hash_obj(self.hash_seed) if use_svg_cache and folder is not None else None
+    if folder is None or hashed in SVG_HASH_TO_MOB_MAP:
         return _init_svg_mobject(self, use_svg_cache)  # no store, or in manim's memory cache already
     key = digest(self)
     if key is None:
@@ -119,7 +120,8 @@ def _init_from_store(self: SVGMobject, use_svg_cache: bool) -> SVGMobject:
     parsed = _memory.get(key) or _load(folder, key)
     if parsed is None:  # parse it, as manim does, and keep what the parse made
         result = _init_svg_mobject(self, use_svg_cache)
-        parsed = _memory[key] = self.copy()
+        # manim keeps a copy of the parse in its memory cache when it uses it: that one will do
+        parsed = _memory[key] = SVG_HASH_TO_MOB_MAP[hashed] if hashed is not None else self.copy()
         _save(folder, key, parsed)
         return result
     _memory[key] = parsed
@@ -127,8 +129,8 @@ def _init_from_store(self: SVGMobject, use_svg_cache: bool) -> SVGMobject:
     mob = parsed.copy()
     self.add(*mob)
     self.id_to_vgroup_dict = mob.id_to_vgroup_dict
-    if use_svg_cache:
-        SVG_HASH_TO_MOB_MAP[hash_obj(self.hash_seed)] = parsed
+    if hashed is not None:
+        SVG_HASH_TO_MOB_MAP[hashed] = parsed
     return self
 
 
