@@ -32,6 +32,7 @@ import wave
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,9 @@ if TYPE_CHECKING:
     import av
     import av.container
     import av.stream
+
+# A sound or caption packet waiting to be muxed, with its time in seconds (see interleave).
+Timed = tuple[Fraction, "av.Packet"]
 
 
 def aligned_duration(seconds: Fraction, fps: Fraction, rate: int = TRACK_RATE) -> Fraction:
@@ -194,13 +198,13 @@ def mux_samples(video_in: Path, samples: np.ndarray, cues: Sequence[Cue], out: P
                         continue
                     packet.stream = video
                     interleave(output, packet, others)
-            output.mux(list(others))
+            output.mux(packets_of(others))
 
     atomic_write(out, write)
 
 
 def add_sound(output: av.container.OutputContainer, samples: np.ndarray, cues: Sequence[Cue],
-              store: Path | None = None) -> deque[av.Packet]:
+              store: Path | None = None) -> deque[Timed]:
     """Add an AAC stream of ``samples`` and a ``mov_text`` stream of ``cues`` to ``output``; their
     packets, in time order, for :func:`interleave` to mux among the video's. With a ``store``
     folder, the AAC comes from there (:func:`encoded_track`) when these samples were encoded before."""
@@ -210,7 +214,7 @@ def add_sound(output: av.container.OutputContainer, samples: np.ndarray, cues: S
         packets = _copied_packets(output, encoded_track(samples, store))
     subtitles = output.add_mux_stream("mov_text", time_base=SUBTITLE_TIME_BASE)
     subtitles.metadata["language"] = "eng"
-    return deque(sorted(packets + _subtitle_packets(subtitles, cues), key=_seconds))
+    return timed(packets + _subtitle_packets(subtitles, cues))
 
 
 def track_key(samples: np.ndarray) -> str:
@@ -268,19 +272,31 @@ def _copied_packets(output: av.container.OutputContainer, track: Path) -> list[a
     return packets
 
 
-def interleave(output: av.container.OutputContainer, packet: av.Packet, others: deque[av.Packet]) -> None:
+def interleave(output: av.container.OutputContainer, packet: av.Packet, others: deque[Timed]) -> None:
     """Mux the video ``packet`` after every sound or caption packet due before it: interleaved by
     time, so a player streaming the file finds each second's sound and captions next to its
-    pictures. What is left of ``others`` at the end is muxed by the caller."""
+    pictures. ``others`` come from :func:`add_sound`, each with its time worked out once (reading a
+    packet's time base builds a ``Fraction``: per comparison, it was a third of joining the
+    lesson). What is left of ``others`` at the end is muxed by the caller (:func:`packets_of`)."""
     due = _seconds(packet)
-    while others and _seconds(others[0]) <= due:
-        output.mux(others.popleft())
+    while others and others[0][0] <= due:
+        output.mux(others.popleft()[1])
     output.mux(packet)
+
+
+def packets_of(others: deque[Timed]) -> list[av.Packet]:
+    """The packets still waiting in ``others`` (from :func:`add_sound`), in time order."""
+    return [packet for _, packet in others]
 
 
 def _seconds(packet: av.Packet) -> Fraction:
     assert packet.dts is not None and packet.time_base is not None
     return packet.dts * packet.time_base
+
+
+def timed(packets: Sequence[av.Packet]) -> deque[Timed]:
+    """``packets`` in time order, each with its time (exact)."""
+    return deque(sorted(((_seconds(p), p) for p in packets), key=itemgetter(0)))
 
 
 def _aac_stream(output: av.container.OutputContainer) -> av.AudioStream:

@@ -373,7 +373,7 @@ def cut_clip(video: Path, beat: Beat, out: Path, sound: Callable[[Fraction], Sou
     (:func:`pipeline.audio.add_sound`)."""
     import av
 
-    from pipeline.audio import add_sound, interleave
+    from pipeline.audio import add_sound, interleave, packets_of
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(out)
@@ -418,7 +418,7 @@ def cut_clip(video: Path, beat: Beat, out: Path, sound: Callable[[Fraction], Sou
                     packet.dts -= begin
                     packet.stream = out_stream
                     interleave(output, packet, others)
-                output.mux(list(others))
+                output.mux(packets_of(others))
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

@@ -35,10 +35,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import PipelineError
 from pipeline.fsutil import atomic_write, show_path
+
+if TYPE_CHECKING:
+    from pipeline.audio import Timed
 
 WIDTH = 640  # GIF and WebP width, in pixels (the height keeps the clip's aspect ratio, even)
 FRAME_RATE = Fraction(25, 2)  # GIF and WebP frames per second: 12.5, so a GIF delay is 8/100 s exactly
@@ -196,7 +199,7 @@ def encode_webm(clip: Path, out: Path) -> None:
     """The clip as a WebM at its own size and frame rate: VP9, and its sound (if any) as Opus."""
     import av
 
-    from pipeline.audio import interleave
+    from pipeline.audio import interleave, packets_of
 
     def write(tmp: Path) -> None:
         with av.open(str(clip)) as source, av.open(str(tmp), "w", format="webm") as output:
@@ -214,15 +217,18 @@ def encode_webm(clip: Path, out: Path) -> None:
                     interleave(output, packet, sound)
             for packet in vp9.encode(None):
                 interleave(output, packet, sound)
-            output.mux(list(sound))
+            output.mux(packets_of(sound))
 
     atomic_write(out, write)
 
 
-def _opus_packets(clip: Path, output: Any) -> deque:
+def _opus_packets(clip: Path, output: Any) -> deque[Timed]:
     """The clip's sound, to the end of its video, encoded as Opus in a new stream of ``output``;
-    its packets in time order (none, and no stream, for a silent clip)."""
+    its packets in time order, for :func:`pipeline.audio.interleave` (none, and no stream, for a
+    silent clip)."""
     import av
+
+    from pipeline.audio import timed
 
     with av.open(str(clip)) as source:
         if not source.streams.audio:
@@ -243,7 +249,7 @@ def _opus_packets(clip: Path, output: Any) -> deque:
             done += frame.samples
             packets += opus.encode(frame)
         packets += opus.encode(None)
-    return deque(packets)
+    return timed(packets)
 
 
 # -- the registry ------------------------------------------------------------------------------

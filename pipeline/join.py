@@ -76,7 +76,7 @@ def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, ch
     (:func:`pipeline.audio.add_sound`; its AAC kept in and taken from ``sound_store`` if given)."""
     import av
 
-    from pipeline.audio import add_sound, fit
+    from pipeline.audio import add_sound, fit, packets_of
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_sibling(out)
@@ -96,7 +96,7 @@ def join_videos(parts: Sequence[Path], starts: Sequence[Fraction], out: Path, ch
                             f"{_signature(stream)} differs from {first}; render both at one quality"
                         )
                     _append(output, out_stream, container, stream, start, others)
-            output.mux(list(others))
+            output.mux(packets_of(others))
             if chapters:
                 output.set_chapters(_av_chapters(chapters, end))
         os.replace(tmp, out)

@@ -358,3 +358,38 @@ def test_samples_read_ahead_lay_out_the_same_track_and_a_bad_file_still_says_why
     ahead = SamplesAhead([bad, media["a"]])
     with pytest.raises(PipelineError, match="bad.wav"):
         lay_out([Placement(0.0, bad)], SECONDS, read=ahead.read)
+
+
+class _Packet:
+    """What interleave reads of a packet: its decoding time stamp and time base."""
+
+    def __init__(self, name: str, dts: int, time_base: Fraction) -> None:
+        self.name, self.dts, self.time_base = name, dts, time_base
+
+
+class _Output:
+    def __init__(self) -> None:
+        self.muxed: list[str] = []
+
+    def mux(self, packet: _Packet | list[_Packet]) -> None:
+        self.muxed += [p.name for p in (packet if isinstance(packet, list) else [packet])]
+
+
+def test_interleave_muxes_sound_and_captions_due_before_each_video_packet_in_time_order():
+    from pipeline.audio import interleave, packets_of, timed
+
+    video = [_Packet(f"v{i}", 512 * i, Fraction(1, 7680)) for i in range(40)]  # 15 fps, manim's time base
+    sound = [_Packet(f"a{i}", AAC_FRAME * i, Fraction(1, TRACK_RATE)) for i in range(60)]
+    captions = [_Packet(f"c{ms}", ms, Fraction(1, 1000)) for ms in (0, 400, 1000, 2000, 2999)]
+    others = timed(list(reversed(sound)) + captions)  # given out of order: timed sorts them
+    output = _Output()
+    for packet in video:
+        interleave(output, packet, others)
+    output.mux(packets_of(others))
+    # Independently: every packet by its exact time; at equal times, sound and captions before
+    # the picture they go with (a video packet is muxed after those due at or before it).
+    every = [(p.dts * p.time_base, 1 if p.name[0] == "v" else 0, i, p.name)
+             for i, p in enumerate(video + sound + captions)]
+    assert output.muxed == [name for *_, name in sorted(every)]
+    assert len(output.muxed) == len(video) + len(sound) + len(captions)
+    assert output.muxed.index("c1000") == output.muxed.index("v15") - 1  # 1 s: 15 frames, the caption first
