@@ -17,6 +17,7 @@ that cannot be written or whose disk is full), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
         if args.jobs is not None and args.jobs < 1:
             raise PipelineError(f"--jobs must be at least 1, got {args.jobs}")
+        from pipeline.warm import idle_seconds
+
+        idle_seconds(os.environ)  # LESSON_WARM_MINUTES, checked before any work
         from pipeline.build import Options, build_lesson, preview_scene
 
         options = Options(lesson=args.lesson, quality=args.quality, jobs=args.jobs, media=args.media,

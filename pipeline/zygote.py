@@ -35,7 +35,10 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+
+if TYPE_CHECKING:
+    from pipeline.warm import WarmProcess
 
 STOP_GRACE_SECONDS = 5.0
 POLL_SECONDS = 0.05
@@ -293,9 +296,7 @@ class Zygote:
             tex.append("--census-later")
         self.census_due = census_later
         with log.open("wb") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *tex, *preload], cwd=cwd,
-                                            env=dict(env), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=out)
+            self.process = _started([*tex, *preload], cwd, env, out)
         assert self.process.stdin is not None and self.process.stdout is not None
         self._out = self.process.stdout.fileno()
         os.set_blocking(self._out, False)
@@ -306,6 +307,11 @@ class Zygote:
         self.ready_seconds: float | None = None  # how long the zygote took to warm up
         self.tex: dict[str, Any] = {}  # what it compiled of the lesson's TeX (precompile_tex)
         self.dead = False
+
+    @property
+    def warm(self) -> bool:
+        """Forked from a warm base kept between builds (:mod:`pipeline.warm`), not started here."""
+        return not isinstance(self.process, subprocess.Popen)
 
     def census(self, beats: Sequence[str] | None, compile_tex: bool = True) -> None:
         """Tell a zygote started with ``census_later`` which beats' TeX to compile (``None``: every
@@ -409,6 +415,20 @@ class Zygote:
             self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
+
+
+def _started(args: Sequence[str], cwd: Path, env: Mapping[str, str], log: BinaryIO) -> subprocess.Popen | WarmProcess:
+    """The zygote process (``python -m pipeline.zygote args``): forked from a warm base
+    (:func:`pipeline.warm.spawn`) unless none can serve, then started here."""
+    from pipeline.warm import WarmError, spawn
+
+    try:
+        return spawn(args, cwd, env, log.fileno())
+    except (WarmError, OSError) as error:
+        log.write(f"zygote: started directly, not from a warm process: {error}\n".encode())
+        log.flush()
+    return subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *args], cwd=cwd, env=dict(env),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

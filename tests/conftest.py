@@ -1,11 +1,13 @@
 """Shared fixtures: the default lesson model and the tests' second lesson, built once.
 
 Every test (and every command a test runs) keeps its proof cache in a temporary folder, never in
-the user's ``~/.cache``.
+the user's ``~/.cache``, and keeps no warm process between builds (``LESSON_WARM_MINUTES=0``:
+each build's warm base leaves with it; tests/test_warm.py keeps one on purpose, and stops it).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,9 @@ import pytest
 
 from mathcore.beats import build_model
 from mathcore.model import LessonModel
+from pipeline.warm import IDLE_ENV
+
+os.environ[IDLE_ENV] = "0"
 
 DATA = Path(__file__).parent / "data"
 OTHER_LESSON = DATA / "other_lesson.toml"
