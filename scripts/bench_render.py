@@ -72,6 +72,7 @@ from pipeline.cache import seed_tex  # noqa: E402
 from pipeline.layout import Layout  # noqa: E402
 from pipeline.quality import DEFAULT_QUALITY, Quality, quality  # noqa: E402
 from pipeline.render import manim_command  # noqa: E402
+from pipeline.warm import stop_all  # noqa: E402
 
 # How manim 0.21 encodes every partial movie file (SceneFileWriter.open_partial_movie_stream) of
 # an .mp4 without transparency, which is what the pipeline renders: it passes manim only -q<flag>,
@@ -517,6 +518,7 @@ def main() -> int:
         args.reference = True
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    bench = None
     try:
         src = tmp / "src"
         for package in ("scenes", "mathcore"):
@@ -527,6 +529,8 @@ def main() -> int:
             bench.tex_strategies(tmp / "strategies")
         bench.run(tmp / "floor.mp4")
     finally:
+        if bench is not None:
+            stop_all(bench.env)  # its warm process, kept between its builds (pipeline/warm.py)
         if args.keep:
             print(f"kept {tmp}")
         else:
@@ -544,7 +548,9 @@ class Bench:
         # The renders also say where their time goes (scripts/phases/sitecustomize.py).
         self.phases = media.parent / "phases"
         self.phases.mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "BENCH_PHASES": str(self.phases),
+        # Its warm process (kept between the builds, as for a user) in a folder of its own.
+        (media.parent / "tmp").mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "BENCH_PHASES": str(self.phases), "TMPDIR": str(media.parent / "tmp"),
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(PHASES), str(src), os.environ.get("PYTHONPATH")]))}
 
     def pipeline(self, label: str) -> tuple[float, float, str]:
