@@ -549,8 +549,9 @@ class Bench:
         self.phases = media.parent / "phases"
         self.phases.mkdir(parents=True, exist_ok=True)
         # Its warm process (kept between the builds, as for a user) in a folder of its own.
-        (media.parent / "tmp").mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "BENCH_PHASES": str(self.phases), "TMPDIR": str(media.parent / "tmp"),
+        self.warm = media.parent / "tmp"
+        self.warm.mkdir(parents=True, exist_ok=True)
+        self.env = {**os.environ, "BENCH_PHASES": str(self.phases), "TMPDIR": str(self.warm),
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(PHASES), str(src), os.environ.get("PYTHONPATH")]))}
 
     def pipeline(self, label: str) -> tuple[float, float, str]:
@@ -562,7 +563,7 @@ class Bench:
         if self.args.lesson:
             command += ["--lesson", str(Path(self.args.lesson).resolve())]
         say(f"\n== {label}")
-        cpu = _children_cpu()
+        cpu = _children_cpu(self.warm)
         started = time.monotonic()
         lines = []
         with subprocess.Popen(command, cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
@@ -574,7 +575,7 @@ class Bench:
         seconds = time.monotonic() - started
         if run.returncode:
             raise SystemExit(f"the pipeline failed (exit {run.returncode})")
-        return seconds, _children_cpu() - cpu, "".join(lines)
+        return seconds, _children_cpu(self.warm) - cpu, "".join(lines)
 
     def record(self) -> tuple[Path, dict]:
         (manifest,) = self.media.glob(f"lesson*/{self.quality.name}/*.chapters.json")
@@ -743,10 +744,26 @@ def phase_table(phases: dict[str, dict[str, float]], frames: dict[str, int]) -> 
     return lines
 
 
-def _children_cpu() -> float:
-    """User and system time of every finished child process so far (their children included)."""
+def _children_cpu(folder: Path | None = None) -> float:
+    """User and system time of every finished child process so far (their children included), and
+    of the warm bases whose sockets are in ``folder`` with their finished children (the renders
+    are forked from a base, which no build waits for: pipeline/warm.py)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime + (_bases_cpu(folder) if folder is not None else 0.0)
+
+
+def _bases_cpu(folder: Path) -> float:
+    """CPU time of the warm bases serving sockets in ``folder`` (``lesson-warm-<uid>`` under it),
+    their finished zygotes and renders included (utime, stime, cutime, cstime from /proc)."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(f) for f in fields[11:15])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def touch_class(package: Path, scene: str) -> None:
