@@ -75,6 +75,7 @@ class OnScreen:
     font_size: float | None = None  # its type size as shown (the smallest of its texts)
     # The shape it is drawn inside (a neuron), as it was then: centre x, y, width, height.
     holder: tuple[float, float, float, float] | None = None
+    value: float | None = None  # a live number's value then (its function's value may move on later)
 
 
 @dataclass
@@ -317,7 +318,9 @@ def _texts(mob: Mobject) -> Iterator[OnScreen]:
     source = getattr(mob, "lesson_source", None)
     if source is not None or isinstance(mob, TEXT_TYPES):
         if _visible(mob):
-            yield OnScreen(source, _tex_of(mob), _box(mob), mob, font_size_of(mob), _holder(mob))
+            value_fn = getattr(mob, "value_fn", None)
+            yield OnScreen(source, _tex_of(mob), _box(mob), mob, font_size_of(mob), _holder(mob),
+                           float(value_fn()) if callable(value_fn) else None)
         return
     for sub in mob.submobjects:
         yield from _texts(sub)

@@ -274,16 +274,19 @@ class NudgeLastWeight(LessonScene):
         self.play(nudge.tracker.animate.set_value(w0 - h), run_time=2.0)
         self.wait(0.5)
         self.play(nudge.tracker.animate.set_value(w0 + h), run_time=2.0)
-        for m in self.dots + self.lives:
-            m.clear_updaters()
         self.wait(2)
-        self.follow, self.amount = follow, amount
+        self.follow, self.amount, self.nudge, self.w0 = follow, amount, nudge, w0
 
     def chain_rule_assembled(self, beat: Beat) -> None:
         self.headline(beat)
         self.narrate("links")
         ratio = Caption(beat, "ratio", font_size=28).move_to(3.0 * DOWN)
-        self.play(FadeOut(self.follow), FadeOut(self.amount), FadeIn(ratio))
+        # The links' derivatives are taken at the lesson's own point: the dots go back to it first
+        # (at a kink of the activation, the slope a nudge away can differ: ReLU's is 0 or 1).
+        self.play(FadeOut(self.follow), FadeOut(self.amount), FadeIn(ratio),
+                  self.nudge.tracker.animate.set_value(self.w0), run_time=1.5)
+        for m in self.dots + self.lives:
+            m.clear_updaters()
         chain = fit_width(EquationTex(beat, "chain")).move_to(3.0 * DOWN)
         keys = chain.factor_keys()
         # One link per pair of neighbouring lines: w -> z, z -> a, a -> C0, in the chain's order.

@@ -139,9 +139,9 @@ def expected_tex(model: LessonModel, item: OnScreen) -> set[tuple[str, ...]]:
         return {(beat.title,)}
     if where == "data":
         return {(beat.data[rest[0]][int(rest[1])],)}
-    if where == "functions":
-        live = item.mobject
-        return {(model.fmt.fixed(live.value_fn()),)}
+    if where == "functions":  # a live number: its value when the beat ended
+        assert item.value is not None
+        return {(model.fmt.fixed(item.value),)}
     raise AssertionError(f"unknown source {item.source}")
 
 
@@ -156,6 +156,20 @@ def test_everything_on_screen_is_what_the_model_holds(rendered):
                 assert tex in expected_tex(model, item), f"{name}/{record.key}: {item.source} shows {tex}"
                 checked += 1
     assert checked > 50
+
+
+def test_the_links_are_shown_where_their_derivatives_are_taken(rendered):
+    """NudgeLastWeight's chain-rule beat gives each link's derivative at the lesson's own point, so
+    its number lines' dots are back there by the end of it, not left a nudge away (at a kink of
+    ReLU the slope a nudge away differs: a link of 0 beside a moving dot)."""
+    model, records = rendered
+    beats = {record.key: record for record in records["NudgeLastWeight"][0]}
+    start = model.beat("number_lines").values
+    lives = {item.source[-1]: item for item in beats["chain_rule_assembled"].shown
+             if item.source is not None and item.source[1] == "functions"}
+    assert set(lives) == {"w", "z", "a", "C0"}
+    for key, item in lives.items():
+        assert item.tex == (model.fmt.fixed(start[key].value),), key
 
 
 def _overlap(a, b) -> float:
@@ -328,5 +342,5 @@ def test_each_generated_lesson_runs_every_rendered_test():
 
 # What the generated lessons' files take with ``from .test_scenes import *``: the rendered tests.
 __all__ = ["render_lesson", "tex_dir", "test_every_scene_renders_a_still", "test_beats_come_in_the_planned_order",
-           "test_everything_on_screen_is_what_the_model_holds",
+           "test_everything_on_screen_is_what_the_model_holds", "test_the_links_are_shown_where_their_derivatives_are_taken",
            "test_layout_inside_the_frame_without_overlaps_and_readable", "test_beats_are_paced_for_a_viewer"]
