@@ -28,6 +28,8 @@ Modules, from the bottom up:
 - :mod:`pipeline.storage`: the media folder's disk: writable? full? how much a render needs.
 - :mod:`pipeline.zygote`: one warm process per build (manim, the scenes and the model imported, the
   lesson's TeX compiled) from which each scene's render is forked.
+- :mod:`pipeline.warm`: the base the zygote is forked from, kept between builds with manim,
+  sympy and NumPy imported (none of the project's code), and retired when they change on disk.
 - :mod:`pipeline.render`: one manim process per scene, several at a time, into the cache.
 - :mod:`pipeline.chapters`: chapter lists from manim's section index.
 - :mod:`pipeline.join`: remux the scene videos into one (PyAV, no re-encoding).
