@@ -363,7 +363,7 @@ class _Base:
             if self.listener in readable:
                 connection, _ = self.listener.accept()
                 self.serve_one(connection)
-            for pid, code in _ended(self.sessions):
+            for pid, code in reaped(self.sessions):
                 connection = self.sessions.pop(pid)
                 self.cold.pop(pid, None)
                 _reply(connection, exited=code)
@@ -507,9 +507,11 @@ def _reply(connection: socket.socket, **message: Any) -> None:
         pass
 
 
-def _ended(sessions: Mapping[int, socket.socket]) -> list[tuple[int, int]]:
+def reaped(children: Mapping[int, Any]) -> list[tuple[int, int]]:
+    """The children that have ended, with their exit codes as ``Popen.returncode`` gives them
+    (also the zygote's, for its renders)."""
     done = []
-    for pid in list(sessions):
+    for pid in list(children):
         try:
             got, status = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:

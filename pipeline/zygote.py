@@ -37,6 +37,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
+from pipeline.warm import reaped
+
 if TYPE_CHECKING:
     from pipeline.warm import WarmProcess
 
@@ -160,23 +162,9 @@ def _send(replies: TextIO, **message: Any) -> None:
         pass
 
 
-def _reaped(children: Mapping[int, str]) -> list[tuple[int, int]]:
-    """The children that have ended, with their exit codes as ``Popen.returncode`` gives them."""
-    done = []
-    for pid in list(children):
-        try:
-            got, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            done.append((pid, -1))
-            continue
-        if got:
-            done.append((pid, os.waitstatus_to_exitcode(status)))
-    return done
-
-
 def _report_exits(children: dict[int, str], replies: TextIO) -> None:
     """Reap the children that have ended and say so (their request ids and exit codes)."""
-    for pid, code in _reaped(children):
+    for pid, code in reaped(children):
         _send(replies, exited=children.pop(pid), code=code)
 
 
