@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from pipeline.warm import reaped
+from pipeline.warm import WarmError, reaped, spawn
 
 if TYPE_CHECKING:
     from pipeline.warm import WarmProcess
@@ -296,11 +296,6 @@ class Zygote:
         self.tex: dict[str, Any] = {}  # what it compiled of the lesson's TeX (precompile_tex)
         self.dead = False
 
-    @property
-    def warm(self) -> bool:
-        """Forked from a warm base kept between builds (:mod:`pipeline.warm`), not started here."""
-        return not isinstance(self.process, subprocess.Popen)
-
     def census(self, beats: Sequence[str] | None, compile_tex: bool = True) -> None:
         """Tell a zygote started with ``census_later`` which beats' TeX to compile (``None``: every
         beat's), or, with ``compile_tex`` false, to compile none."""
@@ -408,8 +403,6 @@ class Zygote:
 def _started(args: Sequence[str], cwd: Path, env: Mapping[str, str], log: BinaryIO) -> subprocess.Popen | WarmProcess:
     """The zygote process (``python -m pipeline.zygote args``): forked from a warm base
     (:func:`pipeline.warm.spawn`) unless none can serve, then started here."""
-    from pipeline.warm import WarmError, spawn
-
     try:
         return spawn(args, cwd, env, log.fileno())
     except (WarmError, OSError) as error:
