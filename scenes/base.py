@@ -47,7 +47,7 @@ from manim import DEFAULT_WAIT_TIME, UL, Animation, DecimalNumber, FadeIn, FadeO
 from manim.mobject.text.tex_mobject import MathTexPart
 
 from mathcore.model import Beat, LessonModel, Sentence
-from scenes import copies, encoder, live, palette, paths
+from scenes import copies, encoder, family, live, palette, paths
 from scenes.lesson import lesson_model, lesson_timing
 from scenes.tex import Caption, font_size_of
 
@@ -61,6 +61,7 @@ MARKS_SUFFIX = ".marks.json"
 paths.install()  # shapes that did not change are drawn from their kept Cairo paths (scenes.paths)
 copies.install()  # mobjects copied without copy.deepcopy's generic dispatch (scenes.copies)
 live.install()  # live numbers' digits copied from glyphs already scaled (scenes.live)
+family.install()  # families listed and updaters run without a recursion per level (scenes.family)
 encoder.install()  # x264's preset and tuning for the quality (scenes.encoder)
 
 

@@ -1,9 +1,10 @@
 """The render speed-ups change no pixel: frames of every lesson scene drawn with them and without.
 
-The scenes install four speed-ups (:mod:`scenes.glyphs`: glyphs drop their SVG source paths, so
+The scenes install five speed-ups (:mod:`scenes.glyphs`: glyphs drop their SVG source paths, so
 copies are cheap; :mod:`scenes.paths`: a shape that did not change is drawn from its kept Cairo
 path; :mod:`scenes.copies`: mobjects are copied without ``copy.deepcopy``'s generic dispatch;
-:mod:`scenes.live`: live numbers copy their digits from glyphs already scaled). Each scene of the default lesson is drawn here twice, in this process, at low quality and
+:mod:`scenes.live`: live numbers copy their digits from glyphs already scaled;
+:mod:`scenes.family`: families listed and updaters run without a recursion per level). Each scene of the default lesson is drawn here twice, in this process, at low quality and
 3 frames a second, through its first animations: once as the scenes have it and once with manim's
 own code (the speed-ups uninstalled, every cache of glyphs emptied), and every frame must be the
 same, bit for bit. A speed-up that moved one pixel of one frame fails here.
@@ -14,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scenes import LESSON_SCENES, copies, glyphs, live, paths
+from scenes import LESSON_SCENES, copies, family, glyphs, live, paths
 from scenes.capture import draw_scene
 
-SPEEDUPS = (glyphs, paths, copies, live)
+SPEEDUPS = (glyphs, paths, copies, live, family)
 FPS = 3
 ANIMATIONS = 8  # each scene up to its 8th animation (its first beat or two): manim stops it there
 
