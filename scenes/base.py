@@ -47,7 +47,7 @@ from manim import DEFAULT_WAIT_TIME, UL, Animation, DecimalNumber, FadeIn, FadeO
 from manim.mobject.text.tex_mobject import MathTexPart
 
 from mathcore.model import Beat, LessonModel, Sentence
-from scenes import copies, encoder, family, live, palette, paths
+from scenes import copies, encoder, family, live, palette, paths, repeats
 from scenes.lesson import lesson_model, lesson_timing
 from scenes.tex import Caption, font_size_of
 
@@ -63,6 +63,7 @@ copies.install()  # mobjects copied without copy.deepcopy's generic dispatch (sc
 live.install()  # live numbers' digits copied from glyphs already scaled (scenes.live)
 family.install()  # families listed and updaters run without a recursion per level (scenes.family)
 encoder.install()  # x264's preset and tuning for the quality (scenes.encoder)
+repeats.install()  # a wait's frame converted for the encoder once (scenes.repeats)
 
 
 @dataclass
