@@ -17,6 +17,7 @@ line is built through that one method, never with a hand-written ``=``.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
@@ -101,6 +102,17 @@ class Formatter:
         if d == 0:
             d = abs(d)  # never show -0.000
         return format(d, "f")
+
+    def live_places(self, values: Iterable[float]) -> int:
+        """The places a live number needs to run through ``values`` (its start and end): the
+        lesson's, or more where one of them is shown in scientific form because it is tiny, so
+        that it keeps the three significant digits it has there (``0.00500``, not ``0.0`` beside
+        ``5.00 \\times 10^{-3}``). A live number keeps one width, so it cannot switch form."""
+        places = self.places
+        for x in values:
+            if self.is_tiny(x):
+                places = max(places, 2 - math.floor(math.log10(abs(float(f"{x:.2e}")))))
+        return places
 
     def signed(self, x: float) -> str:
         """``x`` with an explicit sign: ``+0.03``."""

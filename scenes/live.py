@@ -52,21 +52,24 @@ class LiveNumber(DecimalNumber):
     """A number shown by the lesson's formatter that follows ``value()`` while it changes."""
 
     def __init__(self, fmt: Formatter, value: Callable[[], float], source: tuple[str, ...],
-                 font_size: float = palette.NUMBER_SIZE, **kwargs) -> None:
+                 font_size: float = palette.NUMBER_SIZE, places: int | None = None, **kwargs) -> None:
+        """``places``: the decimals it shows (the lesson's by default; ``Formatter.live_places``
+        of its start and end where those are tiny)."""
         self.fmt = fmt
+        self.places = fmt.places if places is None else places
         self.value_fn = value
         self.lesson_source = source
         self.updates = 0  # how often the digits were rebuilt (tests read this)
-        super().__init__(value(), num_decimal_places=fmt.places, font_size=font_size, **kwargs)
+        super().__init__(value(), num_decimal_places=self.places, font_size=font_size, **kwargs)
         self.text = self._get_num_string(self.number)
         self.add_updater(LiveNumber._follow)
 
     def _get_num_string(self, number: float) -> str:
-        return self.fmt.fixed(number)
+        return self.fmt.fixed(number, self.places)
 
     def _follow(self) -> None:
         value = self.value_fn()
-        text = self.fmt.fixed(value)
+        text = self.fmt.fixed(value, self.places)
         if text != self.text:
             self.set_value(value)
             self.text = text

@@ -116,7 +116,8 @@ class ChainRule(LessonScene):
             label.next_to(line, LEFT, buff=0.4)
             dot = Dot(line.to_point(start), color=palette.HIGHLIGHT)
             dot.add_updater(lambda d, line=line, value=value: d.move_to(line.to_point(value())))
-            live = LiveNumber(self.fmt, value, (beat.key, "functions", "g_f", key))
+            live = LiveNumber(self.fmt, value, (beat.key, "functions", "g_f", key),
+                              places=self.fmt.live_places([start, start + shift]))
             live.add_updater(lambda m, d=dot: m.next_to(d, UP, buff=0.15))
             rows.add(VGroup(label, line))
             lines.append(line)

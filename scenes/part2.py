@@ -251,7 +251,8 @@ class NudgeLastWeight(LessonScene):
             before = ShownTex(beat, "values", key, font_size=24, color=palette.MUTED).next_to(ghost, DOWN, buff=0.18)
             dot = Dot(line.to_point(start), radius=0.09, color=color)
             dot.add_updater(lambda d, line=line, value=value: d.move_to(line.to_point(value())))
-            live = LiveNumber(self.fmt, value, (beat.key, "functions", "last_link", key), font_size=26, color=color)
+            live = LiveNumber(self.fmt, value, (beat.key, "functions", "last_link", key), font_size=26, color=color,
+                              places=self.fmt.live_places([start, end, 2 * start - end]))
             live.add_updater(lambda m, d=dot: m.next_to(d, UP, buff=0.15))
             self.lines.append(line)
             self.dots.append(dot)

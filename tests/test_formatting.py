@@ -7,6 +7,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mathcore.formatting import Formatter
 
@@ -135,3 +137,29 @@ def test_tiny_means_fewer_than_two_significant_digits_after_rounding():
     f2 = Formatter(2)
     assert f2.number(-0.0999) == "-0.10"  # rounds to -0.10: two significant digits
     assert f2.number(0.0536) == r"5.36 \times 10^{-2}"  # rounds to 0.05: one
+
+
+@pytest.mark.parametrize("places, values, expected", [
+    (1, [0.005], 5),  # 5.00 x 10^-3 on screen: the live number shows 0.00500
+    (1, [0.3, -0.7], 1),  # nothing tiny: the lesson's places
+    (1, [0.0, 1e-13], 1),  # zero (and float noise around it) is shown as 0, never in scientific form
+    (1, [0.009996], 4),  # 1.00 x 10^-2 on screen (the mantissa rounds up): 0.0100
+    (3, [0.5, 0.0004], 6),  # 4.00 x 10^-4: 0.000400
+    (2, [-0.0536, 0.2], 4),  # -5.36 x 10^-2: -0.0536
+])
+def test_live_places_keep_a_tiny_values_three_digits(places, values, expected):
+    assert Formatter(places).live_places(values) == expected
+
+
+@given(st.integers(1, 6), st.floats(1e-9, 1.0) | st.floats(-1.0, -1e-9))
+def test_a_live_number_shows_the_digits_of_the_scientific_form(places, x):
+    fmt = Formatter(places)
+    text = fmt.fixed(x, fmt.live_places([x]))
+    if fmt.is_tiny(x):
+        # three significant digits, as the scientific form has, and not a digit more; rounded
+        # (within half a unit of the last place shown)
+        assert len(text.lstrip("-").replace(".", "").lstrip("0")) == 3
+        shown = Decimal(text)
+        assert abs(shown - Decimal(repr(x))) <= Decimal(1).scaleb(shown.as_tuple().exponent) / 2
+    else:
+        assert text == fmt.fixed(x)

@@ -141,8 +141,21 @@ def expected_tex(model: LessonModel, item: OnScreen) -> set[tuple[str, ...]]:
         return {(beat.data[rest[0]][int(rest[1])],)}
     if where == "functions":  # a live number: its value when the beat ended
         assert item.value is not None
-        return {(model.fmt.fixed(item.value),)}
+        return {(live_text(model.fmt, item, item.value),)}
     raise AssertionError(f"unknown source {item.source}")
+
+
+def live_text(fmt, item, value: float) -> str:
+    """What live number ``item`` shows for ``value``: a fixed number of places, at least the
+    lesson's; where the value is tiny (shown elsewhere in scientific form, with three significant
+    digits: 5.00 x 10^-3), enough places to keep those three digits (0.00500, not 0.0)."""
+    places = item.mobject.places
+    text = fmt.fixed(value, places)
+    assert places >= fmt.places, item.source
+    if fmt.is_tiny(value):
+        digits = text.lstrip("-").replace(".", "").lstrip("0")
+        assert len(digits) >= 3, f"{item.source}: {text} for a value shown as {fmt.number(value)}"
+    return text
 
 
 def test_everything_on_screen_is_what_the_model_holds(rendered):
@@ -169,7 +182,7 @@ def test_the_links_are_shown_where_their_derivatives_are_taken(rendered):
              if item.source is not None and item.source[1] == "functions"}
     assert set(lives) == {"w", "z", "a", "C0"}
     for key, item in lives.items():
-        assert item.tex == (model.fmt.fixed(start[key].value),), key
+        assert item.tex == (live_text(model.fmt, item, start[key].value),), key
 
 
 def _overlap(a, b) -> float:
