@@ -81,7 +81,9 @@ def _sized_string_to_mob(self: LiveNumber, string: str, mob_class: type | None =
     of its cached glyph, scaled to the number's size), but copied from a glyph already scaled:
     scaling every new digit was a quarter of the cost of a change of text. The scaled glyph is
     made by manim's own code, once per character and size, from the glyph manim's cache holds
-    now (:data:`_SIZED`)."""
+    now (:data:`_SIZED`). The scaled glyph leaves out the index of the SVG's groups that a formula
+    keeps for colouring its parts by their TeX (``id_to_vgroup_dict``: eight groups for one digit,
+    each copied with every digit, two thirds of the copy's cost); nothing looks a digit's parts up."""
     if mob_class is not None or kwargs:
         return DecimalNumber._string_to_mob(self, string, mob_class, **kwargs)
     key = (string, self._font_size)
@@ -89,6 +91,8 @@ def _sized_string_to_mob(self: LiveNumber, string: str, mob_class: type | None =
     sized = _SIZED.get(key)
     if sized is None or sized[0] is not source:
         glyph = DecimalNumber._string_to_mob(self, string)
+        if getattr(glyph, "id_to_vgroup_dict", None):
+            glyph.id_to_vgroup_dict = {}
         _SIZED[key] = sized = (numbers.string_to_mob_map[string], glyph)
     return sized[1].copy()
 
