@@ -33,8 +33,7 @@ from manim import Mobject
 
 from scenes.patch import Patch
 
-_get_family = Mobject.get_family
-_update = Mobject.update
+_get_family = Mobject.get_family  # manim's, for a family that can only be a cycle
 _LIMIT = 1_000_000  # members walked before the family is taken for a cycle (manim's recursion says so)
 
 

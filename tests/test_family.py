@@ -11,7 +11,8 @@ from manim import Mobject
 
 from scenes import family
 
-ORIGINAL_FAMILY, ORIGINAL_UPDATE = family._get_family, family._update
+# manim's own methods, as the speed-up's Patch keeps them
+ORIGINAL_FAMILY, ORIGINAL_UPDATE = family.get_family.__wrapped__, family.update.__wrapped__
 
 
 @st.composite
