@@ -236,9 +236,10 @@ class NudgeLastWeight(LessonScene):
         starts = [v[k].value for k in self.KEYS]
         ends = [w0 + h, v["z_nudged"].value, v["a_nudged"].value, v["C0_nudged"].value]
         live_values = [lambda: nudge.value, nudge.output(0), nudge.output(1), nudge.output(2)]
+        backs = [w0 - h, *nudge.formula(w0 - h)]  # where the back-and-forth below takes each line
         ys = np.linspace(2.4, -1.5, len(self.KEYS))
         self.lines, self.dots, self.lives, ghosts, labels = [], [], [], [], []
-        for key, start, end, value, y in zip(self.KEYS, starts, ends, live_values, ys):
+        for key, start, end, back, value, y in zip(self.KEYS, starts, ends, backs, live_values, ys):
             color = palette.weight_color(w0) if key == "w" else self.COLORS[key]
             # Each line is zoomed so that its own change is visible: the nudge moves its dot one tick.
             unit = abs(end - start) or 1.0
@@ -252,7 +253,7 @@ class NudgeLastWeight(LessonScene):
             dot = Dot(line.to_point(start), radius=0.09, color=color)
             dot.add_updater(lambda d, line=line, value=value: d.move_to(line.to_point(value())))
             live = LiveNumber(self.fmt, value, (beat.key, "functions", "last_link", key), font_size=26, color=color,
-                              places=self.fmt.live_places([start, end, 2 * start - end]))
+                              places=self.fmt.live_places([start, end, back]))
             live.add_updater(lambda m, d=dot: m.next_to(d, UP, buff=0.15))
             self.lines.append(line)
             self.dots.append(dot)
