@@ -59,8 +59,17 @@ if TYPE_CHECKING:
     import av.container
     import av.stream
 
-# A sound or caption packet waiting to be muxed, with its time in seconds (see interleave).
-Timed = tuple[Fraction, "av.Packet"]
+# A sound or caption packet waiting to be muxed, with its time: a whole number of its Timeline's
+# ``1/unit`` seconds (see timed and interleave).
+Timed = tuple[int, "av.Packet"]
+
+
+class Timeline(deque):
+    """Sound and caption packets waiting to be muxed (:data:`Timed`), in time order; each time is a
+    whole number of ``1 / unit`` seconds, ``unit`` a common multiple of the packets' time bases'
+    denominators, so that times compare exactly as whole numbers."""
+
+    unit: int = 1
 
 
 def aligned_duration(seconds: Fraction, fps: Fraction, rate: int = TRACK_RATE) -> Fraction:
@@ -197,14 +206,14 @@ def mux_samples(video_in: Path, samples: np.ndarray, cues: Sequence[Cue], out: P
                     if packet.dts is None:  # the demuxer's flush packet
                         continue
                     packet.stream = video
-                    interleave(output, packet, others)
+                    interleave(output, packet, others, source.streams.video[0].time_base)
             output.mux(packets_of(others))
 
     atomic_write(out, write)
 
 
 def add_sound(output: av.container.OutputContainer, samples: np.ndarray, cues: Sequence[Cue],
-              store: Path | None = None) -> deque[Timed]:
+              store: Path | None = None) -> Timeline:
     """Add an AAC stream of ``samples`` and a ``mov_text`` stream of ``cues`` to ``output``; their
     packets, in time order, for :func:`interleave` to mux among the video's. With a ``store``
     folder, the AAC comes from there (:func:`encoded_track`) when these samples were encoded before."""
@@ -272,15 +281,23 @@ def _copied_packets(output: av.container.OutputContainer, track: Path) -> list[a
     return packets
 
 
-def interleave(output: av.container.OutputContainer, packet: av.Packet, others: deque[Timed]) -> None:
+def interleave(output: av.container.OutputContainer, packet: av.Packet, others: deque[Timed],
+               time_base: Fraction | None = None) -> None:
     """Mux the video ``packet`` after every sound or caption packet due before it: interleaved by
     time, so a player streaming the file finds each second's sound and captions next to its
-    pictures. ``others`` come from :func:`add_sound`, each with its time worked out once (reading a
-    packet's time base builds a ``Fraction``: per comparison, it was a third of joining the
-    lesson). What is left of ``others`` at the end is muxed by the caller (:func:`packets_of`)."""
-    due = _seconds(packet)
-    while others and others[0][0] <= due:
-        output.mux(others.popleft()[1])
+    pictures. ``others`` come from :func:`add_sound` (a :class:`Timeline`); ``time_base`` is the
+    packet's, given by callers that know it (reading a packet's time base builds a ``Fraction``).
+    Times are compared as whole numbers: with Fractions, working them out and comparing them was
+    a fifth of joining the lesson (0.2 s at 480p15). What is left of ``others`` at the end is muxed
+    by the caller (:func:`packets_of`)."""
+    if others:
+        assert packet.dts is not None
+        base = packet.time_base if time_base is None else time_base
+        assert base is not None
+        # others[0] is due at t / unit s; the packet at dts * num / den s
+        due, scale = packet.dts * base.numerator * getattr(others, "unit", 1), base.denominator
+        while others and others[0][0] * scale <= due:
+            output.mux(others.popleft()[1])
     output.mux(packet)
 
 
@@ -289,14 +306,16 @@ def packets_of(others: deque[Timed]) -> list[av.Packet]:
     return [packet for _, packet in others]
 
 
-def _seconds(packet: av.Packet) -> Fraction:
-    assert packet.dts is not None and packet.time_base is not None
-    return packet.dts * packet.time_base
-
-
-def timed(packets: Sequence[av.Packet]) -> deque[Timed]:
-    """``packets`` in time order, each with its time (exact)."""
-    return deque(sorted(((_seconds(p), p) for p in packets), key=itemgetter(0)))
+def timed(packets: Sequence[av.Packet]) -> Timeline:
+    """``packets`` in time order, each with its time (exact: see :class:`Timeline`)."""
+    read = []
+    for p in packets:
+        base = p.time_base
+        read.append((p.dts, base.numerator, base.denominator, p))
+    timeline = Timeline()
+    timeline.unit = unit = math.lcm(*{den for _, _, den, _ in read})
+    timeline.extend(sorted(((dts * num * (unit // den), p) for dts, num, den, p in read), key=itemgetter(0)))
+    return timeline
 
 
 def _aac_stream(output: av.container.OutputContainer) -> av.AudioStream:

@@ -417,7 +417,7 @@ def cut_clip(video: Path, beat: Beat, out: Path, sound: Callable[[Fraction], Sou
                     packet.pts -= begin
                     packet.dts -= begin
                     packet.stream = out_stream
-                    interleave(output, packet, others)
+                    interleave(output, packet, others, time_base)
                 output.mux(packets_of(others))
         os.replace(tmp, out)
     finally:

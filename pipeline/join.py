@@ -118,7 +118,7 @@ def _append(output: OutputContainer, out_stream: Any, container: InputContainer,
         packet.pts += shift
         packet.dts += shift
         packet.stream = out_stream
-        interleave(output, packet, others)
+        interleave(output, packet, others, stream.time_base)
 
 
 def _signature(stream: VideoStream) -> Signature:

@@ -60,6 +60,7 @@ class Memo:
         self._used: set[str] = set()
         self._settled: dict[Path, list[int]] = {}  # files read through of_file, not too recent: their stat
         self._run: dict[str, Any] = {}  # this_run's results
+        self._recent: dict[str, list[Any]] = {}  # of_file's results for files too recent to memoise: this run only
         self._dirty = False
         if path is not None:
             self._load(path)
@@ -77,14 +78,19 @@ class Memo:
         if isinstance(known, list) and len(known) == len(stamp) + 1 and known[:-1] == stamp:
             self._settled[path] = stamp
             return known[-1]
+        recent = self._recent.get(entry)
+        if recent is not None and recent[:-1] == stamp:  # read a moment ago, in this run
+            return recent[-1]
         value = _as_stored(compute(path))
         if time.time_ns() - max(stamp[1], stamp[2]) >= RACY_SECONDS * 1e9:
             self._files[entry] = [*stamp, value]
             self._settled[path] = stamp
             self._dirty = True
-        else:  # too recent: the next run reads it again
+        else:  # too recent: the next run reads it again (this one, once: a file just edited is
+            # read for each scene of its module, and its syntax trees dumped each time)
             self._files.pop(entry, None)
             self._settled.pop(path, None)
+            self._recent[entry] = [*stamp, value]
         return value
 
     def derived(self, kind: str, inputs: object, compute: Callable[[], T], files: Iterable[Path] = ()) -> T:

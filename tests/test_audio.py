@@ -17,6 +17,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.audio import AAC_FRAME, TRACK_RATE, Placement, aligned_duration, mux, narration_track, read_samples
 from pipeline.captions import Cue, sentence_cues
@@ -393,3 +395,28 @@ def test_interleave_muxes_sound_and_captions_due_before_each_video_packet_in_tim
     assert output.muxed == [name for *_, name in sorted(every)]
     assert len(output.muxed) == len(video) + len(sound) + len(captions)
     assert output.muxed.index("c1000") == output.muxed.index("v15") - 1  # 1 s: 15 frames, the caption first
+
+
+time_bases = st.builds(Fraction, st.integers(1, 1001), st.integers(1, 96_000))
+
+
+@given(video_base=time_bases, video=st.lists(st.integers(0, 10**6), max_size=30, unique=True),
+       others=st.lists(st.tuples(st.integers(0, 10**6), time_bases), max_size=60), given_base=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_interleave_orders_any_time_bases_as_their_exact_times(video_base, video, others, given_base):
+    """Times are compared as whole numbers of a common unit: the order is the one of the exact
+    times (Fractions, computed here), whatever the time bases, at equal times sound first."""
+    from pipeline.audio import interleave, packets_of, timed
+
+    pictures = [_Packet(f"v{i}", dts, video_base) for i, dts in enumerate(sorted(video))]
+    sounds = [_Packet(f"a{i}", dts, base) for i, (dts, base) in enumerate(others)]
+    waiting = timed(sounds)
+    output = _Output()
+    for packet in pictures:
+        interleave(output, packet, waiting, video_base if given_base else None)
+    output.mux(packets_of(waiting))
+    order = sorted(range(len(sounds)), key=lambda i: sounds[i].dts * sounds[i].time_base)  # stable: ties keep order
+    rank = {sounds[i].name: r for r, i in enumerate(order)}
+    every = [(p.dts * p.time_base, 1 if p.name[0] == "v" else 0, rank.get(p.name, 0), p.name)
+             for p in pictures + sounds]
+    assert output.muxed == [name for *_, name in sorted(every)]

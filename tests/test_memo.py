@@ -103,6 +103,21 @@ def test_a_file_changed_just_now_is_not_memoised(tmp_path: Path):
     assert count.calls == 2
 
 
+def test_a_file_changed_just_now_is_read_once_in_a_run_and_again_when_it_changes(tmp_path: Path):
+    """A file just edited (a scene being worked on) is asked for once per scene of its module:
+    the run reads it once, unless it changes meanwhile; it is still not memoised for the next run."""
+    file = tmp_path / "a.py"
+    file.write_text("x = 1\n")
+    count = Counting()
+    memo = Memo(tmp_path / "memo.json")
+    assert [memo.of_file(file, "sha", count) for _ in range(3)] == [sha("x = 1\n")] * 3
+    assert count.calls == 1
+    file.write_text("x = 22\n")  # another size: another stat, whatever the clock's tick
+    assert memo.of_file(file, "sha", count) == sha("x = 22\n") and count.calls == 2
+    memo.save()
+    assert Memo(tmp_path / "memo.json").of_file(file, "sha", count) == sha("x = 22\n") and count.calls == 3
+
+
 def test_each_kind_has_its_own_entry(tmp_path: Path, short_window: None):
     file = settled(tmp_path / "a.py", "x = 1\n")
     wait_settled()

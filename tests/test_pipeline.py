@@ -218,10 +218,12 @@ def test_second_run_renders_nothing(built: Build, tmp_path: Path):
 
 
 
-# ``python -m pipeline ARGS``, then a line naming the heavy libraries the process imported.
+# ``python -m pipeline ARGS``, then a line naming the heavy libraries the process imported
+# (``python -m pipeline`` ends with os._exit, made a SystemExit here to come back to the probe).
 HEAVY = ("manim", "sympy", "numpy", "av", "mathcore")
-PROBE = ("-c", "import runpy, sys\n"
+PROBE = ("-c", "import os, runpy, sys\n"
                "sys.argv[0] = 'pipeline'\n"
+               "os._exit = sys.exit\n"
                "try:\n"
                "    runpy.run_module('pipeline', run_name='__main__', alter_sys=True)\n"
                "except SystemExit:\n"
