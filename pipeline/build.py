@@ -204,7 +204,9 @@ class _Session:
             from pipeline.audio import SamplesAhead
 
             self.samples_ahead = SamplesAhead(s.audio for s in self.narration.said)
-        renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, jobs, self.narration, self.zygote)
+        # All the cores: a scene with one to spare renders in two processes (pipeline.split).
+        cores = self.options.jobs or default_jobs()
+        renderer = Renderer(self.layout, self.lesson, self.quality, self.progress, cores, self.narration, self.zygote)
         self.zygote = None  # the renderer's now: it closes it
         rendered = renderer.render([RenderRequest(ref, self.keys[ref.name], self.outputs.log(ref.name))
                                     for ref in missing])

@@ -28,6 +28,7 @@ ENTRY_FILE = "entry.json"
 MANIM_FIRST_SECTION = "autocreated"  # manim's name for a scene's unnamed first section
 TEX_FOLDER = "Tex"  # manim's tex_dir under its media_dir
 MARKS_SUFFIX = ".marks.json"  # as scenes.base writes it (not imported: no manim here)
+PLAYS_SUFFIX = ".plays.json"  # as pipeline.split writes it: each animation's render time
 SVG_STORE_ENV = "LESSON_SVG_STORE"  # read by scenes.svgstore: where the renders keep parsed SVGs
 SVG_SUFFIX = ".svgmob"  # scenes.svgstore's files
 SVGS_KEPT = 6000  # the store's most recently used files kept: the lesson parses about 800
@@ -59,6 +60,12 @@ class CacheEntry:
     def marks_file(self) -> Path:
         """The scene's narration marks (absent for a scene that is not a lesson scene)."""
         return self.folder / f"{self.scene}{MARKS_SUFFIX}"
+
+    def plays(self) -> list[float] | None:
+        """How long each of the scene's animations took to render (``None`` if not recorded)."""
+        from pipeline.split import read_plays
+
+        return read_plays(self.folder / f"{self.scene}{PLAYS_SUFFIX}")
 
     def marks(self) -> list[tuple[str, str, float]]:
         """``(beat, sentence key, time in seconds from the scene's start)`` of every mark."""
@@ -94,13 +101,21 @@ def load_entry(folder: Path) -> CacheEntry | None:
         entry = CacheEntry(
             folder=folder,
             scene=data["scene"],
-            fps=Fraction(data["fps"]),
+            fps=frame_rate(data["fps"]),
             sections=tuple(Section(s["title"], int(s["frames"])) for s in data["sections"]),
             render_seconds=float(data["render_seconds"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return entry if entry.video.is_file() else None
+
+
+def frame_rate(text: str) -> Fraction:
+    """A frame rate as manim's section index gives it (``avg_frame_rate``), as the rate it stands
+    for: manim may write 15 frames a second as ``4024320/268283`` (the frames over the section's
+    rounded length), which compared unequal to 15 and lost the scene's render history. Frame
+    rates are fractions with small denominators (15, 30, 30000/1001)."""
+    return Fraction(text).limit_denominator(1001)
 
 
 def render_history(cache: Path, fps: Fraction) -> dict[str, CacheEntry]:
@@ -129,7 +144,7 @@ def commit_entry(work: Path, scene: str, folder: Path, render_seconds: float) ->
     raw_sections = json.loads(index.read_text(encoding="utf-8"))
     if not raw_sections:
         raise EntryError(f"{scene} has no sections with animations")
-    fps = Fraction(raw_sections[0]["avg_frame_rate"])
+    fps = frame_rate(raw_sections[0]["avg_frame_rate"])
     sections = [
         {"title": scene if s["name"] == MANIM_FIRST_SECTION else s["name"], "frames": int(s["nb_frames"])}
         for s in raw_sections
@@ -138,9 +153,10 @@ def commit_entry(work: Path, scene: str, folder: Path, render_seconds: float) ->
     staging.mkdir()
     os.replace(video, staging / f"{scene}.mp4")
     os.replace(index, staging / f"{scene}.sections.json")
-    marks = video.with_suffix(MARKS_SUFFIX)
-    if marks.is_file():
-        os.replace(marks, staging / f"{scene}{MARKS_SUFFIX}")
+    for suffix in (MARKS_SUFFIX, PLAYS_SUFFIX):
+        extra = video.with_suffix(suffix)
+        if extra.is_file():
+            os.replace(extra, staging / f"{scene}{suffix}")
     (staging / ENTRY_FILE).write_text(json.dumps({
         "scene": scene,
         "fps": str(fps),

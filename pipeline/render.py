@@ -45,6 +45,7 @@ from pipeline.narration import TIMING_ENV, Narration
 from pipeline.progress import Progress
 from pipeline.quality import Quality
 from pipeline.scenelist import SceneRef
+from pipeline.split import MISMATCH_EXIT, SplitSpec, split_point
 from pipeline.zygote import Forked, Zygote, ZygoteDied
 from pipeline.storage import (NO_SPACE, NOT_WRITABLE, SpaceNeed, check_writable, disk_full, free_bytes,
                               ran_out_of_space, size, storage_error)
@@ -128,6 +129,7 @@ class RenderRequest:
     scene: SceneRef
     key: str
     log: Path
+    whole: bool = False  # never split (a split render of it did not add up)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,9 @@ class _Job:
     process: Forked
     log: IO[bytes]
     started: float
+    part: str | None = None  # of a split render (pipeline.split): "first" or "rest"
+    partner: _Job | None = None  # the other part
+    log_path: Path | None = None  # (a first part's log: not the scene's)
 
     @property
     def name(self) -> str:
@@ -193,8 +198,8 @@ class Renderer:
         except BaseException:
             self._close_zygote()
             raise
-        pending = deque(longest_first(requests, render_history(self.layout.scene_cache, Fraction(self.quality.fps)),
-                                      self._expected_seconds(requests)))
+        history = render_history(self.layout.scene_cache, Fraction(self.quality.fps))
+        pending = deque(longest_first(requests, history, self._expected_seconds(requests)))
         running: list[_Job] = []
         entries: dict[str, CacheEntry] = {}
         failures: list[_Failure] = []
@@ -203,12 +208,19 @@ class Renderer:
             # Once a scene has failed no job starts: the loop waits only for the running ones.
             while running or (pending and not failures):
                 while pending and len(running) < self.jobs and not failures:
-                    job = self._start(pending.popleft(), failures)
-                    if job is not None:
-                        running.append(job)
+                    request = pending.popleft()
+                    # A core no other scene will take: the scene renders in two parts at once.
+                    spare = self.jobs - len(running) - len(pending) >= 2
+                    at = self._split_at(request, history) if spare else None
+                    running += self._start(request, failures, at)
                 time.sleep(POLL_SECONDS)
                 for job in [j for j in running if j.process.poll() is not None]:
                     running.remove(job)
+                    if job.part is not None:
+                        again = self._finish_part(job, running, entries, failures)
+                        if again is not None:
+                            pending.appendleft(again)
+                        continue
                     entry = self._finish(job, failures)
                     if entry is not None:
                         entries[job.name] = entry
@@ -248,34 +260,136 @@ class Renderer:
     def _stop_all(self, running: list[_Job]) -> None:
         with _signals_ignored():
             for job in running:
-                self._stop(job)
+                self._stop(job, quiet=job.part == "first")  # (a split scene is reported once)
 
     # -- one job -----------------------------------------------------------------------------
-    def _start(self, request: RenderRequest, failures: list[_Failure]) -> _Job | None:
-        """Start rendering ``request``; ``None`` after recording a failure to start it."""
+    def _split_at(self, request: RenderRequest, history: Mapping[str, CacheEntry]) -> int | None:
+        """Where to split ``request``'s scene (:func:`pipeline.split.split_point`, from how long its
+        animations took the last time), or ``None``: render it whole."""
+        entry = history.get(request.scene.name)
+        plays = entry.plays() if entry is not None and not request.whole else None
+        return split_point(plays) if plays else None
+
+    def _start(self, request: RenderRequest, failures: list[_Failure], at: int | None = None) -> list[_Job]:
+        """Start rendering ``request`` (in two parts, split at animation ``at``, if given): its
+        jobs; none after recording a failure to start it."""
         scene = request.scene
         work = self.layout.work / f"{os.getpid()}-{scene.name}-{request.key[:8]}"
-        remove_tree(work)
-        work.mkdir(parents=True)
         command = manim_command(scene, self.quality, work)
-        request.log.parent.mkdir(parents=True, exist_ok=True)
-        log = request.log.open("wb")
-        log.write(f"# {scene} ({self.lesson.path}, {self.quality.name})\n# {' '.join(command)}\n".encode())
-        log.flush()
+        jobs: list[_Job] = []
         try:
             zygote = self._warm()  # the lesson's TeX is in the store from here on
-            seed_tex(self.layout.tex_store, work)
-            process = zygote.start(manim_args(scene, self.quality, work), work, self._job_env, request.log)
+            if at is None:
+                jobs.append(self._fork(zygote, request, work, request.log, {}, command))
+            else:
+                first_work = work.with_name(f"{work.name}-first")
+                handoff = first_work / "handoff.json"
+                first_log = request.log.with_name(f"{scene.name}.first-part.log")
+                first = self._fork(zygote, request, first_work, first_log,
+                                   SplitSpec("first", at, handoff).env(), command, "first")
+                jobs.append(first)
+                rest = self._fork(zygote, request, work, request.log,
+                                  SplitSpec("rest", at, handoff, first.process.pid).env(), command, "rest")
+                first.partner, rest.partner, first.log_path = rest, first, first_log
+                jobs.append(rest)
         except ZygoteDied as e:
-            log.close()
+            for job in jobs:
+                self._stop(job, quiet=True)
             remove_tree(work)
             self.progress.failed(scene.name, 0.0, str(e))
             failures.append(_Failure(scene.name, [f"{scene.name}: {e}; the end of its log:",
                                                   *(f"    | {line}" for line in tail(e.log, LOG_TAIL_LINES)),
                                                   f"  full log: {show_path(e.log)}"]))
-            return None
+            return []
         self.progress.started(scene.name)
-        return _Job(request, work, process, log, time.monotonic())
+        if at is not None:
+            self.progress.say(f"  {scene.name}: in two processes at once, from animation {at} on in the second")
+        return jobs
+
+    def _fork(self, zygote: Zygote, request: RenderRequest, work: Path, log_path: Path, env: Mapping[str, str],
+              command: list[str], part: str | None = None) -> _Job:
+        """One render process: ``request``'s scene (or ``part`` of it) into the media folder ``work``."""
+        remove_tree(work)
+        work.mkdir(parents=True)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = log_path.open("ab" if request.whole else "wb")  # (after a split that did not add up: kept)
+        what = f" ({part} part of a split render: {env})" if part else ""
+        log.write(f"# {request.scene} ({self.lesson.path}, {self.quality.name}){what}\n# {' '.join(command)}\n".encode())
+        log.flush()
+        try:
+            seed_tex(self.layout.tex_store, work)
+            process = zygote.start(manim_args(request.scene, self.quality, work), work, {**self._job_env, **env},
+                                   log_path)
+        except BaseException:
+            log.close()
+            remove_tree(work)
+            raise
+        return _Job(request, work, process, log, time.monotonic(), part)
+
+    def _finish_part(self, job: _Job, running: list[_Job], entries: dict[str, CacheEntry],
+                     failures: list[_Failure]) -> RenderRequest | None:
+        """A part of a split render ended. The rest's media folder becomes the entry once it has
+        put both parts together; a part that failed stops the other. Returns the request to
+        render again, whole, if the parts did not add up (:data:`pipeline.split.MISMATCH_EXIT`)."""
+        partner = job.partner
+        code = job.process.returncode
+        partner_running = partner is not None and partner in running
+        if job.part == "first":
+            if code == 0 or not partner_running:  # the rest goes on (or has ended: it said how)
+                if not partner_running:
+                    self._close_part(job)
+                return None
+            assert partner is not None
+            running.remove(partner)
+            self._stop(partner, quiet=True)
+            self._fail(job, failures, job.log_path or job.request.log, f"the first part of its split render: "
+                       f"{self._why(code)}")
+            self._close_part(job)
+            return None
+        # The rest.
+        first_done = not partner_running
+        if code == 0:
+            if partner is not None and first_done:
+                collect_tex(partner.work, self.layout.tex_store)
+            job.started = partner.started if partner is not None else job.started
+            entry = self._finish(job, failures)
+            if entry is not None:
+                entries[job.name] = entry
+            if partner is not None and first_done:
+                self._close_part(partner)
+            return None
+        if partner is not None and partner_running:
+            running.remove(partner)
+            self._stop(partner, quiet=True)
+        if partner is not None:
+            self._close_part(partner)
+        if code == MISMATCH_EXIT:
+            job.log.close()
+            remove_tree(job.work)
+            self.progress.say(f"  {job.name}: its two parts did not add up (see {show_path(job.request.log)}); "
+                              f"rendering it again in one process")
+            return RenderRequest(job.request.scene, job.request.key, job.request.log, whole=True)
+        job.started = partner.started if partner is not None else job.started
+        self._finish(job, failures)  # records the failure, with the rest's log
+        return None
+
+    def _close_part(self, job: _Job) -> None:
+        """A first part no longer needed: its log closed, its media folder removed."""
+        if not job.log.closed:
+            job.log.close()
+        remove_tree(job.work)
+
+    def _fail(self, job: _Job, failures: list[_Failure], log: Path, why: str) -> None:
+        self.progress.failed(job.name, job.seconds(), why)
+        failures.append(_Failure(job.name, [
+            f"{job.name}: {why}; the end of its log:",
+            *(f"    | {line}" for line in tail(log, LOG_TAIL_LINES)),
+            f"  full log: {show_path(log)}",
+        ], ran_out_of_space(job.work, log)))
+
+    @staticmethod
+    def _why(code: int) -> str:
+        return f"manim exited with status {code}" if code > 0 else f"manim was killed by signal {-code}"
 
     def _close_zygote(self) -> None:
         if self._zygote is not None:
@@ -330,7 +444,7 @@ class Renderer:
                     self.progress.done(job.name, seconds, entry.duration)
                     return entry
             else:
-                why = f"manim exited with status {code}" if code > 0 else f"manim was killed by signal {-code}"
+                why = self._why(code)
                 # Asked before the working files go: they may be what filled the disk.
                 no_space = ran_out_of_space(job.work, job.request.log)
         except OSError as e:  # closing the log: its last bytes did not fit
@@ -349,8 +463,9 @@ class Renderer:
         ], no_space))
         return None
 
-    def _stop(self, job: _Job) -> None:
-        """Terminate a running job and remove its working folder."""
+    def _stop(self, job: _Job, quiet: bool = False) -> None:
+        """Terminate a running job and remove its working folder (``quiet``: the other part of a
+        split render, whose scene is reported once)."""
         if job.process.poll() is None:
             job.process.terminate()
             try:
@@ -360,7 +475,8 @@ class Renderer:
                 job.process.wait()
         job.log.close()
         remove_tree(job.work)
-        self.progress.stopped(job.name)
+        if not quiet:
+            self.progress.stopped(job.name)
 
 
 def longest_first(requests: list[RenderRequest], history: Mapping[str, CacheEntry],

@@ -206,6 +206,9 @@ def _child(request: Mapping[str, Any], replies: TextIO) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        from pipeline.split import install
+
+        install()  # the animations' times recorded; a part of a split render played as that part
         code = run_manim(request["args"])
     except BaseException:  # noqa: BLE001  (reported in the log; the exit status says it failed)
         traceback.print_exc()

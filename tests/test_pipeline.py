@@ -272,6 +272,80 @@ def test_changing_one_scene_renders_only_that_scene(built: Build, tmp_path: Path
     assert "up to date: 0 rendered" in again.stdout
 
 
+def _edit(build: Build, scene: str) -> None:
+    """A change to ``scene``'s code (a line added to its class), so that it renders again."""
+    tiny = build.src / PACKAGE / "tiny.py"
+    code = tiny.read_text()
+    head = f"class {scene}("
+    at = code.index(head)
+    body = code.index("\n    ", at)
+    tiny.write_text(code[:body] + "\n    edited = True  # (by the test)" + code[body:])
+
+
+def _pretend_slow(build: Build, scene: str) -> int:
+    """Make the cached render of ``scene`` say each of its animations took a second (the history a
+    split is chosen from): how many animations it has. The file is replaced, not written in place
+    (the media folder's files are hard links of the shared build's)."""
+    [plays] = (build.media / "cache" / "scenes").glob(f"*/{scene}.plays.json")
+    count = len(json.loads(plays.read_text())["plays"])
+    plays.unlink()
+    plays.write_text(json.dumps({"plays": [1.0] * count}))
+    return count
+
+
+def _entry_files(build: Build, scene: str) -> dict[str, bytes]:
+    """The newest cache entry of ``scene``: its video's packets and its other files, by name."""
+    [key] = [s["key"] for s in build.record()["scenes"] if s["scene"] == scene]
+    folder = build.media / "cache" / "scenes" / key
+    files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix == ".json" and p.name != "entry.json"
+             and not p.name.endswith(".plays.json")}
+    files["packets"] = b"".join(packets(folder / f"{scene}.mp4"))
+    files["sections"] = json.dumps(json.loads((folder / "entry.json").read_text())["sections"]).encode()
+    return files
+
+
+@pytest.mark.slow
+def test_a_changed_scene_with_a_core_to_spare_renders_in_two_processes_into_the_same_video(built: Build,
+                                                                                           tmp_path: Path):
+    split, whole = fork(built, tmp_path / "split"), fork(built, tmp_path / "whole")
+    for build in (split, whole):
+        _edit(build, "Opening")
+        assert _pretend_slow(build, "Opening") >= 3
+    run = pipeline("render", *LOW, "--jobs", "2", media=split.media, src=split.src)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Opening: in two processes at once" in run.stdout and "did not add up" not in run.stdout
+    assert says(run.stdout, "Opening", "done") and "joined: 1 rendered, 2 cached" in run.stdout
+    # (read now: the forks' logs are hard links of one file, which the next run writes again)
+    assert "fast-forwarded through animations" in (split.media / "lesson/low/logs/Opening.log").read_text()
+    one = pipeline("render", *LOW, "--jobs", "1", media=whole.media, src=whole.src)  # no core to spare
+    assert one.returncode == 0 and "two processes" not in one.stdout
+    # The same video, packet for packet; the same sections and narration marks.
+    assert _entry_files(split, "Opening") == _entry_files(whole, "Opening")
+    assert packets(split.video) == packets(whole.video)
+    assert leftovers(split) == []
+
+
+@pytest.mark.slow
+def test_a_split_render_that_does_not_add_up_is_rendered_again_in_one_process(src: Path, tmp_path: Path):
+    build = Build(src, tmp_path / "media", None)  # type: ignore[arg-type]
+    first = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="DRIFTING")
+    assert first.returncode == 0, first.stdout + first.stderr
+    _edit(build, "Drifting")
+    _pretend_slow(build, "Drifting")
+    run = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="DRIFTING")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Drifting: in two processes at once" in run.stdout
+    assert "Drifting: its two parts did not add up" in run.stdout and says(run.stdout, "Drifting", "done")
+    log = (build.media / "lesson" / "low" / "logs" / "Drifting.log").read_text()
+    assert "the scene is not as fast-forwarded to here (" in log
+    # As rendered in one process from the start (no core to spare).
+    again = Build(src, tmp_path / "again", None)  # type: ignore[arg-type]
+    one = pipeline("render", *LOW, "--jobs", "1", media=again.media, src=src, scenes="DRIFTING")
+    assert one.returncode == 0 and "two processes" not in one.stdout
+    assert packets(build.video) == packets(again.video)
+    assert leftovers(build) == []
+
+
 @pytest.mark.slow
 def test_another_lesson_file_has_its_own_folder(built: Build, tmp_path: Path):
     build = fork(built, tmp_path)

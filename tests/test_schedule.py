@@ -8,12 +8,14 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
+
 from pipeline.cache import ENTRY_FILE, render_history
 from pipeline.render import RenderRequest, longest_first
 from pipeline.scenelist import SceneRef
 
 
-def entry(cache: Path, key: str, scene: str, fps: int, frames: int, seconds: float, mtime_ns: int) -> None:
+def entry(cache: Path, key: str, scene: str, fps: int | str, frames: int, seconds: float, mtime_ns: int) -> None:
     folder = cache / key
     folder.mkdir(parents=True)
     (folder / f"{scene}.mp4").write_bytes(b"not read")
@@ -35,6 +37,16 @@ def test_history_is_each_scenes_latest_render_at_the_frame_rate(tmp_path: Path):
     history = render_history(tmp_path, Fraction(15))
     assert {name: e.render_seconds for name, e in history.items()} == {"Alpha": 25.0}
     assert render_history(tmp_path / "absent", Fraction(15)) == {}
+
+
+def test_a_frame_rate_manim_wrote_oddly_is_the_rate_it_stands_for(tmp_path: Path):
+    # Manim's section index gave 262 frames of ChainRule at 15 fps as avg_frame_rate 4024320/268283
+    # (= 15.00000...: the frames over a rounded length); that entry was lost to the history at 15.
+    entry(tmp_path, "c1", "ChainRule", "4024320/268283", 262, 3.5, 1_000)
+    entry(tmp_path, "d1", "Dropped", "30000/1001", 300, 9.0, 1_000)  # NTSC's 29.97 stays what it is
+    assert list(render_history(tmp_path, Fraction(15))) == ["ChainRule"]
+    assert render_history(tmp_path, Fraction(15))["ChainRule"].duration == pytest.approx(262 / 15, abs=1e-12)
+    assert list(render_history(tmp_path, Fraction(30000, 1001))) == ["Dropped"]
 
 
 def test_longest_renders_start_first_and_unknown_ones_before_them(tmp_path: Path):

@@ -17,3 +17,5 @@ SLOW: tuple[tuple[str, str], ...] = ((_TINY, "Slow"),)
 FAIL_FIRST: tuple[tuple[str, str], ...] = ((_TINY, "Broken"), (_TINY, "Extra"), (_TINY, "Another"))
 FAIL_MIDDLE: tuple[tuple[str, str], ...] = ((_TINY, "Extra"), (_TINY, "Broken"), (_TINY, "Another"))
 FAIL_LAST: tuple[tuple[str, str], ...] = ((_TINY, "Extra"), (_TINY, "Another"), (_TINY, "Broken"))
+# A scene whose state depends on every frame before (a split render of it does not add up).
+DRIFTING: tuple[tuple[str, str], ...] = ((_TINY, "Drifting"),)

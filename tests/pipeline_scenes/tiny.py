@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from manim import BLUE, Circle, FadeIn, FadeOut, MathTex, Rotate, Scene, Square
+from manim import BLUE, RIGHT, Circle, Dot, FadeIn, FadeOut, MathTex, Rotate, Scene, Square
 
 from mathcore.model import Beat
 from scenes.base import LessonScene
@@ -77,3 +77,17 @@ class Another(Scene):
     def construct(self) -> None:
         self.next_section("Another one")
         self.play(FadeIn(Square(color=BLUE)), run_time=QUICK)
+
+
+class Drifting(Scene):
+    """A dot moved a little at every update (not by the time between frames): where it is depends
+    on how many frames came before, so a split render's fast-forward cannot reach it there, and
+    must notice (the scene is then rendered again in one process)."""
+
+    def construct(self) -> None:
+        dot = Dot()
+        dot.add_updater(lambda m: m.shift(0.05 * RIGHT))
+        self.add(dot)
+        self.play(FadeIn(Square()), run_time=QUICK)
+        self.play(FadeIn(Circle()), run_time=QUICK)
+        self.play(FadeOut(dot), run_time=QUICK)
