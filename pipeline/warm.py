@@ -32,6 +32,12 @@ How a build gets its zygote (:func:`spawn`, from :class:`pipeline.zygote.Zygote`
   (having first removed its socket, and served any build that connected just before).
   ``python -m pipeline.warm --stop`` stops every base of this user once its builds are done.
 
+The base also builds the lesson model (:data:`PROJECT`: ``mathcore``, which the scenes read and
+nothing of the base patches) for the lesson file of its environment, so that each zygote is forked
+with it (0.3-0.6 s of a one-scene change: imports and the model). When a file of ``mathcore`` has
+changed since, the zygote is forked all the same but forgets every ``mathcore`` module first and
+imports them afresh, as without a base; once that build is done the base does the same for itself.
+
 If the base cannot be reached (the folder is not private, say), the build starts its zygote
 directly, as before: slower, never wrong.
 """
@@ -40,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import json
 import os
 import select
@@ -66,6 +73,9 @@ BASE_MODULES: tuple[str, ...] = (
     "numpy", "sympy", "sympy.combinatorics", "sympy.tensor.tensor", "manim", "manim.__main__",
     "asyncio", "concurrent.futures", "tomllib", "unittest",
 )
+# The project's package the base imports too, with the lesson model built (``mathcore.beats.model_of``):
+# forgotten and imported afresh when one of its files changes (see the module docstring).
+PROJECT = "mathcore"
 SOCKET_PATH_BYTES = 107  # the longest path a Unix socket takes (Linux)
 _HEADER = struct.Struct("!Q")  # the length of the request's JSON, sent with its file descriptors
 
@@ -322,7 +332,8 @@ def serve(listener: socket.socket, path: Path, idle: float, modules: Sequence[st
         except BaseException:  # noqa: BLE001  (the zygote imports what is missing, and says why)
             print(f"warm: import {name} failed:", file=sys.stderr)
             traceback.print_exc()
-    base = _Base(listener, path, idle)
+    project = prepare_project(os.environ)
+    base = _Base(listener, path, idle, project)
     print(f"warm: ready in {time.monotonic() - started:.1f} s, {len(base.stamp)} files watched; "
           f"idle limit {idle:g} s", file=sys.stderr, flush=True)
     base.run()
@@ -330,14 +341,57 @@ def serve(listener: socket.socket, path: Path, idle: float, modules: Sequence[st
     return 0
 
 
+def prepare_project(env: Mapping[str, str]) -> dict[str, tuple[int, int]]:
+    """Import :data:`PROJECT` and build the model of the lesson file ``env`` names: the stamp of
+    the package's files as they were *before* they were read (a file changed while it was being
+    imported is seen as changed). Empty if that fails (the zygote then does it, and says why)."""
+    try:
+        spec = importlib.util.find_spec(PROJECT)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    before = {}
+    for folder in spec.submodule_search_locations:
+        for file in Path(folder).rglob("*.py"):
+            try:
+                info = file.stat()
+            except OSError:
+                continue
+            before[str(file)] = (info.st_mtime_ns, info.st_size)
+    try:
+        from mathcore.beats import model_of
+
+        model_of(env.get("LESSON_FILE") or None)
+    except BaseException:  # noqa: BLE001  (a lesson file being edited, say: the zygote reports it)
+        print("warm: building the lesson model failed (each zygote builds it):", file=sys.stderr)
+        traceback.print_exc()
+    return {f: before.get(f, (-1, -1)) for f in _project_files()}
+
+
+def _project_files() -> set[str]:
+    return {m.__file__ for name, m in list(sys.modules.items())
+            if (name == PROJECT or name.startswith(PROJECT + ".")) and getattr(m, "__file__", None)}
+
+
+def forget_project() -> None:
+    """Remove :data:`PROJECT`'s modules from this process (the next import reads them afresh)."""
+    for name in [n for n in sys.modules if n == PROJECT or n.startswith(PROJECT + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
 class _Base:
     """The base's state: its socket, what its imports were read from, the builds it serves."""
 
-    def __init__(self, listener: socket.socket, path: Path, idle: float) -> None:
+    def __init__(self, listener: socket.socket, path: Path, idle: float,
+                 project: dict[str, tuple[int, int]] | None = None) -> None:
         self.listener = listener
         self.path = path
         self.idle = idle
-        self.stamp = _stamp()
+        self.project = dict(project or {})  # PROJECT's files, stamped before they were read
+        self.stamp = {**_stamp(), **self.project}
+        self.refresh_due = False  # PROJECT changed: imported afresh here once no build is served
         self.inode = _inode(path)
         self.sessions: dict[int, socket.socket] = {}  # zygote pid -> its build's connection
         self.cold: dict[int, subprocess.Popen] = {}  # zygotes started afresh (the base was stale)
@@ -373,9 +427,24 @@ class _Base:
                 continue
             if self.leaving:
                 break
+            if self.refresh_due:
+                self.refresh()
             if time.monotonic() - quiet_since >= limit:
                 self.leave()  # then one more look: a build that connected just before is served
         self.listener.close()
+
+    def refresh(self) -> None:
+        """:data:`PROJECT` changed: import it afresh here too (between builds: the next one is
+        forked with it)."""
+        self.refresh_due = False
+        started = time.monotonic()
+        forget_project()
+        self.project = prepare_project(os.environ)
+        self.stamp = {**{f: v for f, v in self.stamp.items() if f not in self.project}, **self.project}
+        stale = [f for f, v in self.stamp.items() if f not in self.project and _stamp_of(f) != v]
+        print(f"warm: {PROJECT} imported afresh in {time.monotonic() - started:.1f} s"
+              + (f" ({len(stale)} other files changed: the next build retires this base)" if stale else ""),
+              file=sys.stderr, flush=True)
 
     def leave(self) -> None:
         """No new build finds this base: the next one starts another. It leaves once the builds
@@ -410,7 +479,13 @@ class _Base:
             if _gone(connection):  # the build ended before its zygote started (it needed none)
                 connection.close()
                 return
-            changed = _changed(self.stamp)
+            changed_files = _all_changed(self.stamp)
+            fresh_project = bool(changed_files) and all(f in self.project for f in changed_files)
+            changed = None if fresh_project or not changed_files else changed_files[0]
+            if fresh_project:  # only the project's own code: forked, to import it afresh
+                print(f"warm: {changed_files[0]} changed since the imports: the zygote imports {PROJECT} afresh",
+                      file=sys.stderr, flush=True)
+                self.refresh_due = True
             if changed:
                 print(f"warm: {changed} changed since the imports: a zygote started afresh, then leaving",
                       file=sys.stderr, flush=True)
@@ -426,7 +501,7 @@ class _Base:
                 pid = os.fork()
                 if pid == 0:
                     _zygote(request, fds, [self.listener, connection, *self.sessions.values()],
-                            [self.wake_r])  # never returns
+                            [self.wake_r], fresh_project)  # never returns
             connection.settimeout(None)
             self.sessions[pid] = connection
             _reply(connection, pid=pid)
@@ -467,10 +542,13 @@ def _gone(connection: socket.socket) -> bool:
 
 
 def _zygote(request: Mapping[str, Any], fds: Sequence[int], sockets: Sequence[socket.socket],
-            others: Sequence[int]) -> None:
-    """In the forked child: become the build's zygote, with its pipes, folder and environment."""
+            others: Sequence[int], fresh_project: bool = False) -> None:
+    """In the forked child: become the build's zygote, with its pipes, folder and environment
+    (``fresh_project``: :data:`PROJECT`'s modules forgotten first, to be imported afresh)."""
     code = 1
     try:
+        if fresh_project:
+            forget_project()
         wake_w = signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for s in sockets:
@@ -540,16 +618,17 @@ def _stamp() -> dict[str, tuple[int, int]]:
     return stamp
 
 
-def _changed(stamp: Mapping[str, tuple[int, int]]) -> str | None:
-    """The first file of ``stamp`` that is not as it was, if any."""
-    for name, was in stamp.items():
-        try:
-            info = os.stat(name)
-        except OSError:
-            return name
-        if (info.st_mtime_ns, info.st_size) != was:
-            return name
-    return None
+def _all_changed(stamp: Mapping[str, tuple[int, int]]) -> list[str]:
+    """Every file of ``stamp`` that is not as it was."""
+    return [name for name, was in stamp.items() if _stamp_of(name) != was]
+
+
+def _stamp_of(name: str) -> tuple[int, int] | None:
+    try:
+        info = os.stat(name)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _inode(path: Path) -> tuple[int, int] | None:

@@ -15,7 +15,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from mathcore.beats import build_model
+from mathcore.beats import model_of
 from mathcore.model import LessonModel
 
 LESSON_ENV = "LESSON_FILE"
@@ -34,7 +34,7 @@ def lesson_path() -> str | None:
 
 @lru_cache(maxsize=4)
 def _model(path: str | None) -> LessonModel:
-    return build_model(path)
+    return model_of(path)
 
 
 def lesson_model() -> LessonModel:

@@ -209,3 +209,57 @@ def test_minutes_are_read_as_given():
     assert idle_seconds({}) == 20 * 60
     assert idle_seconds({IDLE_ENV: " 2.5 "}) == 150
     assert idle_seconds({IDLE_ENV: "0"}) == 0
+
+
+PROBE_SCENE = '''
+from pathlib import Path
+
+from manim import Scene, Square, Create
+
+import mathcore.formatting
+
+
+class Quick(Scene):
+    def construct(self):
+        Path("said").write_text(getattr(mathcore.formatting, "PROBE", "none"))
+        self.play(Create(Square()), run_time=0.1)
+'''
+
+
+def test_the_lesson_model_comes_built_and_an_edited_model_is_imported_afresh_by_the_same_base(project, tmp_path):
+    """The base imports mathcore and builds the lesson model; when a file of mathcore changes,
+    the next zygote forgets mathcore and imports it afresh (from the same base, not a new one),
+    and the base does the same once that build is done."""
+    root, env, _ = project
+    shutil.copytree(ROOT / "mathcore", root / "mathcore", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / "lessonscenes" / "demo.py").write_text(textwrap.dedent(PROBE_SCENE))
+    said, log = build(root, env, tmp_path, 1)
+    first = forked_from(log)
+    assert said == "none" and first is not None, log
+    base_log = next(base_folder(env).glob("*.log"))
+    formatting = root / "mathcore" / "formatting.py"
+    formatting.write_text(formatting.read_text() + '\nPROBE = "second"\n')
+    said, log = build(root, env, tmp_path, 2)
+    assert forked_from(log) == first and said == "second"  # the same base, the edited mathcore
+    assert "the zygote imports mathcore afresh" in base_log.read_text()
+    deadline = time.monotonic() + 30
+    while "mathcore imported afresh" not in base_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "mathcore imported afresh" in base_log.read_text()  # the base too, between builds
+    said, log = build(root, env, tmp_path, 3)
+    assert forked_from(log) == first and said == "second"
+    assert base_log.read_text().count("the zygote imports mathcore afresh") == 1  # nothing stale any more
+
+
+def test_a_models_kept_by_file_and_content(tmp_path):
+    from mathcore.beats import model_of
+
+    lesson = tmp_path / "lesson.toml"
+    lesson.write_bytes((ROOT / "mathcore" / "lessons" / "default.toml").read_bytes())
+    model = model_of(lesson)
+    assert model_of(lesson) is model  # built once
+    assert model_of(str(lesson)) is model
+    text = lesson.read_text()
+    lesson.write_text(text + "\n# a comment: another file's content\n")
+    again = model_of(lesson)
+    assert again is not model and model_of(lesson) is again  # the file changed: built again, once
