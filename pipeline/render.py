@@ -45,7 +45,7 @@ from pipeline.narration import TIMING_ENV, Narration
 from pipeline.progress import Progress
 from pipeline.quality import Quality
 from pipeline.scenelist import SceneRef
-from pipeline.split import MISMATCH_EXIT, SplitSpec, split_point
+from pipeline.split import MISMATCH_EXIT, SplitSpec, alive, split_point
 from pipeline.zygote import Forked, Zygote, ZygoteDied
 from pipeline.storage import (NO_SPACE, NOT_WRITABLE, SpaceNeed, check_writable, disk_full, free_bytes,
                               ran_out_of_space, size, storage_error)
@@ -506,7 +506,7 @@ def remove_stale_work(work: Path) -> None:
     """Remove working folders left by runs that no longer exist (killed with SIGKILL, say)."""
     for folder in work.iterdir():
         pid = folder.name.split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not alive(int(pid)):
             remove_tree(folder)
 
 
@@ -517,16 +517,6 @@ def tail(path: Path, lines: int) -> list[str]:
     except OSError:
         return []
     return [line.rstrip() for line in text.splitlines() if line.strip()][-lines:]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @contextmanager

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.cache import PLAYS_SUFFIX  # beside the movie: {"plays": [seconds of each animation, ...]}
+from pipeline.fsutil import atomic_write, atomic_write_text
 
 SPLIT_ENV = "LESSON_SPLIT"  # JSON: {"part": "first" | "rest", "at": int, "handoff": path[, "first_pid": int]}
 MISMATCH_EXIT = 86  # the rest's state at the split was not the first part's: render the scene whole
@@ -338,10 +339,11 @@ def same_state(a: tuple[list[str], list[Any]], b: tuple[list[str], list[Any]]) -
 def save_state(path: Path, state: tuple[list[str], list[Any]]) -> None:
     import numpy as np
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as out:
-        np.savez(out, *state[1], labels=np.array(state[0]))
-    os.replace(tmp, path)
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as out:  # (a file, not a name: savez would add ".npz" to the name)
+            np.savez(out, *state[1], labels=np.array(state[0]))
+
+    atomic_write(path, write)
 
 
 def load_state(path: Path) -> tuple[list[str], list[Any]]:
@@ -360,7 +362,7 @@ def wait_for_handoff(spec: SplitSpec) -> dict[str, Any]:
             return json.loads(spec.handoff.read_text(encoding="utf-8"))
         except FileNotFoundError:
             pass
-        if spec.first_pid is not None and not _alive(spec.first_pid) and not spec.handoff.exists():
+        if spec.first_pid is not None and not alive(spec.first_pid) and not spec.handoff.exists():
             raise SplitError(f"the first part of the split render (process {spec.first_pid}) ended without "
                              f"handing over {spec.handoff}")
         time.sleep(HANDOFF_POLL_SECONDS)
@@ -391,12 +393,11 @@ def _say(text: str) -> None:
 
 
 def _write_json(path: Path, data: object) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data) + "\n")
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Is process ``pid`` still there (a zombie counts)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
