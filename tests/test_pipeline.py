@@ -347,6 +347,25 @@ def test_a_split_render_that_does_not_add_up_is_rendered_again_in_one_process(sr
 
 
 @pytest.mark.slow
+def test_a_failing_part_of_a_split_render_stops_the_other_and_says_why(src: Path, tmp_path: Path):
+    build = Build(src, tmp_path / "media", None)  # type: ignore[arg-type]
+    first = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="SPLIT_FAILS")
+    assert first.returncode == 0, first.stdout + first.stderr  # not split: nothing to choose a split from
+    before = digest(build.video)
+    _edit(build, "SplitFails")
+    _pretend_slow(build, "SplitFails")
+    run = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="SPLIT_FAILS")
+    assert run.returncode != 0
+    assert "SplitFails: in two processes at once" in run.stdout and says(run.stdout, "SplitFails", "FAILED")
+    assert "error: scene SplitFails failed to render" in run.stderr
+    assert "the first part of its split render: manim exited with status 1" in run.stderr
+    assert "the first part fails on purpose" in run.stderr  # the end of that part's log
+    assert "SplitFails.first-part.log" in run.stderr
+    assert _manim_processes(build.media) == []  # the other part was stopped
+    assert leftovers(build) == [] and digest(build.video) == before  # the previous video kept
+
+
+@pytest.mark.slow
 def test_another_lesson_file_has_its_own_folder(built: Build, tmp_path: Path):
     build = fork(built, tmp_path)
     before = digest(build.video)

@@ -19,3 +19,5 @@ FAIL_MIDDLE: tuple[tuple[str, str], ...] = ((_TINY, "Extra"), (_TINY, "Broken"),
 FAIL_LAST: tuple[tuple[str, str], ...] = ((_TINY, "Extra"), (_TINY, "Another"), (_TINY, "Broken"))
 # A scene whose state depends on every frame before (a split render of it does not add up).
 DRIFTING: tuple[tuple[str, str], ...] = ((_TINY, "Drifting"),)
+# A scene that fails in the first part of a split render, not otherwise.
+SPLIT_FAILS: tuple[tuple[str, str], ...] = ((_TINY, "SplitFails"),)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from manim import BLUE, RIGHT, Circle, Dot, FadeIn, FadeOut, MathTex, Rotate, Scene, Square
 
 from mathcore.model import Beat
@@ -91,3 +93,15 @@ class Drifting(Scene):
         self.play(FadeIn(Square()), run_time=QUICK)
         self.play(FadeIn(Circle()), run_time=QUICK)
         self.play(FadeOut(dot), run_time=QUICK)
+
+
+class SplitFails(Scene):
+    """Fails in the first part of a split render only (it reads the split's setting, which no
+    scene should): how a failing part is reported."""
+
+    def construct(self) -> None:
+        self.play(FadeIn(Square()), run_time=QUICK)
+        if '"part": "first"' in os.environ.get("LESSON_SPLIT", ""):
+            raise RuntimeError("the first part fails on purpose")
+        self.play(FadeIn(Circle()), run_time=QUICK)
+        self.wait(QUICK)
