@@ -325,14 +325,24 @@ def test_a_changed_scene_with_a_core_to_spare_renders_in_two_processes_into_the_
     assert leftovers(split) == []
 
 
+def _rendered_then_split(src: Path, media: Path, scenes: str,
+                         scene: str) -> tuple[Build, str, subprocess.CompletedProcess[str]]:
+    """The one scene of the list ``scenes`` rendered (not split: nothing to choose a split from),
+    then changed and rendered again with a split (its animations said to have taken a second
+    each): the build, the first video's digest and the second run."""
+    build = Build(src, media, None)  # type: ignore[arg-type]
+    first = pipeline("render", *LOW, "--jobs", "2", media=media, src=src, scenes=scenes)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "two processes" not in first.stdout
+    before = digest(build.video)
+    _edit(build, scene)
+    _pretend_slow(build, scene)
+    return build, before, pipeline("render", *LOW, "--jobs", "2", media=media, src=src, scenes=scenes)
+
+
 @pytest.mark.slow
 def test_a_split_render_that_does_not_add_up_is_rendered_again_in_one_process(src: Path, tmp_path: Path):
-    build = Build(src, tmp_path / "media", None)  # type: ignore[arg-type]
-    first = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="DRIFTING")
-    assert first.returncode == 0, first.stdout + first.stderr
-    _edit(build, "Drifting")
-    _pretend_slow(build, "Drifting")
-    run = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="DRIFTING")
+    build, _, run = _rendered_then_split(src, tmp_path / "media", "DRIFTING", "Drifting")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Drifting: in two processes at once" in run.stdout
     assert "Drifting: its two parts did not add up" in run.stdout and says(run.stdout, "Drifting", "done")
@@ -348,13 +358,7 @@ def test_a_split_render_that_does_not_add_up_is_rendered_again_in_one_process(sr
 
 @pytest.mark.slow
 def test_a_failing_part_of_a_split_render_stops_the_other_and_says_why(src: Path, tmp_path: Path):
-    build = Build(src, tmp_path / "media", None)  # type: ignore[arg-type]
-    first = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="SPLIT_FAILS")
-    assert first.returncode == 0, first.stdout + first.stderr  # not split: nothing to choose a split from
-    before = digest(build.video)
-    _edit(build, "SplitFails")
-    _pretend_slow(build, "SplitFails")
-    run = pipeline("render", *LOW, "--jobs", "2", media=build.media, src=src, scenes="SPLIT_FAILS")
+    build, before, run = _rendered_then_split(src, tmp_path / "media", "SPLIT_FAILS", "SplitFails")
     assert run.returncode != 0
     assert "SplitFails: in two processes at once" in run.stdout and says(run.stdout, "SplitFails", "FAILED")
     assert "error: scene SplitFails failed to render" in run.stderr
