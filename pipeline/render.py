@@ -138,6 +138,13 @@ class _Failure:
     lines: list[str]  # why, the end of its log, where the whole log is
     no_space: bool = False  # the disk was full
 
+    @classmethod
+    def of(cls, scene: str, why: str, log: Path, no_space: bool = False) -> _Failure:
+        """``scene`` failed (``why``): the end of its ``log`` and where the whole log is."""
+        return cls(scene, [f"{scene}: {why}; the end of its log:",
+                           *(f"    | {line}" for line in tail(log, LOG_TAIL_LINES)),
+                           f"  full log: {show_path(log)}"], no_space)
+
 
 @dataclass
 class _Job:
@@ -291,15 +298,14 @@ class Renderer:
                 rest = self._fork(zygote, request, work, request.log,
                                   SplitSpec("rest", at, handoff, first.process.pid).env(), command, "rest")
                 first.partner, rest.partner, first.log_path = rest, first, first_log
+                rest.started = first.started  # the scene's render time counts from the first part
                 jobs.append(rest)
         except ZygoteDied as e:
             for job in jobs:
                 self._stop(job, quiet=True)
             remove_tree(work)
             self.progress.failed(scene.name, 0.0, str(e))
-            failures.append(_Failure(scene.name, [f"{scene.name}: {e}; the end of its log:",
-                                                  *(f"    | {line}" for line in tail(e.log, LOG_TAIL_LINES)),
-                                                  f"  full log: {show_path(e.log)}"]))
+            failures.append(_Failure.of(scene.name, str(e), e.log))
             return []
         self.progress.started(scene.name)
         if at is not None:
@@ -351,7 +357,6 @@ class Renderer:
         if code == 0:
             if partner is not None and first_done:
                 collect_tex(partner.work, self.layout.tex_store)
-            job.started = partner.started if partner is not None else job.started
             entry = self._finish(job, failures)
             if entry is not None:
                 entries[job.name] = entry
@@ -369,7 +374,6 @@ class Renderer:
             self.progress.say(f"  {job.name}: its two parts did not add up (see {show_path(job.request.log)}); "
                               f"rendering it again in one process")
             return RenderRequest(job.request.scene, job.request.key, job.request.log, whole=True)
-        job.started = partner.started if partner is not None else job.started
         self._finish(job, failures)  # records the failure, with the rest's log
         return None
 
@@ -381,11 +385,7 @@ class Renderer:
 
     def _fail(self, job: _Job, failures: list[_Failure], log: Path, why: str) -> None:
         self.progress.failed(job.name, job.seconds(), why)
-        failures.append(_Failure(job.name, [
-            f"{job.name}: {why}; the end of its log:",
-            *(f"    | {line}" for line in tail(log, LOG_TAIL_LINES)),
-            f"  full log: {show_path(log)}",
-        ], ran_out_of_space(job.work, log)))
+        failures.append(_Failure.of(job.name, why, log, ran_out_of_space(job.work, log)))
 
     @staticmethod
     def _why(code: int) -> str:
@@ -456,11 +456,7 @@ class Renderer:
         if no_space:
             why = f"no space left on the disk of {show_path(self.layout.media)}/ ({why})"
         self.progress.failed(job.name, seconds, why)
-        failures.append(_Failure(job.name, [
-            f"{job.name}: {why}; the end of its log:",
-            *(f"    | {line}" for line in tail(job.request.log, LOG_TAIL_LINES)),
-            f"  full log: {show_path(job.request.log)}",
-        ], no_space))
+        failures.append(_Failure.of(job.name, why, job.request.log, no_space))
         return None
 
     def _stop(self, job: _Job, quiet: bool = False) -> None:
