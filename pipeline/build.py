@@ -103,6 +103,7 @@ def build_lesson(options: Options, out: TextIO | None = None) -> Result:
         duration = float(end)
     else:
         duration = sum(e.duration for e in ordered)
+    session.memo.save()  # the sources too recent to memoise when read may have settled meanwhile
     result = Result(outputs.video, duration, time.monotonic() - started, rendered,
                     [ref.name for ref in session.registry.scenes if ref.name not in rendered], joined,
                     ordered, dict(session.keys), session.lesson, outputs, narration, session.memo, sound)
@@ -134,6 +135,7 @@ def preview_scene(name: str | None, options: Options, out: TextIO | None = None)
             placements, cues = scene_sound(entry, session.narration)
             read = session.samples_ahead.read if session.samples_ahead else read_samples  # read while it rendered
             mux_samples(entry.video, lay_out(placements, entry.duration, read=read), cues, target)
+    session.memo.save()  # (as at the end of build_lesson)
     result = Result(target, entry.duration, time.monotonic() - started, rendered, [] if rendered else [name])
     session.progress.say(f"preview of {name}: {show_path(target)}")
     return result

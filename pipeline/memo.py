@@ -17,8 +17,12 @@ ctime back (``touch -d`` and :func:`os.utime` set the mtime, and changing it set
 now); replacing a file (editors, ``git checkout``) gives a new inode too. What ``stat`` cannot see
 is an edit within one tick of the file system's clock of the moment the file was read: same size,
 same times. As git and make do for such "racily clean" files, a file whose mtime or ctime is less
-than :data:`RACY_SECONDS` before the time it was read is used but not memoised; it is read again
-on the next run, by when any later edit has later times.
+than :data:`RACY_SECONDS` before the time it was read is not memoised at once. Its bytes' digest,
+taken before and after the computation, is kept with the result; when the memo is saved (after the
+scenes' keys, and again at the end of a build) a file by then old enough, with the same ``stat`` and
+bytes, is memoised, as git re-checks racily clean files by their content: from then on any edit
+gives it later times. Results derived from such files wait for them the same way. A fresh checkout
+rendered, then, leaves a memo that the next run can use whole.
 
 Everything in the memo is a shortcut: deleting the file costs one slower run. A file that is not
 such a memo (unreadable, corrupt, someone else's JSON) or that was written by other code (another
@@ -61,6 +65,8 @@ class Memo:
         self._settled: dict[Path, list[int]] = {}  # files read through of_file, not too recent: their stat
         self._run: dict[str, Any] = {}  # this_run's results
         self._recent: dict[str, list[Any]] = {}  # of_file's results for files too recent to memoise: this run only
+        self._unsettled: dict[str, tuple[Path, list[int], str]] = {}  # of those, path, stat and bytes' digest
+        self._pending: dict[str, tuple[Any, list[tuple[Path, list[int] | None]]]] = {}  # derived from them
         self._dirty = False
         if path is not None:
             self._load(path)
@@ -81,16 +87,22 @@ class Memo:
         recent = self._recent.get(entry)
         if recent is not None and recent[:-1] == stamp:  # read a moment ago, in this run
             return recent[-1]
-        value = _as_stored(compute(path))
-        if time.time_ns() - max(stamp[1], stamp[2]) >= RACY_SECONDS * 1e9:
+        if not _racy(stamp):
+            value = _as_stored(compute(path))
             self._files[entry] = [*stamp, value]
             self._settled[path] = stamp
             self._dirty = True
-        else:  # too recent: the next run reads it again (this one, once: a file just edited is
-            # read for each scene of its module, and its syntax trees dumped each time)
-            self._files.pop(entry, None)
-            self._settled.pop(path, None)
-            self._recent[entry] = [*stamp, value]
+            return value
+        # Too recent: used in this run (once: a file just edited is asked for by each scene of its
+        # module), memoised when saved if by then it is old enough and has the same bytes.
+        content = _content_or_none(path)
+        value = _as_stored(compute(path))
+        self._files.pop(entry, None)
+        self._settled.pop(path, None)
+        self._recent[entry] = [*stamp, value]
+        self._unsettled.pop(entry, None)
+        if content is not None and _stamp_or_none(path) == stamp and _content_or_none(path) == content:
+            self._unsettled[entry] = (path, stamp, content)  # what compute read, unless changed and back
         return value
 
     def derived(self, kind: str, inputs: object, compute: Callable[[], T], files: Iterable[Path] = ()) -> T:
@@ -105,10 +117,14 @@ class Memo:
         self._used.add(entry)
         if entry in self._derived:
             return self._derived[entry]
+        files = list(files)
         value = _as_stored(compute())
-        if all(path in self._settled and _stamp_or_none(path) == self._settled[path] for path in files):
+        stamps = [(path, _stamp_or_none(path)) for path in files]
+        if all(path in self._settled and stamp == self._settled[path] for path, stamp in stamps):
             self._derived[entry] = value
             self._dirty = True
+        else:  # kept when saved if every file is memoised by then, with the stat it had here
+            self._pending[entry] = (value, stamps)
         return value
 
     def this_run(self, key: str, compute: Callable[[], T]) -> T:
@@ -120,7 +136,11 @@ class Memo:
 
     def save(self) -> None:
         """Write the memo (if it has a file and something was added) whole, under a temporary name
-        first. A memo that cannot be written is not an error: the next run computes again."""
+        first. A memo that cannot be written is not an error: the next run computes again.
+
+        Files too recent to memoise when they were read are memoised now if they have become old
+        enough unchanged, and so are the results derived from them."""
+        self._settle()
         if self.path is None or not self._dirty:
             return
         files, derived = self._files, self._derived
@@ -133,6 +153,21 @@ class Memo:
         except OSError:
             return
         self._dirty = False
+
+    def _settle(self) -> None:
+        for entry, (path, stamp, content) in list(self._unsettled.items()):
+            if _racy(stamp):
+                continue  # still too recent: perhaps at the next save
+            del self._unsettled[entry]
+            if _stamp_or_none(path) == stamp and _content_or_none(path) == content:
+                self._files[entry] = [*stamp, self._recent[entry][-1]]
+                self._settled[path] = stamp
+                self._dirty = True
+        for entry, (value, stamps) in list(self._pending.items()):
+            if all(stamp is not None and self._settled.get(path) == stamp for path, stamp in stamps):
+                del self._pending[entry]
+                self._derived[entry] = value
+                self._dirty = True
 
     def _load(self, path: Path) -> None:
         try:
@@ -165,6 +200,19 @@ def _stamp(path: Path) -> list[int]:
     """The identity of a file's content, as far as ``stat`` sees it."""
     st = os.stat(path)
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _racy(stamp: list[int]) -> bool:
+    """Whether a file of this ``stat`` changed too recently for its ``stat`` to vouch for its bytes."""
+    return time.time_ns() - max(stamp[1], stamp[2]) < RACY_SECONDS * 1e9
+
+
+def _content_or_none(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, or None if it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _stamp_or_none(path: Path) -> list[int] | None:

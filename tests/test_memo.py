@@ -118,6 +118,47 @@ def test_a_file_changed_just_now_is_read_once_in_a_run_and_again_when_it_changes
     assert Memo(tmp_path / "memo.json").of_file(file, "sha", count) == sha("x = 22\n") and count.calls == 3
 
 
+def test_a_file_too_recent_when_read_is_memoised_when_saved_once_old_enough(tmp_path: Path, short_window: None):
+    """A fresh checkout rendered: its files were too recent when read, but not by the end of the
+    build, whose save memoises them (and what was derived from them) after checking their bytes."""
+    file = tmp_path / "a.py"
+    file.write_text("x = 1\n")
+    count = Counting()
+    memo = Memo(tmp_path / "memo.json")
+    assert memo.of_file(file, "sha", count) == sha("x = 1\n")
+    assert memo.derived("name", sha("x = 1\n"), lambda: "derived", files=[file]) == "derived"
+    memo.save()  # still too recent: nothing memoised yet
+    assert not (tmp_path / "memo.json").exists()
+    wait_settled()
+    memo.save()  # the end of the build
+    again = Memo(tmp_path / "memo.json")
+    assert again.of_file(file, "sha", count) == sha("x = 1\n") and count.calls == 1
+    assert again.derived("name", sha("x = 1\n"), lambda: "computed again", files=[file]) == "derived"
+
+
+def test_a_recent_file_edited_within_its_stat_is_not_memoised_when_saved(tmp_path: Path, short_window: None,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """An edit after the read that a coarse clock would not show: the stat seen without its ctime
+    (which this file system does show) and the mtime set back. The bytes differ, so the result
+    read before the edit is not memoised, nor what was derived from it."""
+    monkeypatch.setattr(memo_module, "_stamp", lambda path: [path.stat().st_size, path.stat().st_mtime_ns, 0,
+                                                             path.stat().st_ino])
+    file = tmp_path / "a.py"
+    file.write_text("x = 1\n")
+    before = file.stat()
+    count = Counting()
+    memo = Memo(tmp_path / "memo.json")
+    assert memo.of_file(file, "sha", count) == sha("x = 1\n")
+    memo.derived("name", sha("x = 1\n"), lambda: "derived", files=[file])
+    file.write_text("x = 2\n")
+    os.utime(file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    wait_settled()
+    memo.save()
+    again = Memo(tmp_path / "memo.json")
+    assert again.of_file(file, "sha", count) == sha("x = 2\n") and count.calls == 2
+    assert again.derived("name", sha("x = 1\n"), lambda: "computed again", files=[file]) == "computed again"
+
+
 def test_each_kind_has_its_own_entry(tmp_path: Path, short_window: None):
     file = settled(tmp_path / "a.py", "x = 1\n")
     wait_settled()

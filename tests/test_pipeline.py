@@ -240,9 +240,38 @@ def test_a_run_with_nothing_changed_imports_no_heavy_library(built: Build, tmp_p
     first = pipeline("render", *LOW, media=build.media, src=build.src, launcher=PROBE)
     assert first.returncode == 0, first.stderr
     assert "up to date: 0 rendered, 3 cached" in first.stdout
-    # The copy's files are new to the memo: read, and the lesson file validated (the probe sees sympy).
-    assert "sympy" in first.stdout.splitlines()[-1].split()
-    assert (build.media / "cache" / "digests.json").is_file()
+    # The copy's files are new to the memo (other paths): read, and memoised; the lesson file's
+    # validation, kept by the build under its inputs' digests, is the same and not done again.
+    assert first.stdout.splitlines()[-1] == "imported:"
+    memo = json.loads((build.media / "cache" / "digests.json").read_text())
+    assert any(str(build.src.resolve()) in entry for entry in memo["files"])
+    again = pipeline("render", *LOW, media=build.media, src=build.src, launcher=PROBE)
+    assert again.returncode == 0, again.stderr
+    assert "up to date: 0 rendered, 3 cached" in again.stdout
+    assert again.stdout.splitlines()[-1] == "imported:"
+
+
+# ``python -m pipeline ARGS`` with a join that first waits out the memo's racy window, as a
+# build longer than that would (the pipeline's own ``os._exit`` kept).
+SLOW_JOIN = ("-c", "import runpy, sys, time\n"
+                   "sys.argv[0] = 'pipeline'\n"
+                   "import pipeline.build as build\n"
+                   "join = build.join_videos\n"
+                   f"build.join_videos = lambda *a, **k: time.sleep({RACY_SECONDS + 0.1}) or join(*a, **k)\n"
+                   "runpy.run_module('pipeline', run_name='__main__', alter_sys=True)\n")
+
+
+@pytest.mark.slow
+def test_a_build_of_sources_too_recent_to_memoise_leaves_a_memo_the_next_run_uses_whole(built: Build,
+                                                                                      tmp_path: Path):
+    """A fresh checkout rendered: its sources were read too soon after they were written to be
+    memoised, but the build outlasts the racy window, so the run after it reads nothing again
+    (no lesson file validated: no sympy)."""
+    build = fork(built, tmp_path)  # the sources copied just now
+    build.video.unlink()  # so this run joins
+    first = pipeline("render", *LOW, media=build.media, src=build.src, launcher=SLOW_JOIN)
+    assert first.returncode == 0, first.stderr
+    assert "joined: 0 rendered, 3 cached" in first.stdout
     again = pipeline("render", *LOW, media=build.media, src=build.src, launcher=PROBE)
     assert again.returncode == 0, again.stderr
     assert "up to date: 0 rendered, 3 cached" in again.stdout
