@@ -6,12 +6,16 @@ numbers following a nudge), in this process: the scene is rendered as usual up t
 animations past its middle, and again fast-forwarded to its middle and rendered from there; the
 scene's state where the second part starts (points, colours, clock) must be the same (up to float
 rounding), and every frame drawn after it the same, bit for bit. ``tests/test_speedups.py`` does
-the same for every scene, split after its fifth animation; the pipeline's side (two processes,
+the same for every scene, split after its fifth animation. The two scenes are also split on a
+generated lesson (tanh, ReLU and sigmoid layers, the half quadratic cost: other numbers, other
+live-number widths). The pipeline's side (two processes,
 their movie files put together, a split that does not add up rendered again whole) is tested on
 the tiny scenes in ``tests/test_pipeline.py``.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -19,6 +23,9 @@ import pytest
 from pipeline.split import playing, same_state, split_point
 from scenes import LESSON_SCENES
 from scenes.capture import draw_scene
+from scenes.lesson import LESSON_ENV
+
+from .lessongen import lesson_text
 
 FPS = 2
 AFTER = 3  # animations drawn after the split, compared frame by frame
@@ -26,6 +33,8 @@ EVERYTHING = 10**6  # a split past the end: fast-forward through the whole scene
 # Scenes split in their middle: the one `make bench-render` changes, and the one with a nudge
 # followed by live numbers through two beats (each costs about 10 s of CPU here).
 MIDDLE = [(module, name) for module, name in LESSON_SCENES if name in ("ChainRule", "NudgeLastWeight")]
+GENERATED = 17  # lesson_text's seed: tanh, ReLU and sigmoid layers, the half quadratic cost
+LESSONS = ["default", f"generated {GENERATED}"]
 
 
 # -- where to split ----------------------------------------------------------------------------------
@@ -76,21 +85,34 @@ def plays(module: str, name: str, media, tex) -> int:
 
 
 @pytest.fixture(scope="module")
-def split_renders(tmp_path_factory) -> dict[str, tuple]:
+def split_renders(tmp_path_factory) -> dict[tuple[str, str], tuple]:
     media, tex = tmp_path_factory.mktemp("media"), tmp_path_factory.mktemp("tex")
+    generated = tmp_path_factory.mktemp("lesson") / "generated.toml"
+    generated.write_text(lesson_text(GENERATED), encoding="utf-8")
     renders = {}
-    for module, name in MIDDLE:
-        at = plays(module, name, media, tex) // 2
-        whole = render(module, name, None, at, at + AFTER, media, tex)
-        rest = render(module, name, "rest", at, at + AFTER, media, tex)
-        renders[name] = (at, whole, rest)
+    saved = os.environ.pop(LESSON_ENV, None)
+    try:
+        for lesson in LESSONS:
+            if lesson != "default":
+                os.environ[LESSON_ENV] = str(generated)
+            for module, name in MIDDLE:
+                at = plays(module, name, media, tex) // 2
+                whole = render(module, name, None, at, at + AFTER, media, tex)
+                rest = render(module, name, "rest", at, at + AFTER, media, tex)
+                renders[lesson, name] = (at, whole, rest)
+    finally:
+        os.environ.pop(LESSON_ENV, None)
+        if saved is not None:
+            os.environ[LESSON_ENV] = saved
     return renders
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS)
 @pytest.mark.parametrize("name", [name for _, name in MIDDLE])
-def test_fast_forwarding_to_the_middle_of_a_scene_then_rendering_draws_the_same_frames(split_renders, name: str):
-    at, (frames, [(state, before)]), (rest_frames, [(rest_state, rest_before)]) = split_renders[name]
+def test_fast_forwarding_to_the_middle_of_a_scene_then_rendering_draws_the_same_frames(split_renders, lesson: str,
+                                                                                       name: str):
+    at, (frames, [(state, before)]), (rest_frames, [(rest_state, rest_before)]) = split_renders[lesson, name]
     assert at >= 2
     assert same_state(state, rest_state) is None
     assert rest_before == 0  # nothing drawn while fast-forwarding
@@ -98,6 +120,14 @@ def test_fast_forwarding_to_the_middle_of_a_scene_then_rendering_draws_the_same_
     assert any(frame.any() for frame in rest_frames)
     different = [i for i, (a, b) in enumerate(zip(frames[before:], rest_frames)) if not np.array_equal(a, b)]
     assert different == [], f"{name}: frames {different[:10]} after the split differ"
+
+
+@pytest.mark.slow
+def test_the_generated_lesson_is_the_one_drawn(split_renders):
+    """The scenes read the generated lesson file: its numbers, not the default ones, are drawn."""
+    for _, name in MIDDLE:
+        default, generated = split_renders["default", name][1][0], split_renders[LESSONS[1], name][1][0]
+        assert any(a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(default, generated)), name
 
 
 def test_a_different_state_is_found():
