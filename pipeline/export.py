@@ -449,17 +449,14 @@ def write_poster(clip: Path, out: Path) -> None:
 
 def write_contact_sheet(posters: list[tuple[int, str, Path]], out: Path) -> None:
     """Every poster, small, in a grid of ``SHEET_COLUMNS`` columns, each under ``NN title``."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     thumbs = []
     for number, title, path in posters:
         with Image.open(path) as image:
             height = round(image.height * THUMB_WIDTH / image.width)
             thumbs.append((number, title, image.convert("RGB").resize((THUMB_WIDTH, height), Image.LANCZOS)))
-    try:
-        font = ImageFont.load_default(size=16)
-    except TypeError:  # Pillow without FreeType: the bitmap font
-        font = ImageFont.load_default()
+    font = label_font([title for _, title, _ in posters], 16)
     label, gap = 26, 8
     cell_h = max(t.height for _, _, t in thumbs) + label
     columns = min(SHEET_COLUMNS, len(thumbs))
@@ -477,6 +474,39 @@ def write_contact_sheet(posters: list[tuple[int, str, Path]], out: Path) -> None
         draw.text((x, y + 4), text, fill="black", font=font)
         sheet.paste(thumb, (x, y + label))
     atomic_write(out, lambda tmp: sheet.save(tmp, format="PNG"))
+
+
+LABEL_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # fonts-dejavu-core (scripts/system-deps)
+
+
+def label_font(texts: Sequence[str], size: int) -> Any:
+    """A Pillow font of ``size`` pixels for the contact sheet's labels, with glyphs for the characters
+    of ``texts`` as far as the system's fonts go (a lesson's titles may be German, Greek, ...):
+    fontconfig's sans-serif for those characters, else DejaVu Sans, else Pillow's own font, whose
+    glyphs stop at ASCII and Latin-1's letters are boxes."""
+    import shutil
+    import subprocess
+
+    from PIL import ImageFont
+
+    candidates = []
+    if shutil.which("fc-match"):
+        charset = " ".join(f"{c:x}" for c in sorted({ord(ch) for text in texts for ch in text if ch.isprintable()}))
+        try:
+            found = subprocess.run(["fc-match", "-f", "%{file}", f"sans-serif:charset={charset}"],
+                                   capture_output=True, text=True, timeout=10)
+            candidates += [found.stdout.strip()] if found.returncode == 0 and found.stdout.strip() else []
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for path in (*candidates, LABEL_FONT):
+        try:
+            return ImageFont.truetype(path, size)
+        except OSError:  # not there, or not a font FreeType reads
+            continue
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType: the bitmap font
+        return ImageFont.load_default()
 
 
 # -- the manifest ------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ import av
 import numpy as np
 import pytest
 import srt
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from pipeline.export import beat_title, slug
+from pipeline.export import beat_title, label_font, slug, write_contact_sheet
 
 from .conftest import OTHER_LESSON
 from .test_narrated_build import RATE, TAKES, marks_of, parse_vtt, share, sound, streams, tones, words
@@ -498,3 +498,27 @@ def test_slugs_are_ascii_lowercase_and_hyphens():
     assert slug("???") == "beat"
     assert beat_title("07 The cost", 7) == "The cost"
     assert beat_title("7 ways", 3) == "7 ways"
+
+
+def _glyph(font, text: str) -> np.ndarray:
+    image = Image.new("L", (64, 40))
+    ImageDraw.Draw(image).text((8, 8), text, font=font, fill=255)
+    return np.asarray(image)
+
+
+def test_the_contact_sheets_labels_have_a_glyph_for_each_letter_of_a_title(tmp_path: Path):
+    """A lesson's titles in German, Greek and Russian: each letter drawn as itself, not as the box a
+    font without it draws (the glyph of a private-use code point no font has). Pillow's own font,
+    the sheet's before, drew ü, δ and ′ as that box."""
+    title = "Rückwärts: die Kettenregel – δ und σ′ (обратно)"
+    font = label_font([title], 16)
+    missing = _glyph(font, "\U0010fffd")
+    boxes = [ch for ch in set(title) - {" "} if np.array_equal(_glyph(font, ch), missing)]
+    assert boxes == []
+    # and the sheet draws its labels with it: the label strip of a sheet of one black poster
+    poster = tmp_path / "poster.png"
+    Image.new("RGB", (427, 240)).save(poster)
+    write_contact_sheet([(1, title, poster)], tmp_path / "sheet.png")
+    with Image.open(tmp_path / "sheet.png") as sheet:
+        label = np.asarray(sheet.convert("L"))[8:8 + 26]
+    assert (label < 128).sum() > 200  # dark text on white

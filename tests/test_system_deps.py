@@ -39,7 +39,7 @@ for arg in "$@"; do
 done
 exit $status"""
 PACKAGES = ("libcairo2-dev", "libpango1.0-dev", "pkg-config", "texlive-latex-base", "texlive-latex-recommended",
-            "texlive-latex-extra", "dvisvgm", "chromium", "espeak-ng")
+            "texlive-latex-extra", "dvisvgm", "chromium", "espeak-ng", "fonts-dejavu-core")
 
 
 def run(tmp_path: Path, *, installed: bool | tuple[str, ...], uid: int, sudo_ok: bool, apt: bool = True,
@@ -103,7 +103,7 @@ def test_root_installs_the_same_packages_on_debian_12_and_13(tmp_path):
         logs.append((tmp_path / "apt.log").read_text().splitlines()[-1])
     assert logs[0] == logs[1]
     for package in ("libcairo2-dev", "libpango1.0-dev", "pkg-config", "texlive-latex-extra", "dvisvgm", "chromium",
-                    "espeak-ng"):
+                    "espeak-ng", "fonts-dejavu-core"):
         assert package in logs[0].split()
 
 
