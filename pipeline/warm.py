@@ -320,6 +320,24 @@ def stop_all(env: Mapping[str, str] | None = None) -> int:
     return stopped
 
 
+def zygote_command(args: Sequence[str]) -> list[str]:
+    """The command that starts a zygote afresh, not forked from a base: ``python -m pipeline.zygote args``."""
+    return [sys.executable, "-m", "pipeline.zygote", *args]
+
+
+def serving(folder: Path) -> list[int]:
+    """The pids of the processes whose command line names ``folder``: the warm bases serving
+    sockets there (:func:`base_folder`), for the tests and the bench to find them."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(proc.name))
+        except OSError:  # gone meanwhile
+            pass
+    return found
+
+
 # -- the base process ------------------------------------------------------------------------------
 def serve(listener: socket.socket, path: Path, idle: float, modules: Sequence[str] = BASE_MODULES) -> int:
     """The base's main loop: import ``modules``, then fork a zygote for each build that connects,
@@ -490,7 +508,7 @@ class _Base:
                 print(f"warm: {changed} changed since the imports: a zygote started afresh, then leaving",
                       file=sys.stderr, flush=True)
                 self.leave()
-                process = subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *request["args"]],
+                process = subprocess.Popen(zygote_command(request["args"]),
                                            cwd=request["cwd"], env=request["env"], stdin=fds[0], stdout=fds[1],
                                            stderr=fds[2])
                 pid = process.pid

@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from pipeline.warm import WarmError, reaped, spawn
+from pipeline.warm import WarmError, reaped, spawn, zygote_command
 
 if TYPE_CHECKING:
     from pipeline.warm import WarmProcess
@@ -411,7 +411,7 @@ def _started(args: Sequence[str], cwd: Path, env: Mapping[str, str], log: Binary
     except (WarmError, OSError) as error:
         log.write(f"zygote: started directly, not from a warm process: {error}\n".encode())
         log.flush()
-    return subprocess.Popen([sys.executable, "-m", "pipeline.zygote", *args], cwd=cwd, env=dict(env),
+    return subprocess.Popen(zygote_command(args), cwd=cwd, env=dict(env),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
 
 

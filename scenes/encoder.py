@@ -13,6 +13,8 @@ what was drawn. The README ("Speed", "Encoder settings") has the figures and the
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 # Manim's own options for an .mp4's libx264 stream (its "an" only says: no audio).
@@ -38,6 +40,18 @@ X264: dict[str, dict[str, str]] = {
 def x264_options(quality: str | None) -> dict[str, str]:
     """Every libx264 option a render at manim's ``quality`` (``"low_quality"``...) encodes with."""
     return {**MANIM_X264, **X264.get(quality or "", {})}
+
+
+def written_options(video: Path) -> str | None:
+    """The ``options:`` line libx264 writes into the first packet of what it encodes (every setting
+    it used: what a video was really encoded with), or ``None`` if there is none."""
+    import av
+
+    with av.open(str(video)) as container:
+        for packet in container.demux(container.streams.video[0]):
+            found = re.search(rb"x264 - core .*? options: ([^\x00]*)", bytes(packet))
+            return found.group(1).decode("ascii", "replace") if found else None
+    return None
 
 
 def _open_with_our_options(self: Any, file_path: Any = None) -> None:

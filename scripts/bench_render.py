@@ -47,7 +47,6 @@ import ast
 import json
 import os
 import platform
-import re
 import resource
 import shutil
 import statistics
@@ -73,7 +72,7 @@ from pipeline.cache import seed_tex  # noqa: E402
 from pipeline.layout import Layout  # noqa: E402
 from pipeline.quality import DEFAULT_QUALITY, Quality, quality  # noqa: E402
 from pipeline.render import manim_command  # noqa: E402
-from pipeline.warm import stop_all  # noqa: E402
+from pipeline.warm import serving, stop_all  # noqa: E402
 
 # How manim 0.21 encodes every partial movie file (SceneFileWriter.open_partial_movie_stream) of
 # an .mp4 without transparency, which is what the pipeline renders: it passes manim only -q<flag>,
@@ -284,23 +283,12 @@ def video_frames(video: Path) -> int:
         return container.streams.video[0].frames
 
 
-def x264_options(video: Path) -> str | None:
-    """The ``options:`` line x264 writes into the first packet of what it encodes (every setting it
-    used), or ``None`` if there is none."""
-    import av
-
-    with av.open(str(video)) as container:
-        stream = container.streams.video[0]
-        for packet in container.demux(stream):
-            found = re.search(rb"x264 - core .*? options: ([^\x00]*)", bytes(packet))
-            return found.group(1).decode("ascii", "replace") if found else None
-    return None
-
-
 def compare_settings(floor: Path, rendered: Path) -> tuple[bool, str]:
     """Whether the floor's video was encoded with the same x264 settings as ``rendered``; a line
     saying so."""
-    ours, theirs = x264_options(floor), x264_options(rendered)
+    from scenes.encoder import written_options
+
+    ours, theirs = written_options(floor), written_options(rendered)
     if ours is None or theirs is None:
         return False, f"cannot compare encoder settings: no x264 options in {floor if ours is None else rendered}"
     if ours == theirs:
@@ -772,12 +760,11 @@ def _bases_cpu(folder: Path) -> float:
     """CPU time of the warm bases serving sockets in ``folder`` (``lesson-warm-<uid>`` under it),
     their finished zygotes and renders included (utime, stime, cutime, cstime from /proc)."""
     total = 0
-    for proc in Path("/proc").iterdir():
+    for pid in serving(folder):
         try:
-            if proc.name.isdigit() and str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
-                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-                total += sum(int(f) for f in fields[11:15])
-        except (OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15])
+        except (OSError, ValueError, IndexError):  # gone meanwhile
             pass
     return total / os.sysconf("SC_CLK_TCK")
 

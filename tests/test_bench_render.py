@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from pipeline.quality import Quality, quality
-from scenes.encoder import x264_options
+from scenes.encoder import written_options, x264_options
 from pipeline.zygote import Zygote
 
 SCRIPT = Path(__file__).parents[1] / "scripts" / "bench_render.py"
@@ -56,7 +56,7 @@ def test_the_floor_encodes_the_frames_asked_for_as_manim_does(tmp_path: Path, co
         assert (ctx.name, ctx.pix_fmt, ctx.width, ctx.height) == ("h264", "yuv420p", 96, 64)
         assert stream.average_rate == 15
         assert sum(1 for _ in container.decode(stream)) == count
-    options = bench.x264_options(Path(floor.video)).split()
+    options = written_options(Path(floor.video)).split()
     assert "crf=23.0" in options and "rc=crf" in options
     # The scenes' settings for low quality, as libx264 reports them for a clip encoded directly.
     direct = tmp_path / "direct.mp4"
@@ -65,7 +65,7 @@ def test_the_floor_encodes_the_frames_asked_for_as_manim_does(tmp_path: Path, co
         stream.pix_fmt, stream.width, stream.height = "yuv420p", TINY.width, TINY.height
         container.mux(stream.encode(av.VideoFrame.from_ndarray(_flat(9), format="rgba")))
         container.mux(stream.encode(None))
-    assert options == bench.x264_options(direct).split()
+    assert options == written_options(direct).split()
 
 
 def test_the_prepared_frames_are_cycled(tmp_path: Path):
@@ -218,6 +218,6 @@ def test_the_floor_encodes_with_the_scenes_settings_for_its_quality(tmp_path: Pa
     monkeypatch.setitem(encoder.X264, "low_quality", {"preset": "veryfast", "tune": "animation"})
     floor = bench.encode_floor(bench.drawn_frames(TINY, 2, 2), 4, TINY, tmp_path / "floor.mp4", "drawn")
     assert floor.options == {"an": "1", "crf": "23", "preset": "veryfast", "tune": "animation"}
-    options = bench.x264_options(Path(floor.video)).split()
+    options = written_options(Path(floor.video)).split()
     # veryfast: one reference frame, subpixel refinement 2; tune=animation: deblock 1:1.
     assert "ref=1" in options and "subme=2" in options and "deblock=1:1:1" in options

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import PipelineError
-from pipeline.warm import IDLE_ENV, WarmError, base_folder, idle_seconds, stop_all
+from pipeline.warm import IDLE_ENV, WarmError, base_folder, idle_seconds, serving, stop_all
 from pipeline.zygote import Zygote
 
 ROOT = Path(__file__).parents[1]
@@ -90,14 +90,7 @@ def bases(env: dict[str, str]) -> list[int]:
         folder = base_folder(env)
     except WarmError:  # (refused: none can have started there)
         return []
-    found = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and str(folder) in (proc / "cmdline").read_bytes().decode(errors="replace"):
-                found.append(int(proc.name))
-        except OSError:
-            pass
-    return found
+    return serving(folder)
 
 
 def alive(pid: int) -> bool:
