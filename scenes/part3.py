@@ -32,7 +32,7 @@ from mathcore.model import Beat
 from scenes import palette
 from scenes.matrices import ShownMatrix, ShownVector
 from scenes.tex import (SAFE_WIDTH, Caption, EquationTex, LabelTex, ShownTex, fit_height_readable, fit_readable,
-                        fit_width, flow, roomy_rows)
+                        fit_below, fit_width, flow, roomy_rows)
 from scenes.widenet import TOP, WideNetwork, WideScene
 
 # -- beats 22-23: indices and sums ------------------------------------------------------------------
@@ -48,6 +48,20 @@ class ManyNeurons(WideScene):
         self.narrate("network")
         net = WideNetwork.fitted(self.model, width=7.4, height=4.6, font_size=26, radius=0.42)
         net.to_edge(LEFT, buff=0.5).set_y(0.1)
+        # W^{(L)} = [...], shown beside the network, readable: if it does not fit there (a wide network
+        # of long numbers, 5-4-5-5-4 to 1 place, leaves a third of the frame), the network goes
+        # across the top, as in the next beat, and the words and the matrix in a row under it.
+        name = VGroup(LabelTex(beat, "W", font_size=34), LabelTex(self.model.beat("vector_form"), "eq", font_size=34))
+        name.arrange(RIGHT, buff=0.15)
+        matrix = ShownMatrix(beat, "series", f"w{L}", self.model.wide.sizes[L], self.model.wide.sizes[L - 1],
+                             font_size=26)
+        block = VGroup(name, matrix).arrange(RIGHT, buff=0.2)
+        right = net.get_right()[0] + 0.5
+        room = config.frame_width / 2 - palette.MARGIN - right
+        beside = fit_readable(block, room).width <= room
+        if not beside:
+            net = self.network_on_top(height=2.2)
+            room = SAFE_WIDTH / 3
         self.net = net
         self.show_network(net, run_time=3)
         labels = net.add_index_labels()
@@ -63,26 +77,24 @@ class ManyNeurons(WideScene):
         self.play(*net.highlight(path), Indicate(net.neuron(L, j)), Indicate(net.neuron(L - 1, k)), FadeIn(w_label))
         value = ShownTex(beat, "values", "w_jk", labelled=True, font_size=28)
         to_from = Caption(beat, "to_from", font_size=26, color=palette.HIGHLIGHT)
-        right = net.get_right()[0] + 0.5
-        room = config.frame_width / 2 - palette.MARGIN - right
-        name = VGroup(LabelTex(beat, "W", font_size=34), LabelTex(self.model.beat("vector_form"), "eq", font_size=34))
-        name.arrange(RIGHT, buff=0.15)
-        matrix = ShownMatrix(beat, "series", f"w{L}", self.model.wide.sizes[L], self.model.wide.sizes[L - 1],
-                             font_size=26)
-        block = VGroup(name, matrix).arrange(RIGHT, buff=0.2)
-        fit_readable(block, room)
         shape = LabelTex(beat, "shape", font_size=26, color=palette.MUTED)
-        VGroup(to_from, value, block, shape).arrange(DOWN, buff=0.35).move_to((right + room / 2) * RIGHT + 0.3 * UP)
+        words_row = Caption(beat, "row", font_size=22, color=palette.HIGHLIGHT, width=room)
+        words_column = Caption(beat, "column", font_size=22, color=palette.Z, width=room)
+        words = VGroup(words_row, words_column).arrange(DOWN, buff=0.15)
+        if beside:
+            VGroup(to_from, value, block, shape).arrange(DOWN, buff=0.35).move_to((right + room / 2) * RIGHT + 0.3 * UP)
+            words.next_to(shape, DOWN, buff=0.3).set_x(block.get_x())
+        else:
+            panel = VGroup(VGroup(to_from, value).arrange(DOWN, buff=0.35), VGroup(block, shape).arrange(DOWN, buff=0.3),
+                           words).arrange(RIGHT, buff=0.6)
+            fit_readable(panel, SAFE_WIDTH)
+            fit_below(panel, layers, buff=0.4).set_x(0)
         self.play(FadeIn(to_from), FadeIn(value))
         self.wait(1)
         self.narrate("matrix")
         self.play(FadeIn(name), Create(matrix.get_brackets()), FadeIn(VGroup(*matrix.get_entries())), FadeIn(shape))
         self.narrate("rows_columns")
         row, column = matrix.highlight_row(j, palette.HIGHLIGHT), matrix.highlight_column(k, palette.Z)
-        words_row = Caption(beat, "row", font_size=22, color=palette.HIGHLIGHT, width=room)
-        words_column = Caption(beat, "column", font_size=22, color=palette.Z, width=room)
-        words = VGroup(words_row, words_column).arrange(DOWN, buff=0.15).next_to(shape, DOWN, buff=0.3)
-        words.set_x(block.get_x())
         into_j = [net.edge(L, j, kk) for kk in range(self.model.wide.sizes[L - 1])]
         self.play(Create(row), FadeIn(words_row), *net.highlight(into_j), run_time=1.5)
         self.wait(1.5)

@@ -125,10 +125,21 @@ class WideNetwork(VGroup):
         return VGroup(*placed)
 
     def label_edge(self, j: int, k: int, label: VMobject, buff: float = 0.08) -> VMobject:
-        """Put ``label`` beside edge ``(L, j, k)``, on the side away from the other edges."""
+        """Put ``label`` beside edge ``(L, j, k)``, on the side away from the other edges, a third
+        of the way along; where that covers a neuron or its number (a network squeezed flat, its
+        pills wide), further along or on the other side, wherever it covers least."""
         edge = self.edge(self.L, j, k)
-        side = UP if j <= (self.sizes[self.L] - 1) / 2 else DOWN
-        return label.next_to(edge.point_from_proportion(0.35), side, buff=buff)
+        away = UP if j <= (self.sizes[self.L] - 1) / 2 else DOWN
+        others = [*self.net.neuron_group, *self.value_group()]
+        places = [(proportion, side) for proportion in (0.35, 0.5, 0.25, 0.6) for side in (away, -away)]
+        covered = []
+        for proportion, side in places:
+            label.next_to(edge.point_from_proportion(proportion), side, buff=buff)
+            covered.append(sum(_overlap(label, other) for other in others))
+            if covered[-1] == 0:
+                return label
+        proportion, side = places[covered.index(min(covered))]
+        return label.next_to(edge.point_from_proportion(proportion), side, buff=buff)
 
     def highlight(self, mobjects: Sequence[VMobject], color=palette.HIGHLIGHT) -> list:
         """Animations that light up edges and links (thicker, ``color``) and neurons (outline)."""
@@ -188,3 +199,10 @@ class WideScene(LessonScene):
         self.play(Create(net.net.edge_group), FadeIn(net.net.neuron_group), run_time=run_time * 0.6)
         self.play(FadeIn(net.value_group()), *(FadeIn(m) for m in (*net.targets, *net.links)),
                   *([FadeIn(net.cost)] if net.targets else []), run_time=run_time * 0.4)
+
+
+def _overlap(a: VMobject, b: VMobject) -> float:
+    """The area where the bounding boxes of ``a`` and ``b`` overlap."""
+    width = min(a.get_right()[0], b.get_right()[0]) - max(a.get_left()[0], b.get_left()[0])
+    height = min(a.get_top()[1], b.get_top()[1]) - max(a.get_bottom()[1], b.get_bottom()[1])
+    return max(width, 0.0) * max(height, 0.0)

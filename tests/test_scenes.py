@@ -45,13 +45,17 @@ GENERATED = {
 }
 
 
-def render_all(media: Path, tex: Path | None = None) -> dict[str, tuple[list[BeatRecord], Path | None]]:
-    """Render every lesson scene's last frame; return its beat records and its still.
+def render_all(media: Path, tex: Path | None = None,
+               only: tuple[str, ...] | None = None) -> dict[str, tuple[list[BeatRecord], Path | None]]:
+    """Render every lesson scene's last frame (or those named in ``only``); return its beat
+    records and its still.
 
     ``tex`` is where compiled TeX goes (shared by the lessons: their symbolic formulas and words
     are mostly the same), by default in ``media``."""
     out = {}
     for module, name in LESSON_SCENES:
+        if only is not None and name not in only:
+            continue
         cls = getattr(importlib.import_module(module), name)
         config = {
             "media_dir": str(media), "quality": "low_quality", "save_last_frame": True, "write_to_movie": False,
@@ -338,6 +342,36 @@ def test_each_beat_is_a_slide_when_rendered_as_a_deck(tmp_path, monkeypatch):
         deck().render()
     slides = json.loads((tmp_path / "slides" / "NestedCostSlides.json").read_text())["slides"]
     assert len(slides) == len(NestedCost.beats) == 2
+
+
+# A wide network of long numbers: 5-4-5-5-4 to 1 place, most numbers in scientific form, so the
+# network at its narrowest readable width leaves a third of the frame, and its last weight matrix
+# needs more (lesson_text's seed; the test checks that the lesson is still such a one).
+CRAMPED = 282
+
+
+@pytest.mark.slow
+def test_a_matrix_with_no_room_beside_the_network_goes_under_it_readable(tmp_path_factory, tex_dir):
+    """ManyNeurons' indices beat shows the network and, beside it, W^{(L)}. Where that does not fit
+    readably, the network goes across the top and the matrix under it: inside the frame, no
+    overlaps, readable (before, the matrix ran off the frame's right edge and over the cost)."""
+    path = tmp_path_factory.mktemp("lessons") / "cramped.toml"
+    path.write_text(lesson_text(CRAMPED), encoding="utf-8")
+    assert tuple(build_model(path).wide.sizes) == (5, 4, 5, 5, 4)
+    mp = pytest.MonkeyPatch()
+    mp.setenv(LESSON_ENV, str(path))
+    try:
+        records = render_all(tmp_path_factory.mktemp("media-cramped"), tex_dir, only=("ManyNeurons",))
+    finally:
+        mp.undo()
+    problems = layout_problems(records)
+    assert not problems, "\n".join(problems)
+    indices = next(r for r in records["ManyNeurons"][0] if r.key == "indices")
+    last = f"w{len(build_model(path).wide.sizes) - 1}"  # W^{(L)}'s entries (the neurons' are a0...)
+    matrix = [item.box for item in indices.shown if item.source and item.source[1:3] == ("series", last)]
+    network = [item.box for item in indices.shown if item.holder is not None]
+    assert matrix and network
+    assert max(t for _, _, _, t in matrix) < min(b for _, b, _, _ in network)  # under it
 
 
 def test_each_generated_lesson_runs_every_rendered_test():
