@@ -58,10 +58,12 @@ class ManyNeurons(WideScene):
         block = VGroup(name, matrix).arrange(RIGHT, buff=0.2)
         right = net.get_right()[0] + 0.5
         room = config.frame_width / 2 - palette.MARGIN - right
+        natural = block.width
         beside = fit_readable(block, room).width <= room
         if not beside:
+            block.scale(natural / block.width)  # (as built: the row under the network is fitted whole)
             net = self.network_on_top(height=2.2)
-            room = SAFE_WIDTH / 3
+            room = SAFE_WIDTH / 4  # the words wrap, as beside the network
         self.net = net
         self.show_network(net, run_time=3)
         labels = net.add_index_labels()
@@ -87,7 +89,7 @@ class ManyNeurons(WideScene):
         else:
             panel = VGroup(VGroup(to_from, value).arrange(DOWN, buff=0.35), VGroup(block, shape).arrange(DOWN, buff=0.3),
                            words).arrange(RIGHT, buff=0.6)
-            fit_readable(panel, SAFE_WIDTH)
+            fit_width(fit_readable(panel, SAFE_WIDTH - 0.6), SAFE_WIDTH)  # some air at the sides, if readable
             fit_below(panel, layers, buff=0.4).set_x(0)
         self.play(FadeIn(to_from), FadeIn(value))
         self.wait(1)
