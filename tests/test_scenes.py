@@ -344,20 +344,26 @@ def test_each_beat_is_a_slide_when_rendered_as_a_deck(tmp_path, monkeypatch):
     assert len(slides) == len(NestedCost.beats) == 2
 
 
-# A wide network of long numbers: 5-4-5-5-4 to 1 place, most numbers in scientific form, so the
-# network at its narrowest readable width leaves a third of the frame, and its last weight matrix
-# needs more (lesson_text's seed; the test checks that the lesson is still such a one).
-CRAMPED = 282
+# Wide networks of long numbers, to 1 place, most numbers in scientific form: the network at its
+# narrowest readable width leaves a third of the frame, and its last weight matrix needs more
+# (lesson_text's seed and choices; the test checks that each lesson is still such a one).
+CRAMPED = {"5-4-5-5-4": (282, {}),
+           "5-5-5-5-5": (5, dict(decimals=1, wide_sizes=(5, 5, 5, 5, 5), wide_activation="relu", deep_layers=12,
+                                 worked_layers=5, sigmoid_examples=8, nudges=6))}
 
 
 @pytest.mark.slow
-def test_a_matrix_with_no_room_beside_the_network_goes_under_it_readable(tmp_path_factory, tex_dir):
+@pytest.mark.parametrize("sizes", CRAMPED)
+def test_a_matrix_with_no_room_beside_the_network_goes_under_it_readable(tmp_path_factory, tex_dir, sizes: str):
     """ManyNeurons' indices beat shows the network and, beside it, W^{(L)}. Where that does not fit
     readably, the network goes across the top and the matrix under it: inside the frame, no
-    overlaps, readable (before, the matrix ran off the frame's right edge and over the cost)."""
+    overlaps, readable, and clear of the frame's margin, not only half of it (before, the matrix
+    ran off the frame's right edge and over the cost; then, on the 5-5-5-5-5 lesson, the row
+    under the network reached 0.1 from the frame's left edge)."""
+    seed, choices = CRAMPED[sizes]
     path = tmp_path_factory.mktemp("lessons") / "cramped.toml"
-    path.write_text(lesson_text(CRAMPED), encoding="utf-8")
-    assert tuple(build_model(path).wide.sizes) == (5, 4, 5, 5, 4)
+    path.write_text(lesson_text(seed, **choices), encoding="utf-8")
+    assert "-".join(map(str, build_model(path).wide.sizes)) == sizes
     mp = pytest.MonkeyPatch()
     mp.setenv(LESSON_ENV, str(path))
     try:
@@ -372,6 +378,8 @@ def test_a_matrix_with_no_room_beside_the_network_goes_under_it_readable(tmp_pat
     network = [item.box for item in indices.shown if item.holder is not None]
     assert matrix and network
     assert max(t for _, _, _, t in matrix) < min(b for _, b, _, _ in network)  # under it
+    left, bottom, right, top = frame_box(palette.MARGIN)
+    assert all(left <= l and r <= right and bottom <= b and t <= top for l, b, r, t in (i.box for i in indices.shown))
 
 
 def test_each_generated_lesson_runs_every_rendered_test():
