@@ -13,12 +13,11 @@ failed is validated, and fails, every time.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import PipelineError
-from pipeline.memo import Memo
+from pipeline.memo import Memo, bytes_digest
 
 LESSON_ENV = "LESSON_FILE"  # read by scenes.lesson; set for every manim job
 DEFAULT_FOLDER = "lesson"
@@ -52,7 +51,7 @@ def read_lesson(path: Path | str | None, memo: Memo | None = None) -> LessonInpu
     default = package_dir(MODEL) / "lessons" / "default.toml"  # mathcore.lessonfile.DEFAULT_LESSON
     given = Path(default if path is None else path)
     try:
-        digest = memo.of_file(given.resolve(), "sha256", _sha256)
+        digest = memo.of_file(given.resolve(), "sha256", bytes_digest)
     except OSError:  # missing or unreadable: the model's message says so
         _validate(given)
         raise
@@ -74,10 +73,6 @@ def _validate(given: Path) -> dict[str, str]:
     except LessonFileError as e:
         raise PipelineError(str(e)) from None
     return {"name": spec.name, "title": spec.title}
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _check_file_name(name: str, given: Path) -> None:

@@ -187,7 +187,7 @@ def code_salt() -> str:
     the pipeline's own code (how digests are taken), by the bytes of its modules."""
     folder = Path(__file__).parent
     sources = sorted(folder.glob("*.py"))
-    return digest([sys.version, MEMO_FORMAT] + [[p.name, hashlib.sha256(p.read_bytes()).hexdigest()] for p in sources])
+    return digest([sys.version, MEMO_FORMAT] + [[p.name, bytes_digest(p)] for p in sources])
 
 
 def digest(value: object) -> str:
@@ -207,10 +207,14 @@ def _racy(stamp: list[int]) -> bool:
     return time.time_ns() - max(stamp[1], stamp[2]) < RACY_SECONDS * 1e9
 
 
+def bytes_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes (the :class:`OSError` of a file that cannot be read)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _content_or_none(path: Path) -> str | None:
-    """The SHA-256 of a file's bytes, or None if it cannot be read."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return bytes_digest(path)
     except OSError:
         return None
 
